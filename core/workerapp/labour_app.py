@@ -1,0 +1,1 @@
+# placeholder: the worker app dispatcher (written in a later step)

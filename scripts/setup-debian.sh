@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything labour needs on Debian 12, from Debian's packages only.
+# Usage: scripts/setup-debian.sh [build|servers|bench|all]   (default: all)
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libboost1.81-dev libboost-filesystem1.81-dev
+  libspdlog-dev libfmt-dev catch2 libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  python3 python3-pytest procps
+)
+# Every WSGI server labour has an adapter for (docs/servers.md).
+server_pkgs=(
+  gunicorn python3-gunicorn uwsgi-core uwsgi-plugin-python3 python3-waitress
+  apache2 libapache2-mod-wsgi-py3 python3-gevent python3-eventlet python3-twisted
+  python3-cheroot python3-cherrypy3 python3-paste python3-werkzeug python3-tornado
+  python3-uvicorn python3-hypercorn python3-asgiref
+)
+bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux)
+
+what=${1:-all}
+case "$what" in
+  build) pkgs=("${build_pkgs[@]}") ;;
+  servers) pkgs=("${server_pkgs[@]}") ;;
+  bench) pkgs=("${bench_pkgs[@]}") ;;
+  all) pkgs=("${build_pkgs[@]}" "${server_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "setup-debian.sh: unknown set '$what'; use build, servers, bench or all" >&2; exit 2 ;;
+esac
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+# Packages such as apache2 and nginx start a system-wide service when installed; labour
+# starts its own instances, so keep the package scripts from starting any.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  added_policy=1
+fi
+cleanup() { if [ "$added_policy" = 1 ]; then $sudo rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

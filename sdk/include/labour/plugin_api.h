@@ -1,0 +1,277 @@
+/*
+ * labour plugin ABI: the only thing that crosses a plugin .so boundary.
+ *
+ * Pure C, plain data only: integers, doubles, {ptr,len} strings, arrays of those and
+ * function pointers. No exceptions, STL types or RTTI cross it. Plugin authors normally
+ * use the header-only C++ layer in <labour/sdk.hpp>, which turns a plain class into
+ * these entry points with one macro.
+ *
+ * Versioning (checked by the host when it loads a file):
+ *   - LABOUR_ABI_MAJOR must be equal in host and plugin.
+ *   - LABOUR_ABI_MINOR of the plugin must not be newer than the host's.
+ *   - Every struct starts with `struct_size`; fields are only ever appended. Removing,
+ *     reordering or retyping a field is a major bump. tests/unit/abi_guard_test.cpp holds
+ *     the layout of every struct and fails on an unversioned edit.
+ *
+ * Naming (after Envoy's dynamic-module ABI): `labour_*_t` types; `*_on_*` functions the
+ * plugin implements; `*_callback` functions the host implements.
+ *
+ * OWNERSHIP conventions: "plugin-owned" memory stays valid for the time stated on the
+ * field and is freed by the plugin; "host-owned" memory is only borrowed for the duration
+ * of the call. Neither side frees the other's memory.
+ */
+#ifndef LABOUR_PLUGIN_API_H
+#define LABOUR_PLUGIN_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LABOUR_ABI_MAJOR 1
+#define LABOUR_ABI_MINOR 0
+
+/* Name of the one symbol every plugin exports (see labour_plugin_entry_fn). */
+#define LABOUR_PLUGIN_ENTRY_SYMBOL "labour_plugin_entry"
+
+/* A string that is not necessarily NUL-terminated. {NULL, 0} is the empty string. */
+typedef struct labour_str_t {
+  const char* data;
+  size_t len;
+} labour_str_t;
+
+typedef enum labour_kind_t {
+  LABOUR_KIND_BEHAVIOUR = 1,
+  LABOUR_KIND_SERVER = 2,
+  LABOUR_KIND_REPORTER = 3,
+} labour_kind_t;
+
+/* ---------------------------------------------------------------- parameters ---- */
+
+typedef enum labour_param_type_t {
+  LABOUR_PARAM_INT = 1,    /* 64-bit signed integer, decimal text */
+  LABOUR_PARAM_FLOAT = 2,  /* double, decimal text */
+  LABOUR_PARAM_BOOL = 3,   /* "true" or "false" */
+  LABOUR_PARAM_STRING = 4, /* free text; plain data, never executed */
+  LABOUR_PARAM_ENUM = 5,   /* one of `choices` */
+} labour_param_type_t;
+
+/*
+ * One parameter (behaviour) or option (server, reporter), declared by the plugin.
+ * The host validates user input against it and documents it (`labour list`).
+ * OWNERSHIP: plugin-owned, static; valid while the library is loaded.
+ */
+typedef struct labour_param_schema_t {
+  uint32_t struct_size;
+  labour_str_t name;          /* Required. [a-z_][a-z0-9_]* */
+  labour_param_type_t type;   /* Required. */
+  labour_str_t default_value; /* Required. Text in the type's syntax; empty = no default
+                                 (the parameter must then be given). */
+  uint32_t has_min;           /* Optional. Non-zero: `min` applies (INT, FLOAT). */
+  uint32_t has_max;           /* Optional. Non-zero: `max` applies (INT, FLOAT). */
+  double min;                 /* Inclusive bound, if has_min. */
+  double max;                 /* Inclusive bound, if has_max. */
+  labour_str_t choices;       /* Required for ENUM: choices separated by '|'. */
+  labour_str_t help;          /* Required. One line for --help and the docs. */
+} labour_param_schema_t;
+
+/*
+ * A validated parameter value, always the full set in schema order (defaults filled in).
+ * OWNERSHIP: host-owned, borrowed for the duration of the call that receives it.
+ */
+typedef struct labour_param_value_t {
+  labour_str_t name;
+  labour_str_t value; /* canonical text: integers and floats as decimal, bools true/false */
+} labour_param_value_t;
+
+/* ---------------------------------------------------------------- host services -- */
+
+typedef enum labour_log_level_t {
+  LABOUR_LOG_DEBUG = 1,
+  LABOUR_LOG_INFO = 2,
+  LABOUR_LOG_WARN = 3,
+  LABOUR_LOG_ERROR = 4,
+} labour_log_level_t;
+
+/*
+ * Services the host offers to a plugin instance, passed to create.
+ * OWNERSHIP: host-owned; valid until the instance is destroyed.
+ */
+typedef struct labour_host_api_t {
+  uint32_t struct_size;
+  void* host_ctx; /* opaque, passed back to every callback */
+  /* Required. Log one message; the host adds the plugin's name. Thread-safe. */
+  void (*log_callback)(void* host_ctx, labour_log_level_t level, labour_str_t message);
+} labour_host_api_t;
+
+/* An output stream the host owns (stdout or a file). Returns 0 on success. */
+typedef struct labour_sink_t {
+  void* sink_ctx;
+  int32_t (*write_callback)(void* sink_ctx, labour_str_t bytes);
+} labour_sink_t;
+
+/* Opaque per-instance state of a plugin. */
+typedef struct labour_instance_t labour_instance_t;
+
+/* ---------------------------------------------------------------- behaviours ----- */
+
+/*
+ * What the client saw for one request, at transport level. Append only.
+ * "Expected" is decided by the behaviour from this, never by the host.
+ */
+typedef enum labour_outcome_kind_t {
+  LABOUR_OUTCOME_HTTP = 1,                /* a complete response; see http_status */
+  LABOUR_OUTCOME_CONNECT_REFUSED = 2,     /* nobody listening */
+  LABOUR_OUTCOME_CONNECT_TIMEOUT = 3,     /* connect did not finish in time */
+  LABOUR_OUTCOME_RESET_BEFORE_RESPONSE = 4, /* RST before any response byte */
+  LABOUR_OUTCOME_RESET_MID_RESPONSE = 5,  /* RST after some response bytes */
+  LABOUR_OUTCOME_EOF_BEFORE_RESPONSE = 6, /* orderly close before any response byte */
+  LABOUR_OUTCOME_TRUNCATED_BODY = 7,      /* close before Content-Length/chunks completed */
+  LABOUR_OUTCOME_FIRST_BYTE_TIMEOUT = 8,  /* no response byte within the timeout */
+  LABOUR_OUTCOME_TOTAL_TIMEOUT = 9,       /* response started but did not finish in time */
+  LABOUR_OUTCOME_MALFORMED_RESPONSE = 10, /* bytes that are not HTTP/1.x */
+  LABOUR_OUTCOME_OTHER_ERROR = 11,        /* any other local error (named in logs) */
+} labour_outcome_kind_t;
+
+/* OWNERSHIP: host-owned, borrowed for the duration of on_judge. */
+typedef struct labour_outcome_t {
+  uint32_t struct_size;
+  labour_outcome_kind_t kind;
+  int32_t http_status;  /* for LABOUR_OUTCOME_HTTP, else 0 */
+  labour_str_t body;    /* for LABOUR_OUTCOME_HTTP: the body (may be cut to its first
+                           64 KiB; body_length is the full length) */
+  uint64_t body_length; /* bytes of body received */
+  uint64_t elapsed_us;  /* from send to outcome */
+} labour_outcome_t;
+
+/*
+ * One HTTP request built by a behaviour's client half.
+ * OWNERSHIP: plugin-owned; valid until the instance is destroyed.
+ */
+typedef struct labour_request_t {
+  uint32_t struct_size;
+  labour_str_t method; /* e.g. "GET" */
+  labour_str_t target; /* origin-form, e.g. "/Sleeping?seconds=0.5" */
+  labour_str_t body;   /* may be empty */
+} labour_request_t;
+
+typedef struct labour_behaviour_api_t {
+  uint32_t struct_size;
+  /* Required. Python source of the worker half (see docs/writing-plugins.md): a module
+     defining `handle(environ, start_response, params, ctx)`. Plugin-owned, static. */
+  labour_str_t worker_source;
+  /* Required. Fill `out` with the request this instance sends. Called once per instance
+     before any load; the host reuses the bytes. Returns 0, or non-zero with last_error. */
+  int32_t (*behaviour_on_build_request)(labour_instance_t* self, labour_request_t* out);
+  /* Required. 1 if `outcome` is what this behaviour expects, 0 if not. Called from many
+     threads at once: must not modify the instance. */
+  int32_t (*behaviour_on_judge)(const labour_instance_t* self, const labour_outcome_t* outcome);
+  /* Required. Per-request timeout (ms) this instance needs, given the scenario's. */
+  uint32_t (*behaviour_on_timeout_ms)(const labour_instance_t* self, uint32_t scenario_timeout_ms);
+  /* Required. 1 if the request is innocent: harmless, so a failure is collateral damage. */
+  int32_t (*behaviour_on_is_innocent)(const labour_instance_t* self);
+} labour_behaviour_api_t;
+
+/* ---------------------------------------------------------------- servers -------- */
+
+/* What the host provides for a launch. OWNERSHIP: host-owned, borrowed for the call. */
+typedef struct labour_launch_context_t {
+  uint32_t struct_size;
+  labour_str_t python;       /* interpreter, e.g. /usr/bin/python3 */
+  labour_str_t app_dir;      /* folder holding the worker app module */
+  labour_str_t app_module;   /* module name, e.g. labour_app */
+  labour_str_t app_callable; /* WSGI callable in it, e.g. application */
+  labour_str_t host;         /* 127.0.0.1 */
+  uint32_t port;
+  labour_str_t run_dir;      /* private (0700) folder for configs, logs, pid files */
+} labour_launch_context_t;
+
+/* A file the host writes before the launch. OWNERSHIP: plugin-owned (see plan). */
+typedef struct labour_file_t {
+  labour_str_t path; /* relative to run_dir, no ".." */
+  labour_str_t content;
+} labour_file_t;
+
+/*
+ * How to start (or probe) a server: argv, no shell.
+ * OWNERSHIP: plugin-owned; valid until the next call on the instance or its destruction.
+ */
+typedef struct labour_launch_plan_t {
+  uint32_t struct_size;
+  const labour_str_t* argv; /* argv[0] is an absolute path or a name looked up in PATH */
+  uint32_t argc;
+  const labour_str_t* env; /* "NAME=value" added to the inherited environment */
+  uint32_t envc;
+  const labour_file_t* files; /* written into run_dir before the start */
+  uint32_t filec;
+  labour_str_t workdir; /* empty: run_dir */
+} labour_launch_plan_t;
+
+typedef struct labour_server_api_t {
+  uint32_t struct_size;
+  /* Required. One line: how to make this server available, e.g. "apt-get install gunicorn". */
+  labour_str_t install_hint;
+  /* Required. The command that starts the server in the foreground on host:port hosting
+     app_module:app_callable. Returns 0, or non-zero with last_error. */
+  int32_t (*server_on_plan_launch)(labour_instance_t* self, const labour_launch_context_t* ctx,
+                                   labour_launch_plan_t* out);
+  /* Required. A short command that exits 0 and prints the server's version as its first
+     line of output if the server is available here, and fails otherwise. */
+  int32_t (*server_on_plan_probe)(labour_instance_t* self, const labour_launch_context_t* ctx,
+                                  labour_launch_plan_t* out);
+} labour_server_api_t;
+
+/* ---------------------------------------------------------------- reporters ------ */
+
+typedef struct labour_reporter_api_t {
+  uint32_t struct_size;
+  /* Required. Render a results document (docs/results-schema.md, UTF-8 JSON) to `sink`.
+     Returns 0, or non-zero with last_error. */
+  int32_t (*reporter_on_render)(labour_instance_t* self, labour_str_t results_json,
+                                const labour_sink_t* sink);
+} labour_reporter_api_t;
+
+/* ---------------------------------------------------------------- descriptor ----- */
+
+/*
+ * The plugin's descriptor, returned by the entry symbol.
+ * OWNERSHIP: plugin-owned, static; valid while the library is loaded.
+ */
+typedef struct labour_plugin_t {
+  uint32_t struct_size;
+  uint32_t abi_major; /* Required. LABOUR_ABI_MAJOR the plugin was built with. */
+  uint32_t abi_minor; /* Required. LABOUR_ABI_MINOR the plugin was built with. */
+  labour_kind_t kind; /* Required. Must match the file name's kind (labour_<kind>_*.so). */
+  labour_str_t name;  /* Required. Unique per kind, [A-Za-z][A-Za-z0-9_-]* */
+  labour_str_t version; /* Required. The plugin's own version. */
+  labour_str_t summary; /* Required. One line. */
+  const labour_param_schema_t* params; /* Optional. Array of param_count. */
+  uint32_t param_count;
+  /*
+   * Required. Make an instance from validated parameters (all of them, in schema order).
+   * On failure returns NULL and writes a one-line reason, NUL-terminated, into
+   * error_buf (host-owned, error_buf_len bytes).
+   */
+  labour_instance_t* (*plugin_on_create)(const labour_host_api_t* host,
+                                         const labour_param_value_t* params, uint32_t param_count,
+                                         char* error_buf, size_t error_buf_len);
+  /* Required. Destroy an instance; nothing of it may run afterwards. */
+  void (*plugin_on_destroy)(labour_instance_t* self);
+  /* Required. The reason for the last failed call on `self`. Plugin-owned, valid until the
+     next call on `self`. */
+  labour_str_t (*plugin_on_last_error)(const labour_instance_t* self);
+  /* Required. The kind's table: labour_behaviour_api_t, labour_server_api_t or
+     labour_reporter_api_t, matching `kind`. Plugin-owned, static. */
+  const void* kind_api;
+} labour_plugin_t;
+
+/* The entry point: `const labour_plugin_t* labour_plugin_entry(void)`. */
+typedef const labour_plugin_t* (*labour_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LABOUR_PLUGIN_API_H */

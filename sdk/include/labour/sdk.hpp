@@ -1,0 +1,428 @@
+// labour C++ SDK: write a plugin as a plain class plus one macro.
+//
+//   struct Sleeping : labour::sdk::Behaviour {
+//     static constexpr const char* name = "Sleeping";
+//     static constexpr const char* version = "1.0.0";
+//     static constexpr const char* summary = "sleeps in the worker, then answers";
+//     static std::vector<labour::sdk::Param> params() { return {labour::sdk::Param::real(...)}; }
+//     Sleeping(const labour::sdk::Params& p, const labour::sdk::Host& host);
+//     labour::sdk::Request request() override;
+//     bool judge(const labour::sdk::Outcome& o) const override;
+//   };
+//   LABOUR_BEHAVIOUR_PLUGIN(Sleeping)
+//
+// The macro exports the C entry point of <labour/plugin_api.h>, catches every exception at
+// the boundary (reported through last_error / the create error buffer) and keeps every
+// string it hands to the host alive for as long as the ABI promises. Header-only; needs
+// nothing but the C++ standard library.
+#pragma once
+
+#include <labour/plugin_api.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace labour::sdk {
+
+inline labour_str_t to_c(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view from_c(labour_str_t s) { return s.data ? std::string_view{s.data, s.len} : std::string_view{}; }
+
+// ------------------------------------------------------------------- parameters ----
+
+// A declared parameter (behaviour) or option (server, reporter).
+struct Param {
+  std::string name;
+  labour_param_type_t type = LABOUR_PARAM_STRING;
+  std::string default_value; // empty: required
+  std::optional<double> min, max;
+  std::string choices; // ENUM: "a|b|c"
+  std::string help;
+
+  static Param integer(std::string name, std::int64_t def, std::optional<double> min,
+                       std::optional<double> max, std::string help) {
+    return {std::move(name), LABOUR_PARAM_INT, std::to_string(def), min, max, {}, std::move(help)};
+  }
+  static Param real(std::string name, double def, std::optional<double> min, std::optional<double> max,
+                    std::string help) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", def);
+    return {std::move(name), LABOUR_PARAM_FLOAT, buf, min, max, {}, std::move(help)};
+  }
+  static Param boolean(std::string name, bool def, std::string help) {
+    return {std::move(name), LABOUR_PARAM_BOOL, def ? "true" : "false", {}, {}, {}, std::move(help)};
+  }
+  static Param text(std::string name, std::string def, std::string help) {
+    return {std::move(name), LABOUR_PARAM_STRING, std::move(def), {}, {}, {}, std::move(help)};
+  }
+  static Param choice(std::string name, std::string def, std::string choices, std::string help) {
+    return {std::move(name), LABOUR_PARAM_ENUM, std::move(def), {}, {}, std::move(choices), std::move(help)};
+  }
+};
+
+// The validated values an instance is created with (every declared parameter present).
+class Params {
+ public:
+  Params(const labour_param_value_t* values, std::uint32_t count) {
+    for (std::uint32_t i = 0; i < count; ++i)
+      items_.emplace_back(std::string(from_c(values[i].name)), std::string(from_c(values[i].value)));
+  }
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+  const std::string& text(std::string_view name) const {
+    for (const auto& [k, v] : items_)
+      if (k == name) return v;
+    throw std::invalid_argument("no parameter named '" + std::string(name) + "'");
+  }
+  std::int64_t integer(std::string_view name) const { return std::stoll(text(name)); }
+  double real(std::string_view name) const { return std::stod(text(name)); }
+  bool boolean(std::string_view name) const { return text(name) == "true"; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// Host services for one instance.
+class Host {
+ public:
+  explicit Host(const labour_host_api_t* api) : api_(api) {}
+  void log(labour_log_level_t level, std::string_view message) const {
+    if (api_ && api_->log_callback) api_->log_callback(api_->host_ctx, level, to_c(message));
+  }
+
+ private:
+  const labour_host_api_t* api_;
+};
+
+// ------------------------------------------------------------------- behaviours ----
+
+struct Request {
+  std::string method = "GET";
+  std::string target;
+  std::string body;
+};
+
+struct Outcome {
+  labour_outcome_kind_t kind;
+  int http_status;
+  std::string_view body;
+  std::uint64_t body_length;
+  std::uint64_t elapsed_us;
+
+  bool http() const { return kind == LABOUR_OUTCOME_HTTP; }
+  bool server_error() const { return http() && http_status >= 500 && http_status <= 599; }
+  // The connection died or stalled instead of answering: what a crashed or wedged worker
+  // looks like from outside.
+  bool broken_or_stalled() const {
+    switch (kind) {
+      case LABOUR_OUTCOME_RESET_BEFORE_RESPONSE:
+      case LABOUR_OUTCOME_RESET_MID_RESPONSE:
+      case LABOUR_OUTCOME_EOF_BEFORE_RESPONSE:
+      case LABOUR_OUTCOME_TRUNCATED_BODY:
+      case LABOUR_OUTCOME_FIRST_BYTE_TIMEOUT:
+      case LABOUR_OUTCOME_TOTAL_TIMEOUT:
+        return true;
+      default:
+        return false;
+    }
+  }
+};
+
+// "/Name?k=v&k=v" from the instance's parameters: the route the worker app dispatches.
+inline std::string default_target(std::string_view behaviour, const Params& params) {
+  std::string t = "/" + std::string(behaviour);
+  char sep = '?';
+  for (const auto& [k, v] : params.items()) {
+    t += sep;
+    t += k;
+    t += '=';
+    t += v; // canonical values are [0-9a-z.+-_] only; strings are not used by behaviours
+    sep = '&';
+  }
+  return t;
+}
+
+class Behaviour {
+ public:
+  virtual ~Behaviour() = default;
+  virtual Request request() = 0;
+  // Thread-safe: called from many load threads at once.
+  virtual bool judge(const Outcome& outcome) const = 0;
+  virtual std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const { return scenario_timeout_ms; }
+  virtual bool innocent() const { return false; }
+};
+
+// ------------------------------------------------------------------- servers -------
+
+struct LaunchContext {
+  std::string python, app_dir, app_module, app_callable, host, run_dir;
+  std::uint32_t port = 0;
+};
+
+struct LaunchPlan {
+  std::vector<std::string> argv;
+  std::vector<std::string> env; // NAME=value
+  std::vector<std::pair<std::string, std::string>> files; // run_dir-relative path, content
+  std::string workdir;
+};
+
+class ServerAdapter {
+ public:
+  virtual ~ServerAdapter() = default;
+  virtual LaunchPlan launch(const LaunchContext& ctx) = 0;
+  virtual LaunchPlan probe(const LaunchContext& ctx) = 0;
+};
+
+// ------------------------------------------------------------------- reporters -----
+
+class Sink {
+ public:
+  explicit Sink(const labour_sink_t* sink) : sink_(sink) {}
+  Sink& operator<<(std::string_view s) {
+    if (sink_->write_callback(sink_->sink_ctx, to_c(s)) != 0) throw std::runtime_error("cannot write the report");
+    return *this;
+  }
+
+ private:
+  const labour_sink_t* sink_;
+};
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void render(std::string_view results_json, Sink& out) = 0;
+};
+
+// ------------------------------------------------------------------- glue ----------
+namespace detail {
+
+// What labour_instance_t* points to: the object plus storage for what crosses the ABI.
+template <class Base>
+struct Box {
+  std::unique_ptr<Base> object;
+  std::string last_error;
+  Request request;
+  LaunchPlan plan;
+  std::vector<labour_str_t> argv, env;
+  std::vector<labour_file_t> files;
+};
+
+template <class Base>
+Box<Base>* unbox(labour_instance_t* p) { return reinterpret_cast<Box<Base>*>(p); }
+template <class Base>
+const Box<Base>* unbox(const labour_instance_t* p) { return reinterpret_cast<const Box<Base>*>(p); }
+
+// Runs `f`, turning any exception into last_error and a non-zero return.
+template <class Base, class F>
+int32_t guarded(labour_instance_t* self, F&& f) {
+  auto* box = unbox<Base>(self);
+  try {
+    f(*box);
+    return 0;
+  } catch (const std::exception& e) {
+    box->last_error = e.what();
+  } catch (...) {
+    box->last_error = "unknown exception";
+  }
+  return 1;
+}
+
+template <class Plugin, class Base>
+struct Common {
+  static const std::vector<Param>& declared() {
+    static const std::vector<Param> p = Plugin::params();
+    return p;
+  }
+  static const std::vector<labour_param_schema_t>& schema() {
+    static const std::vector<labour_param_schema_t> s = [] {
+      std::vector<labour_param_schema_t> out;
+      for (const auto& p : declared()) {
+        labour_param_schema_t c{};
+        c.struct_size = sizeof c;
+        c.name = to_c(p.name);
+        c.type = p.type;
+        c.default_value = to_c(p.default_value);
+        c.has_min = p.min.has_value();
+        c.has_max = p.max.has_value();
+        c.min = p.min.value_or(0);
+        c.max = p.max.value_or(0);
+        c.choices = to_c(p.choices);
+        c.help = to_c(p.help);
+        out.push_back(c);
+      }
+      return out;
+    }();
+    return s;
+  }
+  static labour_instance_t* create(const labour_host_api_t* host, const labour_param_value_t* values,
+                                   uint32_t count, char* error_buf, size_t error_buf_len) {
+    auto fail = [&](const char* why) {
+      if (error_buf && error_buf_len) std::snprintf(error_buf, error_buf_len, "%s", why);
+      return nullptr;
+    };
+    try {
+      auto box = std::make_unique<Box<Base>>();
+      box->object = std::make_unique<Plugin>(Params(values, count), Host(host));
+      return reinterpret_cast<labour_instance_t*>(box.release());
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    } catch (...) {
+      return fail("unknown exception");
+    }
+  }
+  static void destroy(labour_instance_t* self) { delete unbox<Base>(self); }
+  static labour_str_t last_error(const labour_instance_t* self) { return to_c(unbox<Base>(self)->last_error); }
+
+  static labour_plugin_t descriptor(labour_kind_t kind, const void* kind_api) {
+    labour_plugin_t d{};
+    d.struct_size = sizeof d;
+    d.abi_major = LABOUR_ABI_MAJOR;
+    d.abi_minor = LABOUR_ABI_MINOR;
+    d.kind = kind;
+    d.name = to_c(Plugin::name);
+    d.version = to_c(Plugin::version);
+    d.summary = to_c(Plugin::summary);
+    d.params = schema().empty() ? nullptr : schema().data();
+    d.param_count = static_cast<uint32_t>(schema().size());
+    d.plugin_on_create = &create;
+    d.plugin_on_destroy = &destroy;
+    d.plugin_on_last_error = &last_error;
+    d.kind_api = kind_api;
+    return d;
+  }
+};
+
+template <class Plugin>
+struct BehaviourGlue : Common<Plugin, Behaviour> {
+  using B = Box<Behaviour>;
+  static int32_t build(labour_instance_t* self, labour_request_t* out) {
+    return guarded<Behaviour>(self, [&](B& box) {
+      box.request = box.object->request();
+      out->struct_size = sizeof *out;
+      out->method = to_c(box.request.method);
+      out->target = to_c(box.request.target);
+      out->body = to_c(box.request.body);
+    });
+  }
+  static int32_t judge(const labour_instance_t* self, const labour_outcome_t* o) {
+    try {
+      Outcome out{o->kind, o->http_status, from_c(o->body), o->body_length, o->elapsed_us};
+      return unbox<Behaviour>(self)->object->judge(out) ? 1 : 0;
+    } catch (...) {
+      return 0; // a judge that cannot decide has not seen what it expected
+    }
+  }
+  static uint32_t timeout(const labour_instance_t* self, uint32_t scenario_ms) {
+    try {
+      return unbox<Behaviour>(self)->object->timeout_ms(scenario_ms);
+    } catch (...) {
+      return scenario_ms;
+    }
+  }
+  static int32_t innocent(const labour_instance_t* self) {
+    try {
+      return unbox<Behaviour>(self)->object->innocent() ? 1 : 0;
+    } catch (...) {
+      return 0;
+    }
+  }
+};
+
+template <class Plugin>
+struct ServerGlue : Common<Plugin, ServerAdapter> {
+  using B = Box<ServerAdapter>;
+  static LaunchContext context(const labour_launch_context_t* c) {
+    LaunchContext x;
+    x.python = from_c(c->python);
+    x.app_dir = from_c(c->app_dir);
+    x.app_module = from_c(c->app_module);
+    x.app_callable = from_c(c->app_callable);
+    x.host = from_c(c->host);
+    x.run_dir = from_c(c->run_dir);
+    x.port = c->port;
+    return x;
+  }
+  static void expose(B& box, labour_launch_plan_t* out) {
+    box.argv.clear();
+    box.env.clear();
+    box.files.clear();
+    for (const auto& a : box.plan.argv) box.argv.push_back(to_c(a));
+    for (const auto& e : box.plan.env) box.env.push_back(to_c(e));
+    for (const auto& [path, content] : box.plan.files) box.files.push_back({to_c(path), to_c(content)});
+    out->struct_size = sizeof *out;
+    out->argv = box.argv.data();
+    out->argc = static_cast<uint32_t>(box.argv.size());
+    out->env = box.env.data();
+    out->envc = static_cast<uint32_t>(box.env.size());
+    out->files = box.files.data();
+    out->filec = static_cast<uint32_t>(box.files.size());
+    out->workdir = to_c(box.plan.workdir);
+  }
+  static int32_t launch(labour_instance_t* self, const labour_launch_context_t* c, labour_launch_plan_t* out) {
+    return guarded<ServerAdapter>(self, [&](B& box) {
+      box.plan = box.object->launch(context(c));
+      expose(box, out);
+    });
+  }
+  static int32_t probe(labour_instance_t* self, const labour_launch_context_t* c, labour_launch_plan_t* out) {
+    return guarded<ServerAdapter>(self, [&](B& box) {
+      box.plan = box.object->probe(context(c));
+      expose(box, out);
+    });
+  }
+};
+
+template <class Plugin>
+struct ReporterGlue : Common<Plugin, Reporter> {
+  static int32_t render(labour_instance_t* self, labour_str_t json, const labour_sink_t* sink) {
+    return guarded<Reporter>(self, [&](Box<Reporter>& box) {
+      Sink out(sink);
+      box.object->render(from_c(json), out);
+    });
+  }
+};
+
+} // namespace detail
+} // namespace labour::sdk
+
+// The worker half of a behaviour, embedded by labour_add_plugin(... WORKER file.py).
+extern "C" const char labour_embedded_worker_source[];
+extern "C" const unsigned long labour_embedded_worker_source_size;
+
+#define LABOUR_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
+
+#define LABOUR_BEHAVIOUR_PLUGIN(Class)                                                              \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                          \
+    using Glue = ::labour::sdk::detail::BehaviourGlue<Class>;                                      \
+    static const labour_behaviour_api_t api = {sizeof(labour_behaviour_api_t),                    \
+                                               {labour_embedded_worker_source,                     \
+                                                labour_embedded_worker_source_size},               \
+                                               &Glue::build, &Glue::judge, &Glue::timeout,         \
+                                               &Glue::innocent};                                   \
+    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_BEHAVIOUR, &api);                \
+    return &d;                                                                                     \
+  }
+
+#define LABOUR_SERVER_PLUGIN(Class, install_hint_text)                                             \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                          \
+    using Glue = ::labour::sdk::detail::ServerGlue<Class>;                                         \
+    static const labour_server_api_t api = {sizeof(labour_server_api_t),                           \
+                                            ::labour::sdk::to_c(install_hint_text), &Glue::launch, \
+                                            &Glue::probe};                                         \
+    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_SERVER, &api);                   \
+    return &d;                                                                                     \
+  }
+
+#define LABOUR_REPORTER_PLUGIN(Class)                                                              \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                          \
+    using Glue = ::labour::sdk::detail::ReporterGlue<Class>;                                       \
+    static const labour_reporter_api_t api = {sizeof(labour_reporter_api_t), &Glue::render};     \
+    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_REPORTER, &api);                 \
+    return &d;                                                                                     \
+  }
