@@ -1,0 +1,42 @@
+// IOBound: the worker reads a given amount of data from /dev/zero or from a file the
+// writer put into the app folder, then answers 200. Never a path from the request.
+#include <labour/sdk.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kGiB = 1024.0 * kMiB;
+
+class IOBound : public labour::sdk::Behaviour {
+ public:
+  static constexpr const char* name = "IOBound";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary =
+      "reads data from /dev/zero or a file in the worker, then answers 200";
+  static std::vector<labour::sdk::Param> params() {
+    return {
+        labour::sdk::Param::integer("bytes", 1048576, 1, kGiB, "how many bytes the worker reads"),
+        labour::sdk::Param::choice("source", "zero", "zero|file",
+                                   "zero: /dev/zero; file: the 1 MiB data file in the app folder, re-read "
+                                   "from its start as needed"),
+        labour::sdk::Param::integer("block", 65536, 512, 16 * kMiB, "size of each read in bytes"),
+    };
+  }
+
+  IOBound(const labour::sdk::Params& p, const labour::sdk::Host&)
+      : target_(labour::sdk::default_target(name, p)) {}
+
+  labour::sdk::Request request() override { return {"GET", target_, {}}; }
+
+  bool judge(const labour::sdk::Outcome& o) const override { return o.http() && o.http_status == 200; }
+
+ private:
+  std::string target_;
+};
+
+}  // namespace
+
+LABOUR_BEHAVIOUR_PLUGIN(IOBound)

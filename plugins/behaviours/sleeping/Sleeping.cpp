@@ -1,0 +1,42 @@
+// Sleeping: a slow but well-behaved request. The worker sleeps (releasing the GIL), then
+// answers 200; the client waits long enough for it.
+#include <labour/sdk.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace {
+
+class Sleeping : public labour::sdk::Behaviour {
+ public:
+  static constexpr const char* name = "Sleeping";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary = "sleeps in the worker, then answers 200";
+  static std::vector<labour::sdk::Param> params() {
+    return {labour::sdk::Param::real("seconds", 1.0, 0, 3600, "how long the worker sleeps before answering")};
+  }
+
+  Sleeping(const labour::sdk::Params& p, const labour::sdk::Host&)
+      : seconds_(p.real("seconds")), target_(labour::sdk::default_target(name, p)) {}
+
+  labour::sdk::Request request() override { return {"GET", target_, {}}; }
+
+  bool judge(const labour::sdk::Outcome& o) const override { return o.http() && o.http_status == 200; }
+
+  // The sleep comes on top of whatever the scenario allows for an answer.
+  std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const override {
+    const double total = static_cast<double>(scenario_timeout_ms) + seconds_ * 1000.0;
+    return static_cast<std::uint32_t>(std::min(total, double(std::numeric_limits<std::uint32_t>::max())));
+  }
+
+ private:
+  double seconds_;
+  std::string target_;
+};
+
+}  // namespace
+
+LABOUR_BEHAVIOUR_PLUGIN(Sleeping)
