@@ -1,0 +1,37 @@
+// cheroot (CherryPy's HTTP server on its own): one process, a thread pool.
+#include "server_support.hpp"
+
+LABOUR_SERVER_BOOTSTRAP(labour_server_cheroot_bootstrap)
+
+namespace labour::servers {
+
+class Cheroot : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "cheroot";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary = "cheroot.wsgi.Server: one process, a fixed pool of worker threads";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {Param::integer("numthreads", 10, 1, 1024, "worker threads (numthreads)")};
+  }
+
+  Cheroot(const sdk::Params& p, const sdk::Host&) : numthreads_(p.integer("numthreads")) {}
+
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    return bootstrap_plan(c, "labour_cheroot_bootstrap.py",
+                          embedded(labour_server_cheroot_bootstrap, labour_server_cheroot_bootstrap_size),
+                          {"--numthreads", std::to_string(numthreads_)});
+  }
+
+  LaunchPlan probe(const LaunchContext& c) override {
+    return python_version_probe(c, "cheroot.wsgi", "cheroot");
+  }
+
+ private:
+  std::int64_t numthreads_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::Cheroot, "apt-get install python3-cheroot")

@@ -1,0 +1,38 @@
+// CherryPy: the app grafted onto cherrypy.tree, served by the engine's cheroot server.
+#include "server_support.hpp"
+
+LABOUR_SERVER_BOOTSTRAP(labour_server_cherrypy_bootstrap)
+
+namespace labour::servers {
+
+class CherryPy : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "cherrypy";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary =
+      "CherryPy engine + tree.graft: one process, a pool of worker threads";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {Param::integer("thread_pool", 10, 1, 1024, "worker threads (server.thread_pool)")};
+  }
+
+  CherryPy(const sdk::Params& p, const sdk::Host&) : thread_pool_(p.integer("thread_pool")) {}
+
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    return bootstrap_plan(c, "labour_cherrypy_bootstrap.py",
+                          embedded(labour_server_cherrypy_bootstrap, labour_server_cherrypy_bootstrap_size),
+                          {"--thread-pool", std::to_string(thread_pool_)});
+  }
+
+  LaunchPlan probe(const LaunchContext& c) override {
+    return python_version_probe(c, "cherrypy", "CherryPy");
+  }
+
+ private:
+  std::int64_t thread_pool_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::CherryPy, "apt-get install python3-cherrypy3")

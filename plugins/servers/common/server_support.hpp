@@ -1,0 +1,82 @@
+// Helpers shared by the server adapters (header-only; each adapter .so compiles its own copy).
+#pragma once
+
+#include <labour/sdk.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace labour::servers {
+
+using sdk::LaunchContext;
+using sdk::LaunchPlan;
+
+// Rejects a context the host should never send, naming the field, instead of building a
+// command line that fails later in a confusing way.
+inline void require_context(const LaunchContext& c, std::string_view adapter) {
+  auto missing = [&](std::string_view field) {
+    return std::invalid_argument(std::string(adapter) + ": launch context has no " + std::string(field) +
+                                 "; the host must fill it in");
+  };
+  if (c.python.empty()) throw missing("python");
+  if (c.app_dir.empty()) throw missing("app_dir");
+  if (c.app_module.empty()) throw missing("app_module");
+  if (c.app_callable.empty()) throw missing("app_callable");
+  if (c.host.empty()) throw missing("host");
+  if (c.run_dir.empty()) throw missing("run_dir");
+  if (c.port == 0 || c.port > 65535) throw missing("valid port (1-65535)");
+}
+
+// "127.0.0.1:8000", or "[::1]:8000" for an IPv6 literal.
+inline std::string endpoint(const LaunchContext& c) {
+  const bool v6 = c.host.find(':') != std::string::npos;
+  return (v6 ? "[" + c.host + "]" : c.host) + ":" + std::to_string(c.port);
+}
+
+inline std::string in_dir(const std::string& dir, std::string_view name) {
+  if (!dir.empty() && dir.back() == '/') return dir + std::string(name);
+  return dir + "/" + std::string(name);
+}
+
+// Unbuffered so log lines reach the host's files even if the server is SIGKILLed; no
+// bytecode so nothing is written next to the worker app.
+inline std::vector<std::string> python_env() { return {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}; }
+
+// A probe that imports `modules` (comma separated) and prints the version of the
+// installed distribution `dist`.
+inline LaunchPlan python_version_probe(const LaunchContext& c, std::string_view modules,
+                                       std::string_view dist) {
+  LaunchPlan p;
+  p.argv = {c.python, "-c",
+            "import importlib.metadata, " + std::string(modules) + "; print(importlib.metadata.version('" +
+                std::string(dist) + "'))"};
+  p.env = python_env();
+  return p;
+}
+
+// Runs an embedded bootstrap written into run_dir as `file`:
+//   python <run_dir>/<file> --app-dir D --module M --callable C --host H --port P <extra...>
+inline LaunchPlan bootstrap_plan(const LaunchContext& c, std::string file, std::string_view source,
+                                 const std::vector<std::string>& extra) {
+  LaunchPlan p;
+  p.argv = {
+      c.python,     in_dir(c.run_dir, file), "--app-dir", c.app_dir, "--module", c.app_module,
+      "--callable", c.app_callable,          "--host",    c.host,    "--port",   std::to_string(c.port)};
+  p.argv.insert(p.argv.end(), extra.begin(), extra.end());
+  p.env = python_env();
+  p.files.emplace_back(std::move(file), std::string(source));
+  return p;
+}
+
+inline std::string_view embedded(const char* data, unsigned long size) { return {data, size}; }
+
+}  // namespace labour::servers
+
+// Declares the bootstrap that labour_server_adapter(<target> BOOTSTRAP ...) embeds.
+#define LABOUR_SERVER_BOOTSTRAP(symbol) \
+  extern "C" const char symbol[];       \
+  extern "C" const unsigned long symbol##_size;

@@ -1,0 +1,38 @@
+// Paste's httpserver: one process, a thread pool that watches for hung threads.
+#include "server_support.hpp"
+
+LABOUR_SERVER_BOOTSTRAP(labour_server_paste_bootstrap)
+
+namespace labour::servers {
+
+class Paste : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "paste";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary =
+      "paste.httpserver: one process, a thread pool with hung-thread handling";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {Param::integer("threadpool", 10, 1, 1024, "worker threads (threadpool_workers)")};
+  }
+
+  Paste(const sdk::Params& p, const sdk::Host&) : threadpool_(p.integer("threadpool")) {}
+
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    return bootstrap_plan(c, "labour_paste_bootstrap.py",
+                          embedded(labour_server_paste_bootstrap, labour_server_paste_bootstrap_size),
+                          {"--threadpool", std::to_string(threadpool_)});
+  }
+
+  LaunchPlan probe(const LaunchContext& c) override {
+    return python_version_probe(c, "paste.httpserver", "Paste");
+  }
+
+ private:
+  std::int64_t threadpool_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::Paste, "apt-get install python3-paste")

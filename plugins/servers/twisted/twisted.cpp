@@ -1,0 +1,38 @@
+// Twisted: the reactor serves HTTP, the app runs in the reactor's thread pool.
+#include "server_support.hpp"
+
+LABOUR_SERVER_BOOTSTRAP(labour_server_twisted_bootstrap)
+
+namespace labour::servers {
+
+class Twisted : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "twisted";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary =
+      "Twisted web WSGIResource: one process, reactor thread + thread pool";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {Param::integer("threads", 10, 1, 1024, "maximum threads in the reactor's pool that run the app")};
+  }
+
+  Twisted(const sdk::Params& p, const sdk::Host&) : threads_(p.integer("threads")) {}
+
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    return bootstrap_plan(c, "labour_twisted_bootstrap.py",
+                          embedded(labour_server_twisted_bootstrap, labour_server_twisted_bootstrap_size),
+                          {"--threads", std::to_string(threads_)});
+  }
+
+  LaunchPlan probe(const LaunchContext& c) override {
+    return python_version_probe(c, "twisted.web.wsgi, twisted.internet.reactor", "Twisted");
+  }
+
+ private:
+  std::int64_t threads_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::Twisted, "apt-get install python3-twisted")

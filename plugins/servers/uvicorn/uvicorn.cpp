@@ -1,0 +1,57 @@
+// uvicorn --interface wsgi: asyncio server, the app in uvicorn's WSGI thread pool (10 threads).
+#include "server_support.hpp"
+
+namespace labour::servers {
+
+class Uvicorn : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "uvicorn";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary =
+      "uvicorn --interface wsgi: asyncio + a 10-thread WSGI pool per process";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {Param::integer("workers", 1, 1, 64,
+                           "worker processes (--workers; more than 1 adds a supervising parent process)")};
+  }
+
+  Uvicorn(const sdk::Params& p, const sdk::Host&) : workers_(p.integer("workers")) {}
+
+  // Debian ships no `uvicorn` script: always `python -m uvicorn`.
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    LaunchPlan p;
+    p.argv = {c.python,
+              "-m",
+              "uvicorn",
+              "--interface",
+              "wsgi",
+              "--host",
+              c.host,
+              "--port",
+              std::to_string(c.port),
+              "--workers",
+              std::to_string(workers_),
+              "--app-dir",
+              c.app_dir,
+              "--lifespan",
+              "off",  // WSGI has no lifespan events
+              "--no-access-log",
+              "--log-level",
+              "info",
+              c.app_module + ":" + c.app_callable};
+    p.env = python_env();
+    return p;
+  }
+
+  LaunchPlan probe(const LaunchContext& c) override {
+    return python_version_probe(c, "uvicorn, uvicorn.middleware.wsgi", "uvicorn");
+  }
+
+ private:
+  std::int64_t workers_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::Uvicorn, "apt-get install python3-uvicorn")

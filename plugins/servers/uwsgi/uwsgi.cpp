@@ -1,0 +1,108 @@
+// uWSGI with the python3 plugin, speaking HTTP directly from its workers (--http-socket).
+#include "server_support.hpp"
+
+namespace labour::servers {
+
+class Uwsgi : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "uwsgi";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary =
+      "uWSGI (python3 plugin, --http-socket): optional master + worker processes";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {
+        Param::boolean("master", true,
+                       "run a master process that supervises and respawns workers (--master)"),
+        Param::integer("processes", 1, 1, 64, "worker processes (--processes)"),
+        Param::integer("threads", 1, 1, 256, "threads per worker (--threads)"),
+        Param::integer(
+            "harakiri", 0, 0, 86400,
+            "seconds after which the master kills a worker stuck in one request (0 = off; needs master)"),
+        Param::integer("max_requests", 0, 0, 100000000,
+                       "recycle a worker after this many requests (0 = never; needs master)"),
+        Param::integer(
+            "reload_on_rss", 0, 0, 1048576,
+            "recycle a worker after a request leaves its RSS above this many MB (0 = off; needs master)"),
+        Param::integer("evil_reload_on_rss", 0, 0, 1048576,
+                       "master kills a worker whose RSS is above this many MB, even mid-request (0 = off; "
+                       "needs master)"),
+    };
+  }
+
+  Uwsgi(const sdk::Params& p, const sdk::Host&)
+      : master_(p.boolean("master")),
+        processes_(p.integer("processes")),
+        threads_(p.integer("threads")),
+        harakiri_(p.integer("harakiri")),
+        max_requests_(p.integer("max_requests")),
+        reload_on_rss_(p.integer("reload_on_rss")),
+        evil_reload_on_rss_(p.integer("evil_reload_on_rss")) {
+    // Without a master nothing enforces these or respawns the worker they retire: the
+    // server would just die. Say so instead of measuring that by accident.
+    if (!master_) {
+      for (const auto& [option, value] : {std::pair{"harakiri", harakiri_},
+                                          {"max_requests", max_requests_},
+                                          {"reload_on_rss", reload_on_rss_},
+                                          {"evil_reload_on_rss", evil_reload_on_rss_}})
+        if (value != 0)
+          throw std::invalid_argument(
+              std::string("uwsgi option ") + option + "=" + std::to_string(value) +
+              " needs master=true (without a master no one enforces it or respawns the "
+              "worker); set master=true or " +
+              option + "=0");
+    }
+  }
+
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    LaunchPlan p;
+    p.argv = {"uwsgi",
+              "--strict",  // unknown options are errors, not warnings
+              "--need-plugin",
+              "python3",  // fail at once if the plugin is missing
+              "--http-socket",
+              endpoint(c),
+              "--pythonpath",
+              c.app_dir,
+              "--module",
+              c.app_module + ":" + c.app_callable,
+              "--need-app",  // exit if the app does not import
+              "--processes",
+              std::to_string(processes_),
+              "--threads",
+              std::to_string(threads_),
+              "--enable-threads",   // behaviours may start Python threads
+              "--die-on-term",      // SIGTERM stops instead of reloading
+              "--disable-logging",  // no per-request lines; errors are still logged
+              "--pidfile",
+              in_dir(c.run_dir, "uwsgi.pid")};
+    if (master_) {
+      p.argv.insert(p.argv.end(), {"--master", "--no-orphans"});
+      auto add = [&](const char* flag, std::int64_t v) {
+        if (v != 0) p.argv.insert(p.argv.end(), {flag, std::to_string(v)});
+      };
+      add("--harakiri", harakiri_);
+      add("--max-requests", max_requests_);
+      add("--reload-on-rss", reload_on_rss_);
+      add("--evil-reload-on-rss", evil_reload_on_rss_);
+    }
+    p.env = python_env();
+    return p;
+  }
+
+  // Prints "2.0.21-debian"; --need-plugin makes it fail when the python3 plugin is missing.
+  LaunchPlan probe(const LaunchContext&) override {
+    LaunchPlan p;
+    p.argv = {"uwsgi", "--need-plugin", "python3", "--version"};
+    return p;
+  }
+
+ private:
+  bool master_;
+  std::int64_t processes_, threads_, harakiri_, max_requests_, reload_on_rss_, evil_reload_on_rss_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::Uwsgi, "apt-get install uwsgi-core uwsgi-plugin-python3")

@@ -1,0 +1,48 @@
+// werkzeug's development server: serial by default, a thread or a fork per request if asked.
+#include "server_support.hpp"
+
+LABOUR_SERVER_BOOTSTRAP(labour_server_werkzeug_bootstrap)
+
+namespace labour::servers {
+
+class Werkzeug : public sdk::ServerAdapter {
+ public:
+  static constexpr const char* name = "werkzeug";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* summary = "werkzeug run_simple: one process, serial, threaded or forking";
+  static std::vector<sdk::Param> params() {
+    using sdk::Param;
+    return {Param::boolean("threaded", false, "a new thread per request"),
+            Param::integer("processes", 1, 1, 64,
+                           "fork a process per request, at most this many at once (1 = no forking)")};
+  }
+
+  Werkzeug(const sdk::Params& p, const sdk::Host&)
+      : threaded_(p.boolean("threaded")), processes_(p.integer("processes")) {
+    // run_simple refuses the combination too, but only once started.
+    if (threaded_ && processes_ > 1)
+      throw std::invalid_argument(
+          "werkzeug options threaded=true and processes=" + std::to_string(processes_) +
+          " cannot be combined; choose threaded=true or processes > 1");
+  }
+
+  LaunchPlan launch(const LaunchContext& c) override {
+    require_context(c, name);
+    return bootstrap_plan(
+        c, "labour_werkzeug_bootstrap.py",
+        embedded(labour_server_werkzeug_bootstrap, labour_server_werkzeug_bootstrap_size),
+        {"--threaded", threaded_ ? "true" : "false", "--processes", std::to_string(processes_)});
+  }
+
+  LaunchPlan probe(const LaunchContext& c) override {
+    return python_version_probe(c, "werkzeug.serving", "Werkzeug");
+  }
+
+ private:
+  bool threaded_;
+  std::int64_t processes_;
+};
+
+}  // namespace labour::servers
+
+LABOUR_SERVER_PLUGIN(labour::servers::Werkzeug, "apt-get install python3-werkzeug")
