@@ -1,10 +1,19 @@
 // The supervisor: starts a server in its own process group, waits until it answers, stops it
 // by escalating signals to the whole group, and makes sure nothing it started survives.
+//
+// Process-wide contract (see init_process_supervision): the host is a child subreaper and
+// runs a watchdog process; every ServerProcess registers its group and marker with the
+// watchdog, so servers die with the host even when the host is SIGKILLed.
+//
+// Threads: one ServerProcess is not thread-safe (use it from one thread at a time);
+// different ServerProcess objects may be used from different threads.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -21,48 +30,51 @@ struct StartError : std::runtime_error {
 struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0]: absolute path or a name looked up in PATH
   std::vector<std::string> env;   // NAME=value added to (or replacing in) the inherited environment
-  std::filesystem::path workdir;
-  std::filesystem::path stdout_path, stderr_path;  // server output goes to files, never pipes
-  std::string marker;  // LABOUR_MARKER=<marker> is put in the environment to find descendants
+  std::filesystem::path workdir;  // empty: the host's current directory
+  // Server output goes to files (opened O_APPEND|O_CREAT), never pipes; empty: /dev/null.
+  std::filesystem::path stdout_path, stderr_path;
+  std::string marker;  // LABOUR_MARKER=<marker> is put in the environment; empty: new_marker()
 };
 
 struct ExitStatus {
   bool exited = false;  // normal exit with `code`
   int code = 0;
-  int signal = 0;       // killed by this signal
+  int signal = 0;                // killed by this signal
   std::string describe() const;  // "exit status 1", "killed by SIGSEGV"
 };
 
 struct StopReport {
-  std::string signal_needed;  // "SIGINT", "SIGTERM", "SIGKILL", or "" if it had already exited
-  double stop_seconds = 0;
-  int orphans_killed = 0;     // processes with the marker still alive after the group was gone
-  std::optional<ExitStatus> status;
+  std::string signal_needed;         // "SIGINT", "SIGTERM", "SIGKILL", or "" if it had already exited
+  double stop_seconds = 0;           // from the first signal until the group was gone
+  int orphans_killed = 0;            // processes with the marker still alive after the group was gone
+  std::optional<ExitStatus> status;  // the leader's; empty if it was reaped by someone else
 };
 
 struct StopPolicy {
   std::chrono::milliseconds sigint_wait{3000};
   std::chrono::milliseconds sigterm_wait{3000};
-  std::chrono::milliseconds sigkill_wait{2000};
+  std::chrono::milliseconds sigkill_wait{2000};  // also bounds the marker sweep and reaping
 };
 
 class ServerProcess {
  public:
-  // Spawns argv (no shell) in a new process group. Throws StartError naming the problem.
+  // Spawns argv (no shell) in a new process group with stdin from /dev/null, default signal
+  // dispositions and an empty signal mask. Throws StartError naming the problem.
   static ServerProcess start(const LaunchSpec& spec);
 
   ServerProcess(ServerProcess&&) noexcept;
-  ServerProcess& operator=(ServerProcess&&) noexcept;
-  ~ServerProcess();  // stops the server if still running
+  ServerProcess& operator=(ServerProcess&&) noexcept;  // stops the server it replaces
+  ~ServerProcess();                                    // stops the server if still running
 
   pid_t pid() const;
-  pid_t process_group() const;
+  pid_t process_group() const;  // == pid(): the leader's own group
   const std::string& marker() const;
   bool running();  // reaps the leader if it has exited
   std::optional<ExitStatus> exit_status() const;
 
   // SIGINT -> SIGTERM -> SIGKILL to the whole group with bounded waits, then kills any
-  // process still carrying the marker. Idempotent.
+  // process still carrying the marker, and reaps what became ours. Idempotent: a second
+  // call returns the first call's report.
   StopReport stop(const StopPolicy& policy = {});
 
  private:
@@ -74,23 +86,45 @@ class ServerProcess {
 enum class Readiness { Ready, Exited, TimedOut };
 struct ReadyResult {
   Readiness state = Readiness::TimedOut;
-  std::string detail;  // for Exited: exit status and the tail of the server's log
+  std::string detail;  // for Exited/TimedOut: what happened and the tail of the server's log
 };
 
-// Polls GET http://host:port/path until it answers with any HTTP response, the server
-// exits, or the deadline passes.
+// Polls GET http://host:port/path every ~50 ms until it answers with any HTTP response, the
+// server exits, or the deadline passes.
 ReadyResult wait_until_ready(ServerProcess& server, const std::string& host, std::uint16_t port,
                              const std::string& path, std::chrono::milliseconds deadline,
                              const std::filesystem::path& log_for_tail);
 
-// Process-wide set-up, once at start: become a child subreaper, ignore SIGPIPE, start the
-// watchdog that kills every registered server if this process dies (even by SIGKILL).
+// Process-wide set-up, once at start and before any thread exists (it forks): become a
+// child subreaper, ignore SIGPIPE, start the watchdog process that SIGKILLs every registered
+// server group and marked process when this process dies (even by SIGKILL). Idempotent.
+// Throws std::runtime_error if the watchdog cannot be started.
 void init_process_supervision();
 
-// Every live pid whose environment carries LABOUR_MARKER=<marker>.
+// Closes the watchdog's pipe and reaps it (bounded wait). Servers still registered are
+// killed by the watchdog. Registered with atexit by init_process_supervision; safe to call
+// more than once.
+void shutdown_process_supervision();
+
+// The watchdog's pid, or -1 if supervision was not initialised (diagnostics and tests).
+pid_t watchdog_pid();
+
+// SIGINT and SIGTERM set interrupt_flag() and record the first signal in interrupt_signal();
+// the handler only stores to lock-free atomics. A second signal keeps the flag set and does
+// not kill the host: the run loop sees the flag and stops servers with bounded waits, so the
+// host always gets to clean up. Handlers use SA_RESTART. Idempotent.
+void install_interrupt_handlers();
+const std::atomic<bool>& interrupt_flag();
+int interrupt_signal();  // 0 if none arrived yet
+
+// Every live pid whose environment carries LABOUR_MARKER=<marker> (this process excluded;
+// zombies have no environment and are not listed). Empty marker: empty result.
 std::vector<pid_t> find_marked_processes(const std::string& marker);
 
-// A fresh random marker for one server start.
+// A fresh random marker for one server start (32 hex digits).
 std::string new_marker();
+
+// "SIGSEGV" for SIGSEGV, "signal 77" for a number without a name.
+std::string signal_name(int signal);
 
 }  // namespace labour::supervisor
