@@ -14,7 +14,7 @@ function(labour_add_plugin target)
   set(sources ${ARG_SOURCES})
   if(ARG_WORKER)
     get_filename_component(worker "${ARG_WORKER}" ABSOLUTE)
-    set(embedded "${CMAKE_CURRENT_BINARY_DIR}/${target}_worker_source.c")
+    set(embedded "${CMAKE_CURRENT_BINARY_DIR}/${target}_worker_source.cpp")
     add_custom_command(
       OUTPUT "${embedded}"
       COMMAND "${CMAKE_COMMAND}" -DINPUT=${worker} -DOUTPUT=${embedded}

@@ -1,0 +1,57 @@
+// The command line: `labour run|matrix|serve|load|list|doctor|report`. Exit codes
+// (docs/cli.md): 0 ok, 1 a run failed, 2 bad input, 130 interrupted.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "plugins/registry.hpp"
+#include "run/runner.hpp"
+
+namespace labour::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+using Action = std::function<int()>;
+
+// What every command shares: global options and the plugin registry (scanned on first use).
+struct Context {
+  std::vector<std::string> plugin_dirs;
+  int verbosity = 0;
+  plugins::Registry& registry();
+
+ private:
+  std::unique_ptr<plugins::Registry> registry_;
+};
+
+// Options shared by `run` and `matrix`: load overrides, reporting, supervision.
+struct RunFlags {
+  std::vector<std::string> reports;      // NAME[:PATH]
+  std::vector<std::string> report_opts;  // NAME.key=value
+  scenario::Overrides overrides;
+  std::string policy;
+  bool no_keepalive = false;
+  run::Settings settings;
+  double ready_timeout_s = 30;
+  void add_to(CLI::App& cmd);
+  void finish();  // moves parsed values into overrides/settings
+};
+
+// Renders `document` with every --report (console to stdout when none is given).
+void render_reports(Context& ctx, const nlohmann::json& document, const std::vector<std::string>& reports,
+                    const std::vector<std::string>& report_opts);
+
+void add_run_commands(CLI::App& root, Context& ctx, Action& action);   // run, matrix
+void add_info_commands(CLI::App& root, Context& ctx, Action& action);  // list, doctor, serve, report
+void add_load_command(CLI::App& root, std::function<int()>& action);   // load (core/cli/load_command.cpp)
+
+int main(int argc, char** argv);
+
+}  // namespace labour::cli

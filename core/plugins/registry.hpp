@@ -1,0 +1,105 @@
+// The plugin registry: finds labour_<kind>_<name>.so files, checks each against the ABI,
+// keeps the good ones and the reasons for the rejected ones, and makes instances.
+#pragma once
+
+#include <labour/plugin_api.h>
+
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace boost::dll {
+class shared_library;
+}
+
+namespace labour::plugins {
+
+enum class Kind { Behaviour, Server, Reporter };
+std::string_view kind_name(Kind kind);         // "behaviour"
+std::string_view kind_plural(Kind kind);       // "behaviours"
+std::optional<Kind> kind_from_plural(std::string_view plural);
+
+struct ParamInfo {
+  std::string name;
+  labour_param_type_t type = LABOUR_PARAM_STRING;
+  std::string default_value;  // empty: required
+  std::optional<double> min, max;
+  std::vector<std::string> choices;
+  std::string help;
+  std::string type_name() const;  // "int", "float", "bool", "string", "enum"
+};
+
+// Validated values in schema order, every parameter present.
+using ParamValues = std::vector<std::pair<std::string, std::string>>;
+
+struct PluginInfo {
+  Kind kind;
+  std::string name, version, summary;
+  std::filesystem::path file;
+  std::vector<ParamInfo> params;
+  const labour_plugin_t* descriptor = nullptr;
+  std::shared_ptr<boost::dll::shared_library> library;  // keeps the code loaded
+  labour_host_api_t host_api{};  // passed to every instance; host_ctx is this PluginInfo
+};
+
+struct Rejection {
+  std::filesystem::path file;
+  std::string reason;
+};
+
+// A live plugin instance. Holds its library alive; destroyed before it.
+class Instance {
+ public:
+  // Throws UsageError when the plugin refuses the parameters (its one-line reason).
+  static Instance create(const PluginInfo& plugin, const ParamValues& values);
+  Instance(Instance&& other) noexcept;
+  Instance& operator=(Instance&& other) noexcept;
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+  ~Instance();
+
+  const PluginInfo& plugin() const { return *plugin_; }
+  labour_instance_t* handle() const { return handle_; }
+  std::string last_error() const;
+  template <class Api>
+  const Api& api() const {
+    return *static_cast<const Api*>(plugin_->descriptor->kind_api);
+  }
+
+ private:
+  Instance(const PluginInfo* plugin, labour_instance_t* handle) : plugin_(plugin), handle_(handle) {}
+  const PluginInfo* plugin_ = nullptr;
+  std::shared_ptr<boost::dll::shared_library> library_;
+  labour_instance_t* handle_ = nullptr;
+};
+
+class Registry {
+ public:
+  // Loads every labour_*.so in `dirs`, in order; the first plugin of a kind+name wins.
+  void scan(const std::vector<std::filesystem::path>& dirs);
+  // Loads one file; returns the reason it was rejected, if it was.
+  std::optional<std::string> load_file(const std::filesystem::path& file);
+
+  const std::deque<PluginInfo>& plugins() const { return plugins_; }
+  const std::vector<Rejection>& rejections() const { return rejections_; }
+  const PluginInfo* find(Kind kind, std::string_view name) const;
+  // The plugin the run names: must be there, or UsageError listing the known names (and why
+  // a file of that name was rejected, if one was).
+  const PluginInfo& require(Kind kind, std::string_view name) const;
+  std::vector<std::string> names(Kind kind) const;
+
+ private:
+  std::deque<PluginInfo> plugins_;  // stable addresses: instances and host_api point into it
+  std::vector<Rejection> rejections_;
+};
+
+// --plugin-dir folders, then LABOUR_PLUGIN_PATH (':'-separated), then the installed plugins
+// folder next to the binary (<bindir>/../lib/labour/plugins).
+std::vector<std::filesystem::path> search_path(const std::vector<std::filesystem::path>& cli_dirs);
+
+}  // namespace labour::plugins

@@ -1,0 +1,94 @@
+// Runs tests: one scenario against one freshly started server configuration, end to end
+// (worker app -> server -> load -> stop -> cleanup), and produces the test's part of the
+// results document (docs/results-schema.md).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "plugins/registry.hpp"
+#include "scenario/scenario.hpp"
+#include "supervisor/supervisor.hpp"
+
+namespace labour::run {
+
+// One server configuration: an adapter plus validated options, under a label.
+struct ServerConfig {
+  std::string label;  // shown in reports; unique within a matrix
+  const plugins::PluginInfo* adapter = nullptr;
+  plugins::ParamValues options;
+  plugins::RawParams given;  // the options the user wrote (for the default label)
+};
+
+// "NAME[:opt=val,...]" with the reserved option label=TEXT. Throws UsageError.
+ServerConfig parse_server_spec(const plugins::Registry& registry, const std::string& spec);
+
+struct Settings {
+  std::string python = "/usr/bin/python3";
+  bool keep_run_dir = false;
+  std::chrono::milliseconds ready_timeout{30000};
+  supervisor::StopPolicy stop_policy{};
+};
+
+// Checks that --python names an executable. Throws UsageError.
+void check_python(const std::string& python);
+
+struct Availability {
+  bool available = false;
+  std::string version;  // when available
+  std::string reason;   // when not: what failed and how to install it
+};
+Availability probe(const ServerConfig& server, const Settings& settings);
+
+// Runs one test. Never throws for a server that fails to start (status "failed" in the JSON);
+// throws UsageError for bad scenario parameters. `stop` interrupts the load (status
+// "interrupted", with what was measured).
+nlohmann::json run_test(const plugins::Registry& registry, const ServerConfig& server, const scenario::Scenario& scenario,
+                        const Settings& settings, const std::atomic<bool>& stop);
+
+// A started server hosting the worker app with the given behaviours; stops and cleans up on
+// destruction. Used by run_test and `labour serve`.
+class ServerSession {
+ public:
+  struct Behaviour {
+    const plugins::PluginInfo* plugin;
+    plugins::ParamValues params;
+  };
+  // port 0: a free loopback port (and another one if the server cannot bind it).
+  ServerSession(const ServerConfig& server, const std::vector<const plugins::PluginInfo*>& behaviours,
+                const Settings& settings, std::uint16_t port = 0);
+  ~ServerSession();
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  double start_seconds() const { return start_seconds_; }
+  const std::filesystem::path& run_dir() const { return run_dir_; }
+  supervisor::ServerProcess& process() { return *process_; }
+  // Stops the server (idempotent); keeps the run dir if asked to or if `failed`.
+  supervisor::StopReport stop(bool failed = false);
+
+ private:
+  Settings settings_;
+  std::filesystem::path run_dir_;
+  std::optional<supervisor::ServerProcess> process_;
+  std::optional<supervisor::StopReport> stopped_;
+  std::uint16_t port_ = 0;
+  double start_seconds_ = 0;
+};
+
+// The "tool" and "environment" parts of a results document.
+nlohmann::json document_header(const Settings& settings);
+
+// True if something listens on 127.0.0.1:port already.
+bool port_in_use(std::uint16_t port);
+
+}  // namespace labour::run

@@ -1,0 +1,184 @@
+#include "scenario/scenario.hpp"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "scenario/builtin.hpp"
+
+namespace labour::scenario {
+
+namespace {
+
+std::string where(const std::string& origin, const toml::source_region& at) {
+  return origin + ":" + std::to_string(at.begin.line) + ":" + std::to_string(at.begin.column);
+}
+
+[[noreturn]] void fail(const std::string& origin, const toml::node& node, const std::string& what) {
+  throw UsageError(where(origin, node.source()) + ": " + what);
+}
+
+void reject_unknown_keys(const toml::table& table, const std::set<std::string>& known, const std::string& origin,
+                         const std::string& context) {
+  for (const auto& [key, node] : table) {
+    if (!known.count(std::string(key.str()))) {
+      std::vector<std::string> valid(known.begin(), known.end());
+      fail(origin, node, "unknown key '" + std::string(key.str()) + "' in " + context + " (valid: " + join(valid) + ")");
+    }
+  }
+}
+
+// A TOML value as the text a parameter validator reads.
+std::string param_text(const toml::node& node, const std::string& origin, const std::string& name) {
+  if (auto v = node.as_integer()) return std::to_string(v->get());
+  if (auto v = node.as_floating_point()) {
+    std::ostringstream s;
+    s << v->get();
+    return s.str();
+  }
+  if (auto v = node.as_boolean()) return v->get() ? "true" : "false";
+  if (auto v = node.as_string()) return v->get();
+  fail(origin, node, "parameter '" + name + "' must be a number, a boolean or a string");
+}
+
+template <class T>
+T positive_integer(const toml::node& node, const std::string& origin, const std::string& key, bool allow_zero = false) {
+  const auto* v = node.as_integer();
+  if (!v) fail(origin, node, "'" + key + "' must be an integer");
+  const auto value = v->get();
+  if (value < (allow_zero ? 0 : 1) || static_cast<std::uint64_t>(value) > std::numeric_limits<T>::max())
+    fail(origin, node, "'" + key + "' must be " + (allow_zero ? "0 or more" : "a positive integer") + ", not " + std::to_string(value));
+  return static_cast<T>(value);
+}
+
+double non_negative_number(const toml::node& node, const std::string& origin, const std::string& key) {
+  double value = 0;
+  if (auto i = node.as_integer()) value = static_cast<double>(i->get());
+  else if (auto f = node.as_floating_point()) value = f->get();
+  else fail(origin, node, "'" + key + "' must be a number");
+  if (!(value >= 0)) fail(origin, node, "'" + key + "' must not be negative");
+  return value;
+}
+
+}  // namespace
+
+std::string_view policy_name(engine::Policy p) { return p == engine::Policy::Repeat ? "repeat" : "random"; }
+
+void Overrides::apply(Scenario& s) const {
+  // A request count and a duration are two ways to end the load: the one given wins.
+  if (requests) {
+    s.requests = *requests;
+    s.duration_s = 0;
+  }
+  if (duration_s) {
+    s.duration_s = *duration_s;
+    if (!requests) s.requests = 0;
+  }
+  if (concurrency) s.concurrency = *concurrency;
+  if (rate) s.rate = *rate;
+  if (threads) s.threads = *threads;
+  if (timeout_ms) s.timeout_ms = *timeout_ms;
+  if (seed) s.seed = *seed;
+  if (policy) s.policy = *policy;
+  if (keep_alive) s.keep_alive = *keep_alive;
+}
+
+Scenario parse(std::string_view text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw UsageError(where(origin, e.source()) + ": " + std::string(e.description()));
+  }
+  static const std::set<std::string> top_keys = {"name", "description", "policy", "requests", "duration", "concurrency",
+                                                 "rate", "threads", "timeout", "seed", "keep_alive", "behaviour"};
+  reject_unknown_keys(root, top_keys, origin, "the scenario");
+
+  Scenario s;
+  s.source = origin;
+  if (auto n = root["name"].as_string()) s.name = n->get();
+  else throw UsageError(origin + ": the scenario needs a name (add name = \"MyScenario\")");
+  if (auto d = root["description"].as_string()) s.description = d->get();
+  if (auto* p = root.get("policy")) {
+    const auto* v = p->as_string();
+    if (!v || (v->get() != "random" && v->get() != "repeat")) fail(origin, *p, "'policy' must be \"random\" or \"repeat\"");
+    s.policy = v->get() == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
+  }
+  if (auto* n = root.get("requests")) s.requests = positive_integer<std::uint64_t>(*n, origin, "requests");
+  if (auto* n = root.get("duration")) {
+    s.duration_s = non_negative_number(*n, origin, "duration");
+    if (s.duration_s <= 0) fail(origin, *n, "'duration' must be more than 0 seconds");
+  }
+  if (s.requests && s.duration_s > 0) throw UsageError(origin + ": give either 'requests' or 'duration', not both");
+  if (!s.requests && s.duration_s <= 0) throw UsageError(origin + ": the scenario needs 'requests' or 'duration' (seconds)");
+  if (auto* n = root.get("concurrency")) s.concurrency = positive_integer<std::uint32_t>(*n, origin, "concurrency");
+  if (auto* n = root.get("threads")) s.threads = positive_integer<std::uint32_t>(*n, origin, "threads");
+  if (auto* n = root.get("rate")) s.rate = non_negative_number(*n, origin, "rate");
+  if (auto* n = root.get("seed")) s.seed = positive_integer<std::uint64_t>(*n, origin, "seed", true);
+  if (auto* n = root.get("timeout")) {
+    const double t = non_negative_number(*n, origin, "timeout");
+    if (t <= 0 || t > 3600) fail(origin, *n, "'timeout' must be in (0, 3600] seconds");
+    s.timeout_ms = static_cast<std::uint32_t>(t * 1000);
+  }
+  if (auto* n = root.get("keep_alive")) {
+    const auto* b = n->as_boolean();
+    if (!b) fail(origin, *n, "'keep_alive' must be true or false");
+    s.keep_alive = b->get();
+  }
+
+  const auto* behaviours = root["behaviour"].as_array();
+  if (!behaviours || behaviours->empty())
+    throw UsageError(origin + ": the scenario has no behaviours (add [[behaviour]] tables with name and weight)");
+  static const std::set<std::string> entry_keys = {"name", "weight", "params"};
+  for (const auto& node : *behaviours) {
+    const auto* table = node.as_table();
+    if (!table) fail(origin, node, "each 'behaviour' must be a table ([[behaviour]])");
+    reject_unknown_keys(*table, entry_keys, origin, "a behaviour");
+    MixEntry e;
+    if (auto n = (*table)["name"].as_string()) e.behaviour = n->get();
+    else fail(origin, node, "a behaviour needs a name (e.g. name = \"Sleeping\")");
+    if (auto* w = table->get("weight")) e.weight = positive_integer<std::uint32_t>(*w, origin, "weight");
+    if (auto* p = table->get("params")) {
+      const auto* params = p->as_table();
+      if (!params) fail(origin, *p, "'params' must be a table, e.g. params = { seconds = 0.5 }");
+      for (const auto& [key, value] : *params) e.params.emplace_back(std::string(key.str()), param_text(value, origin, std::string(key.str())));
+    }
+    s.mix.push_back(std::move(e));
+  }
+  return s;
+}
+
+std::vector<Scenario> builtin() {
+  std::vector<Scenario> out;
+  for (const auto& f : builtin_scenario_files()) {
+    out.push_back(parse(f.toml, "built-in scenario " + std::string(f.file_stem)));
+    out.back().source = "builtin";
+  }
+  return out;
+}
+
+std::vector<std::string> builtin_names() {
+  std::vector<std::string> names;
+  for (const auto& s : builtin()) names.push_back(s.name);
+  return names;
+}
+
+Scenario load(const std::string& name_or_file) {
+  for (auto& s : builtin())
+    if (s.name == name_or_file) return s;
+  const bool looks_like_file = name_or_file.find('/') != std::string::npos ||
+                               (name_or_file.size() > 5 && name_or_file.substr(name_or_file.size() - 5) == ".toml");
+  if (!looks_like_file)
+    throw UsageError("unknown scenario '" + name_or_file + "'; built-in scenarios: " + join(builtin_names()) +
+                     " (or give a path to a .toml file)");
+  std::ifstream in(name_or_file, std::ios::binary);
+  if (!in) throw UsageError("scenario file '" + name_or_file + "' cannot be read (does it exist?)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), name_or_file);
+}
+
+}  // namespace labour::scenario

@@ -1,0 +1,64 @@
+"""Shared helpers for the integration tests: they drive the real `labour` binary against
+real servers on 127.0.0.1 and check what it reports and what it leaves behind."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+LABOUR = os.environ.get("LABOUR_BIN", "labour")
+SOURCE_DIR = os.environ.get("LABOUR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def marked_processes():
+    """Pids of every live process that carries a LABOUR_MARKER (a server labour started)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if b"LABOUR_MARKER=" in f.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def wait_for_no_marked_processes(before, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [p for p in marked_processes() if p not in before]
+        if not left:
+            return []
+        time.sleep(0.1)
+    return left
+
+
+def labour(*args, timeout=300, check=None):
+    """Runs labour; returns the CompletedProcess. Bounded in time."""
+    proc = subprocess.run([LABOUR, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if check is not None:
+        assert proc.returncode == check, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    return proc
+
+
+def run_json(tmp_path, *args, check=0, timeout=300):
+    out = tmp_path / "out.json"
+    labour(*args, "--report", f"json:{out}", timeout=timeout, check=check)
+    return json.loads(out.read_text())
+
+
+@pytest.fixture
+def no_leftovers():
+    """Asserts that the test left no server process behind (found by the marker)."""
+    before = set(marked_processes())
+    yield
+    left = wait_for_no_marked_processes(before)
+    assert not left, f"processes left behind: {left}"
+
+
+def available_servers():
+    proc = labour("doctor", "--json", check=0, timeout=120)
+    return {row["name"]: row for row in json.loads(proc.stdout)}

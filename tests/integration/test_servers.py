@@ -1,0 +1,41 @@
+"""Every available server adapter starts for real, answers PlainResponse, and is stopped
+with nothing left behind (issue: every WSGI server, properly supervised)."""
+import json
+
+import pytest
+
+from conftest import available_servers, labour, run_json
+
+ALL = available_servers()
+# Every gunicorn worker class is a configuration of its own.
+CONFIGS = [n for n in ALL if n not in ("cogen", "fapws3", "command")] + [
+    "gunicorn:worker_class=gthread,threads=2",
+    "gunicorn:worker_class=gevent",
+    "gunicorn:worker_class=eventlet",
+]
+
+
+@pytest.mark.parametrize("spec", CONFIGS)
+def test_adapter_serves_plain_response_and_leaves_nothing(tmp_path, spec, no_leftovers):
+    name = spec.split(":")[0]
+    if not ALL[name]["available"]:
+        pytest.skip(f"{name}: {ALL[name]['reason']}")
+    scenario = tmp_path / "p.toml"
+    scenario.write_text('name = "P"\nrequests = 20\nconcurrency = 2\ntimeout = 5.0\n[[behaviour]]\nname = "PlainResponse"\n')
+    doc = run_json(tmp_path, "run", "--server", spec, "--scenario", str(scenario), timeout=120)
+    (test,) = doc["tests"]
+    assert test["status"] == "completed", test.get("error")
+    assert test["totals"]["sent"] == 20 and test["totals"]["expected"] == 20, test["behaviours"]
+    assert test["supervision"]["orphans"] == 0
+    assert test["server"]["version"]
+
+
+def test_doctor_json_lists_every_adapter_and_the_unsupported_ones():
+    rows = json.loads(labour("doctor", "--json", check=0, timeout=120).stdout)
+    names = {r["name"] for r in rows}
+    for expected in ("wsgiref", "gunicorn", "uwsgi", "waitress", "mod_wsgi", "gevent", "eventlet", "twisted",
+                     "cheroot", "cherrypy", "paste", "werkzeug", "tornado", "uvicorn", "hypercorn", "cogen", "fapws3"):
+        assert expected in names, expected
+    for r in rows:
+        assert set(("name", "available", "version", "reason")) <= set(r)
+    assert not next(r for r in rows if r["name"] == "cogen")["available"]

@@ -1,0 +1,87 @@
+/* One source, many deliberately broken plugins: each build defines BREAK_<WHAT> to spoil
+ * exactly one thing the registry must check (tests/unit/registry_test.cpp). Plain C, so it
+ * also proves the ABI needs nothing from C++. */
+#include <labour/plugin_api.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef PLUGIN_NAME
+#define PLUGIN_NAME "Broken"
+#endif
+
+#define STR(s) {s, sizeof(s) - 1}
+
+static char worker[] = "def handle(environ, start_response, params, ctx):\n"
+                       "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+                       "    return [b'ok']\n";
+static __attribute__((unused)) int instance_token;
+
+static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params, uint32_t count,
+                                    char* error_buf, size_t error_buf_len) {
+  (void)host;
+  (void)params;
+  (void)count;
+#ifdef BREAK_CREATE
+  snprintf(error_buf, error_buf_len, "this plugin refuses to be created");
+  return NULL;
+#else
+  (void)error_buf;
+  (void)error_buf_len;
+  return (labour_instance_t*)&instance_token;
+#endif
+}
+static void on_destroy(labour_instance_t* self) { (void)self; }
+static labour_str_t on_last_error(const labour_instance_t* self) {
+  (void)self;
+  labour_str_t s = STR("none");
+  return s;
+}
+static int32_t on_build(labour_instance_t* self, labour_request_t* out) {
+  (void)self;
+  labour_str_t m = STR("GET"), t = STR("/" PLUGIN_NAME);
+  out->method = m;
+  out->target = t;
+  return 0;
+}
+static __attribute__((unused)) int32_t on_judge(const labour_instance_t* self, const labour_outcome_t* o) {
+  (void)self;
+  return o->kind == LABOUR_OUTCOME_HTTP && o->http_status == 200;
+}
+static uint32_t on_timeout(const labour_instance_t* self, uint32_t ms) {
+  (void)self;
+  return ms;
+}
+static int32_t on_innocent(const labour_instance_t* self) {
+  (void)self;
+  return 1;
+}
+
+static const labour_behaviour_api_t api = {
+    sizeof(labour_behaviour_api_t), {worker, sizeof(worker) - 1}, on_build,
+#ifdef BREAK_MISSING_FUNCTION
+    NULL,
+#else
+    on_judge,
+#endif
+    on_timeout, on_innocent};
+
+static const labour_plugin_t descriptor = {
+    sizeof(labour_plugin_t),
+#ifdef BREAK_ABI_MAJOR
+    LABOUR_ABI_MAJOR + 1,
+#else
+    LABOUR_ABI_MAJOR,
+#endif
+#ifdef BREAK_ABI_MINOR
+    LABOUR_ABI_MINOR + 1,
+#else
+    LABOUR_ABI_MINOR,
+#endif
+    LABOUR_KIND_BEHAVIOUR, STR(PLUGIN_NAME), STR("0.0.1"), STR("a test plugin"), NULL, 0,
+    on_create, on_destroy, on_last_error, &api};
+
+#ifndef BREAK_NO_ENTRY
+__attribute__((visibility("default"))) const labour_plugin_t* labour_plugin_entry(void) { return &descriptor; }
+#else
+__attribute__((visibility("default"))) int not_the_entry(void) { return descriptor.abi_major; }
+#endif

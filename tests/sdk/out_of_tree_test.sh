@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs labour into a scratch prefix, builds tests/sdk/example_behaviour against the
+# installed SDK only (find_package), and runs the new behaviour through `labour run`.
+set -euo pipefail
+build_dir=$1
+source_dir=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+cmake -S "$source_dir/tests/sdk/example_behaviour" -B "$work/build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/build" >/dev/null
+plugin=$(ls "$work"/build/labour_behaviour_teapot.so)
+mkdir "$work/plugins"
+cp "$plugin" "$work/plugins/"
+
+"$work/prefix/bin/labour" --plugin-dir "$work/plugins" list behaviours | grep -q "Teapot"
+cat > "$work/tea.toml" <<'TOML'
+name = "Tea"
+requests = 10
+concurrency = 2
+[[behaviour]]
+name = "Teapot"
+params = { cups = 3 }
+TOML
+"$work/prefix/bin/labour" --plugin-dir "$work/plugins" run --server wsgiref --scenario "$work/tea.toml" \
+  --report "json:$work/out.json" >/dev/null
+/usr/bin/python3 - "$work/out.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+(test,) = doc["tests"]
+(b,) = test["behaviours"]
+assert b["name"] == "Teapot" and b["params"] == {"cups": "3"}, b
+assert b["sent"] == 10 and b["expected"] == 10 and b["outcomes"] == {"http_418": 10}, b
+print("out-of-tree Teapot plugin: 10/10 expected")
+PY

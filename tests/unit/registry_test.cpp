@@ -1,0 +1,117 @@
+// The registry against deliberately broken plugins (tests/plugins): every rejection names the
+// file and the reason, and never stops the scan.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "common/errors.hpp"
+#include "plugins/registry.hpp"
+
+using labour::plugins::Kind;
+using labour::plugins::Registry;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path broken(const std::string& file) { return fs::path(LABOUR_TEST_BROKEN_PLUGIN_DIR) / file; }
+
+std::string rejection(const std::string& file) {
+  Registry registry;
+  auto why = registry.load_file(broken(file));
+  REQUIRE(why.has_value());
+  REQUIRE(registry.rejections().size() == 1);
+  CHECK(registry.rejections()[0].file == broken(file));
+  CHECK(registry.plugins().empty());
+  return *why;
+}
+}  // namespace
+
+TEST_CASE("a well-formed plugin loads with its descriptor", "[registry]") {
+  Registry registry;
+  REQUIRE_FALSE(registry.load_file(broken("labour_behaviour_good.so")).has_value());
+  const auto* p = registry.find(Kind::Behaviour, "Good");
+  REQUIRE(p != nullptr);
+  CHECK(p->version == "0.0.1");
+  CHECK(p->file == broken("labour_behaviour_good.so"));
+}
+
+TEST_CASE("registry rejects a file that is not a library", "[registry]") {
+  CHECK_THAT(rejection("labour_behaviour_garbage.so"), Catch::Contains("not a loadable library"));
+}
+
+TEST_CASE("registry rejects a library without the entry symbol", "[registry]") {
+  CHECK_THAT(rejection("labour_behaviour_noentry.so"), Catch::Contains("no labour_plugin_entry symbol"));
+}
+
+TEST_CASE("registry rejects another ABI major, naming both versions", "[registry]") {
+  const auto why = rejection("labour_behaviour_abimajor.so");
+  CHECK_THAT(why, Catch::Contains("built for ABI " + std::to_string(LABOUR_ABI_MAJOR + 1) + ".") &&
+                      Catch::Contains("labour speaks ABI " + std::to_string(LABOUR_ABI_MAJOR) + ".") &&
+                      Catch::Contains("major versions differ"));
+}
+
+TEST_CASE("registry rejects a newer ABI minor", "[registry]") {
+  const auto why = rejection("labour_behaviour_abiminor.so");
+  CHECK_THAT(why, Catch::Contains("." + std::to_string(LABOUR_ABI_MINOR + 1) + ", newer than this labour's ABI"));
+}
+
+TEST_CASE("registry rejects a missing required function, naming it", "[registry]") {
+  CHECK_THAT(rejection("labour_behaviour_missing.so"), Catch::Contains("behaviour_on_judge is missing"));
+}
+
+TEST_CASE("registry rejects a kind that does not match the file name", "[registry]") {
+  CHECK_THAT(rejection("labour_server_kindmismatch.so"),
+             Catch::Contains("descriptor says behaviour but the file name says server"));
+}
+
+TEST_CASE("registry rejects a plugin whose create fails, with its reason", "[registry]") {
+  CHECK_THAT(rejection("labour_behaviour_createfails.so"), Catch::Contains("this plugin refuses to be created"));
+}
+
+TEST_CASE("the SDK turns a throwing constructor into a rejection, not a crash", "[registry]") {
+  CHECK_THAT(rejection("labour_behaviour_throws.so"), Catch::Contains("constructor exploded"));
+}
+
+TEST_CASE("a scan keeps going past bad files and rejects duplicates", "[registry]") {
+  Registry registry;
+  registry.scan({LABOUR_TEST_BROKEN_PLUGIN_DIR});
+  REQUIRE(registry.names(Kind::Behaviour) == std::vector<std::string>{"Good"});
+  bool duplicate_seen = false;
+  for (const auto& r : registry.rejections()) {
+    CHECK_FALSE(r.reason.empty());
+    if (r.file.filename() == "labour_behaviour_zz_duplicate.so") {
+      duplicate_seen = true;
+      CHECK_THAT(r.reason, Catch::Contains("duplicate behaviour 'Good'") && Catch::Contains("labour_behaviour_good.so"));
+    }
+  }
+  CHECK(duplicate_seen);
+  CHECK(registry.rejections().size() == 9);
+}
+
+TEST_CASE("require names the known plugins and why a same-named file was rejected", "[registry]") {
+  Registry registry;
+  registry.scan({LABOUR_TEST_BROKEN_PLUGIN_DIR});
+  try {
+    registry.require(Kind::Behaviour, "AbiMajor");
+    FAIL("require should have thrown");
+  } catch (const labour::UsageError& e) {
+    const std::string what = e.what();
+    CHECK_THAT(what, Catch::Contains("unknown behaviour 'AbiMajor'") && Catch::Contains("was rejected: built for ABI") &&
+                         Catch::Contains("known behaviours: Good"));
+  }
+}
+
+TEST_CASE("the real plugins: six behaviours, servers and two reporters, each from its own file", "[registry]") {
+  Registry registry;
+  registry.scan({LABOUR_TEST_PLUGIN_DIR});
+  for (const auto& r : registry.rejections()) FAIL_CHECK(r.file.string() + ": " + r.reason);
+  CHECK(registry.names(Kind::Behaviour) ==
+        std::vector<std::string>{"IOBound", "LeakMemory", "PlainResponse", "PythonWedge", "SIGSEGV", "Sleeping"});
+  const auto servers = registry.names(Kind::Server);
+  CHECK(std::find(servers.begin(), servers.end(), "wsgiref") != servers.end());
+  CHECK(std::find(servers.begin(), servers.end(), "gunicorn") != servers.end());
+  CHECK(registry.names(Kind::Reporter) == std::vector<std::string>{"console", "json"});
+  std::set<fs::path> files;
+  for (const auto& p : registry.plugins()) CHECK(files.insert(p.file).second);
+}

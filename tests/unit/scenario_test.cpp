@@ -1,0 +1,105 @@
+// Scenario TOML: the built-in turnkey tests and every kind of bad file.
+#include <catch2/catch.hpp>
+
+#include "common/errors.hpp"
+#include "scenario/scenario.hpp"
+
+using namespace labour;
+
+namespace {
+std::string error_of(const std::string& toml) {
+  try {
+    scenario::parse(toml, "my.toml");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+const char* kValid = R"(
+name = "Mine"
+policy = "repeat"
+requests = 50
+concurrency = 3
+timeout = 2.5
+seed = 7
+[[behaviour]]
+name = "PlainResponse"
+weight = 9
+[[behaviour]]
+name = "Sleeping"
+weight = 1
+params = { seconds = 0.25, flag = true, label = "x", n = 3 }
+)";
+}  // namespace
+
+TEST_CASE("a valid scenario parses completely", "[scenario]") {
+  const auto s = scenario::parse(kValid, "my.toml");
+  CHECK(s.name == "Mine");
+  CHECK(s.policy == engine::Policy::Repeat);
+  CHECK(s.requests == 50);
+  CHECK(s.concurrency == 3);
+  CHECK(s.timeout_ms == 2500);
+  CHECK(s.seed == 7);
+  REQUIRE(s.mix.size() == 2);
+  CHECK(s.mix[0].weight == 9);
+  CHECK(s.mix[1].params == plugins::RawParams{{"flag", "true"}, {"label", "x"}, {"n", "3"}, {"seconds", "0.25"}});  // TOML tables are ordered by key
+}
+
+TEST_CASE("Labour's turnkey scenarios are built in with their mixes", "[scenario]") {
+  CHECK(scenario::builtin_names() == std::vector<std::string>{"HeavySleep", "LightSleep", "Plain", "SIGSEGV"});
+  const auto plain = scenario::load("Plain");
+  REQUIRE(plain.mix.size() == 2);
+  CHECK(plain.policy == engine::Policy::Repeat);
+  CHECK(plain.mix[0].weight == 99);
+  CHECK(plain.mix[1].params == plugins::RawParams{{"status", "404"}});
+  const auto light = scenario::load("LightSleep");
+  CHECK(light.mix[1].behaviour == "Sleeping");
+  CHECK(light.mix[1].params == plugins::RawParams{{"seconds", "0.5"}});
+  const auto heavy = scenario::load("HeavySleep");
+  CHECK(heavy.mix[0].weight == 95);
+  CHECK(heavy.mix[1].weight == 5);
+  CHECK(heavy.mix[1].params == plugins::RawParams{{"seconds", "2"}});
+  const auto segv = scenario::load("SIGSEGV");
+  CHECK(segv.mix[0].weight == 50);
+  CHECK(segv.mix[1].behaviour == "SIGSEGV");
+}
+
+TEST_CASE("malformed TOML is reported with file:line:col", "[scenario]") {
+  CHECK_THAT(error_of("name = \"x\"\nrequests = = 3\n"), Catch::StartsWith("my.toml:2:"));
+}
+
+TEST_CASE("bad scenario content gets a precise one-line error", "[scenario]") {
+  const std::string ok_mix = "\n[[behaviour]]\nname = \"PlainResponse\"\n";
+  CHECK_THAT(error_of("requests = 5" + ok_mix), Catch::Contains("needs a name"));
+  CHECK_THAT(error_of("name = \"x\"" + ok_mix), Catch::Contains("needs 'requests' or 'duration'"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 0" + ok_mix), Catch::Contains("'requests' must be a positive integer, not 0"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nduration = 3" + ok_mix), Catch::Contains("not both"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\npolicy = \"chaos\"" + ok_mix), Catch::Contains("\"random\" or \"repeat\""));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nrequets = 5" + ok_mix), Catch::Contains("unknown key 'requets'"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n"), Catch::Contains("has no behaviours"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "weight = 0\n"), Catch::Contains("my.toml:5:10:") && Catch::Contains("'weight' must be a positive integer, not 0"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "weight = -3\n"), Catch::Contains("not -3"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "params = 3\n"), Catch::Contains("'params' must be a table"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\ntimeout = 0" + ok_mix), Catch::Contains("'timeout' must be in (0, 3600]"));
+}
+
+TEST_CASE("unknown scenario names list the built-in ones; missing files are named", "[scenario]") {
+  CHECK_THROWS_WITH(scenario::load("Nope"), Catch::Contains("unknown scenario 'Nope'") && Catch::Contains("HeavySleep, LightSleep, Plain, SIGSEGV"));
+  CHECK_THROWS_WITH(scenario::load("/nonexistent/x.toml"), Catch::Contains("'/nonexistent/x.toml' cannot be read"));
+}
+
+TEST_CASE("command-line overrides replace the scenario's load settings", "[scenario]") {
+  auto s = scenario::parse(kValid, "my.toml");
+  scenario::Overrides o;
+  o.duration_s = 3;
+  o.concurrency = 9;
+  o.apply(s);
+  CHECK(s.requests == 0);
+  CHECK(s.duration_s == 3);
+  CHECK(s.concurrency == 9);
+  scenario::Overrides r;
+  r.requests = 11;
+  r.apply(s);
+  CHECK(s.requests == 11);
+  CHECK(s.duration_s == 0);
+}
