@@ -13,7 +13,7 @@ function(labour_server_adapter target)
     set(embed "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../../../sdk/cmake/LabourEmbed.cmake")
     get_filename_component(input "${ARG_BOOTSTRAP}" ABSOLUTE)
     set(symbol "labour_${target}_bootstrap")
-    set(output "${CMAKE_CURRENT_BINARY_DIR}/${symbol}.c")
+    set(output "${CMAKE_CURRENT_BINARY_DIR}/${symbol}.cpp")
     add_custom_command(
       OUTPUT "${output}"
       COMMAND "${CMAKE_COMMAND}" -DINPUT=${input} -DOUTPUT=${output} -DSYMBOL=${symbol}
