@@ -1,6 +1,10 @@
 // The load engine: drives a weighted mix of prepared HTTP requests against one target and
 // classifies every outcome. Knows nothing of plugins: behaviours reach it as indices, their
 // prepared requests and a judge.
+//
+// Files: histogram.hpp (latency histogram), policy.hpp (Random/Repeat selection),
+// response.hpp (HTTP/1.x response parser, outcome classification, outcome_key),
+// engine.cpp (run_load: Asio, one io_context per thread).
 #pragma once
 
 #include <labour/plugin_api.h>  // labour_outcome_kind_t: the outcome taxonomy is part of the ABI
@@ -15,6 +19,8 @@
 #include <vector>
 
 #include "engine/histogram.hpp"
+#include "engine/policy.hpp"    // Policy, Selector
+#include "engine/response.hpp"  // outcome_key, ResponseParser, classify
 
 namespace labour::engine {
 
@@ -28,7 +34,8 @@ struct PreparedRequest {
   std::string method = "GET";
   std::string target = "/";  // origin-form
   std::string body;
-  std::uint32_t timeout_ms = 10000;  // whole-request timeout for this behaviour
+  std::uint32_t timeout_ms = 10000;  // whole-request timeout for this behaviour (> 0), from
+                                     // the send; the outcome says first-byte or total
 };
 
 // What the client saw for one request (see labour_outcome_kind_t).
@@ -37,39 +44,41 @@ struct Observation {
   int http_status = 0;
   std::string_view body;  // valid only during the judge call; at most 64 KiB
   std::uint64_t body_length = 0;
-  std::uint64_t elapsed_us = 0;
+  std::uint64_t elapsed_us = 0;  // service time: from the start of the attempt (connect
+                                 // included when a new connection was needed) to the outcome
 };
 
-// "http_200", "connect_refused", "reset_before_response", ...: the stable outcome keys of
-// the results document.
-std::string outcome_key(labour_outcome_kind_t kind, int http_status);
-
-enum class Policy { Random, Repeat };
+// outcome_key(kind, http_status) -> "http_200", "connect_refused", ...: see response.hpp.
 
 struct Workload {
   std::vector<PreparedRequest> requests;  // index = behaviour index
   std::vector<std::uint32_t> weights;     // same size, each > 0
   Policy policy = Policy::Random;
   std::uint64_t seed = 1;
-  // Thread-safe; true when the observation is what the behaviour expects.
+  // Thread-safe; true when the observation is what the behaviour expects. Empty: expected
+  // means a complete HTTP response with a status below 400. A judge that throws counts as
+  // unexpected.
   std::function<bool(std::size_t behaviour, const Observation&)> judge;
 };
 
 struct LoadOptions {
-  std::uint32_t concurrency = 8;     // connections (closed model) / max in flight (open model)
-  std::uint32_t threads = 1;         // one io_context per thread
-  std::uint64_t requests = 0;        // stop after this many (0: use duration)
+  std::uint32_t concurrency = 8;          // connections (closed model) / max in flight (open model)
+  std::uint32_t threads = 1;              // one io_context per thread
+  std::uint64_t requests = 0;             // stop after this many (0: use duration)
   std::chrono::milliseconds duration{0};  // stop after this long (0: use requests)
-  double rate = 0;                   // > 0: open model, requests per second
-  bool keep_alive = true;            // false: one connection per request
+  double rate = 0;                        // > 0: open model, requests per second
+  bool keep_alive = true;                 // false: one connection per request
   std::uint32_t connect_timeout_ms = 2000;
   std::uint32_t timeline_bucket_ms = 100;
+  bool allow_remote = false;  // false: every address of the target must be 127.0.0.0/8 or ::1
 };
 
 struct BehaviourStats {
   std::uint64_t sent = 0, expected = 0, unexpected = 0;
   std::map<std::string, std::uint64_t> outcomes;  // outcome_key -> count
-  Histogram latency;  // microseconds, expected outcomes only
+  Histogram latency;          // microseconds, expected outcomes only; open model: from the intended
+                              // send time (includes waiting for a free connection)
+  Histogram service_latency;  // microseconds, expected outcomes only, from the actual start
 };
 
 struct TimelineBucket {
@@ -81,10 +90,17 @@ struct LoadResult {
   std::vector<TimelineBucket> timeline;
   std::uint32_t timeline_bucket_ms = 100;
   double duration_s = 0;
-  bool interrupted = false;  // stopped early by `stop`
+  bool interrupted = false;              // stopped early by `stop`
+  std::uint64_t late_sends = 0;          // open model: requests started > 1 ms after their intended time
+  std::uint64_t abandoned = 0;           // in flight when the duration ended or `stop` came; not counted
+  std::uint64_t connections_opened = 0;  // connect attempts
 };
 
 // Runs the load to completion (or until *stop becomes true) and returns what it measured.
+// Ends when `requests` were completed or `duration` passed, whichever comes first; requests
+// still in flight then are abandoned (cancelled, not counted). Throws std::invalid_argument
+// for a bad target (port 0, unresolvable, not loopback without allow_remote) or bad options
+// (requests and duration both 0, concurrency/threads/timeouts 0, weights not matching).
 LoadResult run_load(const Target& target, const Workload& workload, const LoadOptions& options,
                     const std::atomic<bool>* stop = nullptr);
 

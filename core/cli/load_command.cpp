@@ -1,0 +1,304 @@
+// `labour load --url http://127.0.0.1:PORT/path -c C (-n N | -d D) ...`: the engine alone,
+// without a server to supervise: for comparing labour's client with wrk, or a quick probe.
+#include "cli/load_command.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "engine/engine.hpp"
+
+namespace labour::cli {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kBadInput = 2;
+constexpr int kInterrupted = 130;
+
+struct LoadFlags {
+  std::string url;
+  std::uint32_t connections = 10;
+  std::uint64_t requests = 0;
+  std::string duration;
+  double rate = 0;
+  std::uint32_t threads = 1;
+  std::uint32_t timeout_ms = 10000;
+  bool no_keepalive = false;
+  bool allow_remote = false;
+  bool json = false;
+};
+
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Url {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path = "/";
+};
+
+Url parse_url(const std::string& text) {
+  const std::string fix = " (use http://127.0.0.1:PORT/path)";
+  auto bad = [&](const std::string& why) { return BadInput("--url '" + text + "': " + why + fix); };
+  const std::string scheme = "http://";
+  if (text.rfind("https://", 0) == 0) throw bad("https is not supported");
+  if (text.rfind(scheme, 0) != 0) throw bad("must start with http://");
+  std::string rest = text.substr(scheme.size());
+  const std::size_t slash = rest.find_first_of("/?");
+  std::string authority = rest.substr(0, slash);
+  Url url;
+  if (slash != std::string::npos) url.path = rest.substr(slash);
+  if (!url.path.empty() && url.path.front() == '?') url.path = "/" + url.path;
+  if (const auto hash = url.path.find('#'); hash != std::string::npos) url.path.erase(hash);
+  if (authority.find('@') != std::string::npos) throw bad("user info is not supported");
+  std::string port_text;
+  if (!authority.empty() && authority.front() == '[') {  // [::1]:8080
+    const std::size_t close = authority.find(']');
+    if (close == std::string::npos) throw bad("unclosed '[' in the host");
+    url.host = authority.substr(1, close - 1);
+    const std::string after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') throw bad("unexpected text after the IPv6 address");
+      port_text = after.substr(1);
+    }
+  } else {
+    const std::size_t colon = authority.rfind(':');
+    url.host = authority.substr(0, colon);
+    if (colon != std::string::npos) port_text = authority.substr(colon + 1);
+  }
+  if (url.host.empty()) throw bad("no host");
+  if (!port_text.empty() || authority.find(':') != std::string::npos) {
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535)
+      throw bad("port '" + port_text + "' is not a number in 1..65535");
+    url.port = static_cast<std::uint16_t>(port);
+  }
+  for (char c : url.path)
+    if (c <= 32 || c >= 127) throw bad("the path holds a space or control character (percent-encode it)");
+  return url;
+}
+
+// "10s", "500ms", "2m", "1h" or plain seconds ("2.5").
+std::chrono::milliseconds parse_duration(const std::string& text) {
+  const auto bad = BadInput("-d '" + text + "': not a duration (use e.g. 10s, 500ms, 2m)");
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  if (i == 0) throw bad;
+  double value = 0;
+  try {
+    value = std::stod(text.substr(0, i));
+  } catch (...) {
+    throw bad;
+  }
+  const std::string unit = text.substr(i);
+  double ms;
+  if (unit.empty() || unit == "s")
+    ms = value * 1000;
+  else if (unit == "ms")
+    ms = value;
+  else if (unit == "m" || unit == "min")
+    ms = value * 60000;
+  else if (unit == "h")
+    ms = value * 3600000;
+  else
+    throw bad;
+  if (!(ms >= 1) || ms > 1e12) throw BadInput("-d '" + text + "': must be between 1ms and ~30 years");
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
+}
+
+// Ctrl-C sets this; the engine polls it and stops with what it measured.
+std::atomic<bool> g_stop{false};
+extern "C" void on_interrupt(int) { g_stop.store(true); }
+
+// Installs the handler for the duration of the load and puts the previous one back.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &previous_int_);
+    ::sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~InterruptGuard() {
+    ::sigaction(SIGINT, &previous_int_, nullptr);
+    ::sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+std::string human_us(std::uint64_t us) {
+  char buf[32];
+  if (us < 1000)
+    std::snprintf(buf, sizeof buf, "%luus", static_cast<unsigned long>(us));
+  else if (us < 1000000)
+    std::snprintf(buf, sizeof buf, "%.2fms", static_cast<double>(us) / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(us) / 1e6);
+  return buf;
+}
+
+nlohmann::json latency_json(const engine::Histogram& h) {
+  return {{"count", h.count()},      {"mean", h.mean()},        {"p50", h.percentile(50)},
+          {"p90", h.percentile(90)}, {"p99", h.percentile(99)}, {"p99_9", h.percentile(99.9)},
+          {"max", h.max()},          {"min", h.min()}};
+}
+
+int run(const LoadFlags& f) {
+  const Url url = parse_url(f.url);
+  if (f.connections == 0) throw BadInput("-c 0: need at least 1 connection");
+  if (f.threads == 0) throw BadInput("--threads 0: need at least 1 thread");
+  if (f.timeout_ms == 0) throw BadInput("--timeout 0: give the per-request timeout in milliseconds (> 0)");
+  if (!(f.rate >= 0) || std::isinf(f.rate))
+    throw BadInput("--rate: must be a number >= 0 (requests per second)");
+  engine::LoadOptions options;
+  if (!f.duration.empty()) options.duration = parse_duration(f.duration);
+  options.requests = f.requests;
+  if (options.requests == 0 && options.duration.count() == 0)
+    throw BadInput("give -n REQUESTS or -d DURATION (e.g. -n 100000 or -d 10s)");
+  options.concurrency = f.connections;
+  options.threads = f.threads;
+  options.rate = f.rate;
+  options.keep_alive = !f.no_keepalive;
+  options.allow_remote = f.allow_remote;
+  options.connect_timeout_ms = std::min<std::uint32_t>(f.timeout_ms, 2000);
+
+  engine::Workload workload;
+  engine::PreparedRequest get;
+  get.target = url.path;
+  get.timeout_ms = f.timeout_ms;
+  workload.requests = {get};
+  workload.weights = {1};
+
+  engine::LoadResult result;
+  {
+    g_stop = false;
+    InterruptGuard guard;
+    try {
+      result = engine::run_load(engine::Target{url.host, url.port}, workload, options, &g_stop);
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      if (what.rfind("target", 0) == 0)
+        throw BadInput("--url '" + f.url + "': " + what +
+                       " (use http://127.0.0.1:PORT/path, or --allow-remote)");
+      throw BadInput(what);
+    }
+  }
+
+  const engine::BehaviourStats& s = result.behaviours.at(0);
+  const double rps = result.duration_s > 0 ? static_cast<double>(s.sent) / result.duration_s : 0;
+  // Errors: every outcome but a 1xx-3xx response, by outcome class.
+  std::uint64_t errors = 0;
+  std::string error_list;
+  for (const auto& [key, count] : s.outcomes) {
+    if (key.rfind("http_", 0) == 0 && key.size() == 8 && key[5] < '4') continue;
+    errors += count;
+    error_list += " " + key + " " + std::to_string(count);
+  }
+
+  if (f.json) {
+    nlohmann::json out = {
+        {"url", f.url},
+        {"threads", std::min(f.threads, f.connections)},
+        {"connections", f.connections},
+        {"model", f.rate > 0 ? "open" : "closed"},
+        {"rate", f.rate},
+        {"keep_alive", !f.no_keepalive},
+        {"requests", s.sent},
+        {"duration_s", result.duration_s},
+        {"requests_per_sec", rps},
+        {"latency_us", latency_json(s.latency)},
+        {"service_latency_us", latency_json(s.service_latency)},
+        {"outcomes", s.outcomes},
+        {"errors", errors},
+        {"late_sends", result.late_sends},
+        {"abandoned", result.abandoned},
+        {"connections_opened", result.connections_opened},
+        {"interrupted", result.interrupted},
+    };
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("labour load %s\n  %u threads and %u connections, %s model%s\n", f.url.c_str(),
+                std::min(f.threads, f.connections), f.connections, f.rate > 0 ? "open" : "closed",
+                f.rate > 0 ? (", " + std::to_string(static_cast<long long>(f.rate)) + " req/s").c_str() : "");
+    auto row = [](const char* name, const engine::Histogram& h) {
+      std::printf("  %-8s %10s %10s %10s %10s %10s %10s\n", name,
+                  human_us(static_cast<std::uint64_t>(h.mean())).c_str(), human_us(h.percentile(50)).c_str(),
+                  human_us(h.percentile(90)).c_str(), human_us(h.percentile(99)).c_str(),
+                  human_us(h.percentile(99.9)).c_str(), human_us(h.max()).c_str());
+    };
+    std::printf("  %-8s %10s %10s %10s %10s %10s %10s\n", "", "mean", "p50", "p90", "p99", "p99.9", "max");
+    row("Latency", s.latency);
+    if (f.rate > 0) row("Service", s.service_latency);
+    std::printf("  %lu requests in %.2fs\n", static_cast<unsigned long>(s.sent), result.duration_s);
+    std::printf("Requests/sec: %.2f\n", rps);
+    if (f.rate > 0) std::printf("Late sends:   %lu\n", static_cast<unsigned long>(result.late_sends));
+    if (errors == 0)
+      std::printf("Errors:       none\n");
+    else
+      std::printf("Errors:       %lu:%s\n", static_cast<unsigned long>(errors), error_list.c_str());
+    std::printf("Outcomes:    ");
+    for (const auto& [key, count] : s.outcomes)
+      std::printf(" %s %lu", key.c_str(), static_cast<unsigned long>(count));
+    std::printf("\n");
+    if (result.interrupted)
+      std::printf("Interrupted: %lu requests in flight were abandoned\n",
+                  static_cast<unsigned long>(result.abandoned));
+  }
+  std::fflush(stdout);
+  return result.interrupted ? kInterrupted : kOk;
+}
+
+}  // namespace
+
+void add_load_command(CLI::App& root, std::function<int()>& action) {
+  auto flags = std::make_shared<LoadFlags>();
+  CLI::App* cmd =
+      root.add_subcommand("load", "Drive plain GETs at one URL and print throughput and latency (like wrk)");
+  cmd->add_option("--url", flags->url,
+                  "Target, e.g. http://127.0.0.1:8080/ (loopback only unless --allow-remote)")
+      ->required();
+  cmd->add_option("-c,--connections", flags->connections,
+                  "Connections (closed model) / max in flight (open model)")
+      ->capture_default_str();
+  cmd->add_option("-n,--requests", flags->requests, "Stop after this many requests");
+  cmd->add_option("-d,--duration", flags->duration, "Stop after this long: 10s, 500ms, 2m");
+  cmd->add_option("--rate", flags->rate,
+                  "Open model: requests per second on a fixed schedule (0: closed model)");
+  cmd->add_option("-t,--threads", flags->threads, "Client threads, one event loop each")
+      ->capture_default_str();
+  cmd->add_option("--timeout", flags->timeout_ms, "Per-request timeout in milliseconds")
+      ->capture_default_str();
+  cmd->add_flag("--no-keepalive", flags->no_keepalive, "One connection per request");
+  cmd->add_flag("--allow-remote", flags->allow_remote, "Allow a target that is not a loopback address");
+  cmd->add_flag("--json", flags->json, "Print the results as JSON");
+  cmd->callback([flags, &action] {
+    action = [flags]() -> int {
+      try {
+        return run(*flags);
+      } catch (const BadInput& e) {
+        std::fprintf(stderr, "labour load: %s\n", e.what());
+        return kBadInput;
+      }
+    };
+  });
+}
+
+}  // namespace labour::cli

@@ -1,0 +1,645 @@
+// run_load: one io_context per thread, connections spread over the threads, per-thread
+// counters merged at the end (as wrk does). No locks and no allocation per request on the
+// hot path: request bytes are built once per behaviour, buffers live in the connection,
+// timeouts are checked by one periodic tick per thread instead of a timer per request.
+#include "engine/engine.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+namespace labour::engine {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+constexpr auto kLateThreshold = std::chrono::milliseconds(1);
+// A kept-alive connection idle this long is checked for a close from the server before it
+// is reused, so a server's idle timeout is not counted against the next request.
+constexpr auto kStaleCheckAfter = std::chrono::milliseconds(20);
+constexpr std::size_t kReadBufferSize = 16 * 1024;
+constexpr int kStatusSlots = 1000;
+
+std::uint64_t micros(Clock::duration d) {
+  return static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+}
+
+int errno_of(const error_code& ec) {
+  return ec.category() == boost::system::system_category() ? ec.value() : 0;
+}
+
+// ------------------------------------------------------------------ validation ----
+
+bool valid_method(std::string_view m) {
+  if (m.empty() || m.size() > 32) return false;
+  return std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool valid_target(std::string_view t) {
+  if (t.empty() || t.front() != '/') return false;
+  return std::all_of(t.begin(), t.end(), [](char c) { return c > 32 && c < 127; });
+}
+
+void validate(const Target& target, const Workload& w, const LoadOptions& o) {
+  using std::invalid_argument;
+  if (target.port == 0) throw invalid_argument("target port is 0: give the port the server listens on");
+  if (o.requests == 0 && o.duration.count() <= 0)
+    throw invalid_argument("load options: requests and duration are both 0 (set at least one)");
+  if (o.concurrency == 0) throw invalid_argument("load options: concurrency is 0 (must be >= 1)");
+  if (o.threads == 0) throw invalid_argument("load options: threads is 0 (must be >= 1)");
+  if (!(o.rate >= 0) || std::isinf(o.rate))
+    throw invalid_argument("load options: rate must be a finite number >= 0 (0: closed model)");
+  if (o.connect_timeout_ms == 0) throw invalid_argument("load options: connect_timeout_ms is 0");
+  if (o.timeline_bucket_ms == 0) throw invalid_argument("load options: timeline_bucket_ms is 0");
+  if (w.requests.empty()) throw invalid_argument("workload: no behaviours");
+  if (w.weights.size() != w.requests.size())
+    throw invalid_argument("workload: " + std::to_string(w.weights.size()) + " weights for " +
+                           std::to_string(w.requests.size()) + " behaviours (need one weight each)");
+  for (std::size_t i = 0; i < w.requests.size(); ++i) {
+    const PreparedRequest& r = w.requests[i];
+    const std::string which = "workload: behaviour " + std::to_string(i) + ": ";
+    if (!valid_method(r.method))
+      throw invalid_argument(which + "method '" + r.method + "' is not an upper-case token");
+    if (!valid_target(r.target))
+      throw invalid_argument(which + "target '" + r.target +
+                             "' must start with '/' and hold no spaces or control characters");
+    if (r.timeout_ms == 0) throw invalid_argument(which + "timeout_ms is 0 (must be > 0)");
+  }
+}
+
+bool is_loopback(const asio::ip::address& a) {
+  if (a.is_v4()) return a.to_v4().to_bytes()[0] == 127;
+  const auto v6 = a.to_v6();
+  if (v6.is_loopback()) return true;
+  return v6.is_v4_mapped() && asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes()[0] == 127;
+}
+
+tcp::endpoint resolve_target(const Target& target, bool allow_remote) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  error_code ec;
+  auto results =
+      resolver.resolve(target.host, std::to_string(target.port), tcp::resolver::numeric_service, ec);
+  if (ec || results.empty())
+    throw std::invalid_argument("target host '" + target.host + "': cannot resolve: " + ec.message());
+  if (!allow_remote)
+    for (const auto& entry : results)
+      if (!is_loopback(entry.endpoint().address()))
+        throw std::invalid_argument(
+            "target host '" + target.host + "' resolves to " + entry.endpoint().address().to_string() +
+            ", which is not a loopback address; only 127.0.0.0/8 and ::1 are loaded unless "
+            "remote targets are allowed");
+  return results.begin()->endpoint();
+}
+
+std::string build_request_bytes(const PreparedRequest& r, const Target& t, bool keep_alive) {
+  std::string s;
+  s.reserve(r.target.size() + r.body.size() + 160);
+  s += r.method;
+  s += ' ';
+  s += r.target;
+  s += " HTTP/1.1\r\nHost: ";
+  s += t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
+  s += ':';
+  s += std::to_string(t.port);
+  s += "\r\nUser-Agent: labour\r\n";
+  if (!keep_alive) s += "Connection: close\r\n";
+  if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    s += "Content-Type: application/octet-stream\r\nContent-Length: ";
+    s += std::to_string(r.body.size());
+    s += "\r\n";
+  }
+  s += "\r\n";
+  s += r.body;
+  return s;
+}
+
+// ------------------------------------------------------------------ per-thread state --
+
+struct Counters {
+  std::uint64_t sent = 0, expected = 0, unexpected = 0;
+  std::array<std::uint64_t, 16> kinds{};               // non-HTTP outcomes by kind
+  std::array<std::uint64_t, kStatusSlots> statuses{};  // HTTP outcomes by status
+  Histogram latency, service_latency;
+};
+
+struct Shared {
+  const Workload& workload;
+  const LoadOptions& options;
+  tcp::endpoint endpoint;
+  std::vector<std::string> request_bytes;  // per behaviour
+  std::vector<bool> head_request;          // per behaviour
+  Clock::time_point start;
+  Clock::time_point deadline;  // Clock::time_point::max() without a duration
+  const std::atomic<bool>* stop;
+  std::uint32_t total_connections;
+  std::uint32_t threads;
+  Clock::duration tick;
+};
+
+class Worker;
+
+class Connection {
+ public:
+  Connection(Worker& worker, std::uint32_t global_index);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void begin(Clock::time_point intended, Clock::time_point now);
+  bool busy() const { return phase_ != Phase::Idle; }
+  void check_timeout(Clock::time_point now);
+  void abort();  // closes the socket; pending handlers then see the worker stopping
+
+ private:
+  enum class Phase { Idle, Connecting, Requesting };
+
+  void connect();
+  void on_connect(const error_code& ec);
+  void send(Clock::time_point now);
+  void on_write(const error_code& ec);
+  void read();
+  void on_read(const error_code& ec, std::size_t n);
+  void finish(Ending ending, int error_number = 0);
+  void close();
+  bool peer_closed_while_idle();
+
+  Worker& w_;
+  tcp::socket socket_;
+  Selector selector_;
+  ResponseParser parser_;
+  std::unique_ptr<char[]> buffer_;
+  Phase phase_ = Phase::Idle;
+  bool open_ = false;
+  bool timed_out_ = false;
+  bool reused_ = false;   // this request went out on a connection that had served one before
+  bool resent_ = false;   // ... and was already sent again on a fresh one
+  std::size_t behaviour_ = 0;
+  Clock::time_point intended_{}, started_{}, deadline_{}, last_used_{};
+};
+
+class Worker {
+ public:
+  Worker(const Shared& shared, std::uint32_t index, std::uint64_t quota);
+
+  void run();
+
+  // Used by one thread only (nothing is posted from elsewhere): no locking inside Asio.
+  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
+  const Shared& shared;
+  std::vector<Counters> counters;
+  std::vector<TimelineBucket> timeline;
+  std::uint64_t late = 0, abandoned = 0, connects = 0;
+  bool stopping = false;
+  bool interrupted = false;
+
+  // A connection became idle: give it the next request, if any.
+  void on_idle(Connection& c, Clock::time_point now);
+  void record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
+              std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point now);
+
+ private:
+  bool take_request(Clock::time_point now, Clock::time_point& intended);
+  Clock::time_point intended_time(std::uint64_t k) const;
+  void on_tick();
+  void on_pace();
+  void schedule_pace();
+  void shutdown(bool abandon);
+  void maybe_finish();
+
+  std::uint32_t index_;
+  std::uint64_t quota_;  // requests this thread sends (UINT64_MAX: until the deadline)
+  std::uint64_t issued_ = 0;
+  std::uint64_t due_ = 0;  // open model: requests whose intended time has come
+  bool open_model_;
+  asio::steady_timer tick_timer_{io};
+  asio::steady_timer pace_timer_{io};
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> idle_;
+};
+
+// ------------------------------------------------------------------ Connection ----
+
+Connection::Connection(Worker& worker, std::uint32_t global_index)
+    : w_(worker),
+      socket_(worker.io),
+      selector_(worker.shared.workload.weights, worker.shared.workload.policy, worker.shared.workload.seed,
+                global_index, worker.shared.total_connections),
+      buffer_(new char[kReadBufferSize]) {}
+
+bool Connection::peer_closed_while_idle() {
+  char byte;
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;  // FIN: the server closed the idle connection
+  if (n > 0) return true;   // unsolicited bytes: out of step, do not reuse
+  return errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
+void Connection::begin(Clock::time_point intended, Clock::time_point now) {
+  intended_ = intended;
+  started_ = now;
+  timed_out_ = false;
+  behaviour_ = selector_.next();
+  parser_.reset(w_.shared.head_request[behaviour_]);
+  if (intended < now - kLateThreshold && w_.shared.options.rate > 0) ++w_.late;
+  if (open_ && now - last_used_ > kStaleCheckAfter && peer_closed_while_idle()) close();
+  reused_ = open_;
+  resent_ = false;
+  if (open_) {
+    phase_ = Phase::Requesting;
+    send(now);
+  } else {
+    connect();
+  }
+}
+
+void Connection::connect() {
+  phase_ = Phase::Connecting;
+  ++w_.connects;
+  error_code ec;
+  socket_.open(w_.shared.endpoint.protocol(), ec);
+  if (!ec) socket_.set_option(tcp::no_delay(true), ec);
+  if (!ec) socket_.non_blocking(true, ec);
+  if (ec) {
+    // e.g. EMFILE: report from a handler, never recursively from here.
+    const int err = errno_of(ec);
+    socket_.close(ec);
+    asio::post(w_.io, [this, err] {
+      if (w_.stopping) return;
+      finish(Ending::ReadError, err ? err : -1);  // not a reset: classified as other_error
+    });
+    return;
+  }
+  open_ = true;
+  deadline_ = Clock::now() + std::chrono::milliseconds(w_.shared.options.connect_timeout_ms);
+  socket_.async_connect(w_.shared.endpoint, [this](const error_code& e) { on_connect(e); });
+}
+
+void Connection::on_connect(const error_code& ec) {
+  if (w_.stopping) return;
+  if (timed_out_) return finish(Ending::ConnectTimeout);
+  if (ec) return finish(Ending::ConnectError, errno_of(ec));
+  phase_ = Phase::Requesting;
+  send(Clock::now());
+}
+
+void Connection::send(Clock::time_point now) {
+  deadline_ = now + std::chrono::milliseconds(w_.shared.workload.requests[behaviour_].timeout_ms);
+  const std::string& bytes = w_.shared.request_bytes[behaviour_];
+  // A request is small: one non-blocking write nearly always takes it whole, which saves a
+  // trip through the reactor. The rest, if any, goes asynchronously.
+  error_code ec;
+  const std::size_t written = socket_.write_some(asio::buffer(bytes), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again || (!ec && written < bytes.size())) {
+    const std::size_t done = ec ? 0 : written;
+    asio::async_write(socket_, asio::buffer(bytes.data() + done, bytes.size() - done),
+                      [this](const error_code& e, std::size_t) { on_write(e); });
+    return;
+  }
+  if (ec) {
+    const int err = errno_of(ec);
+    asio::post(w_.io, [this, err] {
+      if (w_.stopping) return;
+      if (timed_out_) return finish(Ending::Timeout);
+      finish(Ending::ReadError, err);
+    });
+    return;
+  }
+  read();
+}
+
+void Connection::on_write(const error_code& ec) {
+  if (w_.stopping) return;
+  if (timed_out_) return finish(Ending::Timeout);
+  if (ec) return finish(Ending::ReadError, errno_of(ec));
+  read();
+}
+
+void Connection::read() {
+  socket_.async_read_some(asio::buffer(buffer_.get(), kReadBufferSize),
+                          [this](const error_code& e, std::size_t n) { on_read(e, n); });
+}
+
+void Connection::on_read(const error_code& ec, std::size_t n) {
+  if (w_.stopping) return;
+  if (timed_out_) return finish(Ending::Timeout);
+  if (ec == asio::error::eof) {
+    parser_.finish_on_eof();
+    return finish(parser_.done() ? Ending::Complete : Ending::Eof);
+  }
+  if (ec) return finish(Ending::ReadError, errno_of(ec));
+  const std::size_t used = parser_.feed(buffer_.get(), n);
+  if (parser_.done()) {
+    if (used < n) parser_.note_extra_bytes();
+    return finish(Ending::Complete);
+  }
+  if (parser_.failed()) return finish(Ending::Malformed);
+  read();
+}
+
+void Connection::check_timeout(Clock::time_point now) {
+  if (phase_ == Phase::Idle || timed_out_ || now < deadline_) return;
+  // Closing cancels the pending operation; its handler sees timed_out_ and classifies.
+  timed_out_ = true;
+  error_code ignored;
+  socket_.close(ignored);
+  open_ = false;
+}
+
+void Connection::close() {
+  error_code ignored;
+  socket_.close(ignored);
+  open_ = false;
+}
+
+void Connection::abort() {
+  if (busy()) ++w_.abandoned;
+  phase_ = Phase::Idle;
+  close();
+}
+
+void Connection::finish(Ending ending, int error_number) {
+  // A kept-alive connection that the server closed just as it was reused (uWSGI's
+  // http-socket closes after every response without saying so) never saw this request:
+  // send it once more on a fresh connection, as HTTP clients do for idempotent requests.
+  // A fresh connection's failure is always the server's answer and is never retried.
+  if (reused_ && !resent_ && !timed_out_ && !parser_.started() && (ending == Ending::Eof || ending == Ending::ReadError)) {
+    resent_ = true;
+    reused_ = false;
+    close();
+    parser_.reset(w_.shared.head_request[behaviour_]);
+    return connect();
+  }
+  const auto now = Clock::now();
+  const labour_outcome_kind_t kind = classify(ending, parser_, error_number);
+  const bool http = kind == LABOUR_OUTCOME_HTTP;
+  Observation obs;
+  obs.kind = kind;
+  obs.http_status = http ? parser_.status() : 0;
+  obs.body = http ? parser_.body() : std::string_view{};
+  obs.body_length = parser_.body_length();
+  obs.elapsed_us = micros(now - started_);
+  bool expected;
+  const auto& judge = w_.shared.workload.judge;
+  if (judge) {
+    try {
+      expected = judge(behaviour_, obs);
+    } catch (...) {
+      expected = false;
+    }
+  } else {
+    expected = http && obs.http_status < 400;
+  }
+  w_.record(behaviour_, kind, obs.http_status, expected, micros(now - intended_), obs.elapsed_us, now);
+  if (!(http && parser_.keep_alive() && w_.shared.options.keep_alive)) close();
+  phase_ = Phase::Idle;
+  last_used_ = now;
+  w_.on_idle(*this, now);
+}
+
+// ------------------------------------------------------------------ Worker ----
+
+Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
+    : shared(s),
+      counters(s.workload.requests.size()),
+      index_(index),
+      quota_(quota),
+      open_model_(s.options.rate > 0) {
+  for (std::uint32_t c = index; c < s.total_connections; c += s.threads)
+    connections_.push_back(std::make_unique<Connection>(*this, c));
+  idle_.reserve(connections_.size());
+}
+
+Clock::time_point Worker::intended_time(std::uint64_t k) const {
+  // The k-th request of this thread is the (k * threads + index)-th of the whole schedule.
+  const double seconds = static_cast<double>(k * shared.threads + index_) / shared.options.rate;
+  return shared.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+bool Worker::take_request(Clock::time_point now, Clock::time_point& intended) {
+  if (stopping || issued_ >= quota_) return false;
+  if (open_model_) {
+    if (issued_ >= due_) return false;  // nothing due yet: the pacing timer will call
+    intended = intended_time(issued_);
+  } else {
+    if (now >= shared.deadline) return false;
+    intended = now;
+  }
+  ++issued_;
+  return true;
+}
+
+void Worker::on_idle(Connection& c, Clock::time_point now) {
+  Clock::time_point intended;
+  if (take_request(now, intended)) {
+    c.begin(intended, now);
+  } else {
+    idle_.push_back(&c);
+    maybe_finish();
+  }
+}
+
+void Worker::maybe_finish() {
+  if (stopping) return;
+  if (idle_.size() != connections_.size()) return;  // something in flight
+  if (issued_ < quota_ && Clock::now() < shared.deadline) return;
+  shutdown(false);
+}
+
+void Worker::shutdown(bool abandon) {
+  stopping = true;
+  for (auto& c : connections_) {
+    if (!abandon && c->busy()) continue;
+    c->abort();
+  }
+  tick_timer_.cancel();
+  pace_timer_.cancel();
+}
+
+void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
+                    std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point now) {
+  Counters& c = counters[behaviour];
+  ++c.sent;
+  if (kind == LABOUR_OUTCOME_HTTP)
+    ++c.statuses[static_cast<std::size_t>(std::clamp(status, 0, kStatusSlots - 1))];
+  else
+    ++c.kinds[static_cast<std::size_t>(kind) & 15];
+  if (expected) {
+    ++c.expected;
+    c.latency.record(latency_us);
+    c.service_latency.record(service_us);
+  } else {
+    ++c.unexpected;
+  }
+  const auto bucket =
+      static_cast<std::size_t>(micros(now - shared.start) / 1000 / shared.options.timeline_bucket_ms);
+  if (bucket >= timeline.size()) {
+    const std::size_t n = counters.size();
+    timeline.resize(bucket + 1, TimelineBucket{std::vector<std::uint64_t>(n), std::vector<std::uint64_t>(n),
+                                               std::vector<std::uint64_t>(n)});
+  }
+  TimelineBucket& b = timeline[bucket];
+  ++b.sent[behaviour];
+  ++(expected ? b.expected : b.unexpected)[behaviour];
+}
+
+void Worker::on_tick() {
+  if (stopping) return;
+  const auto now = Clock::now();
+  if (shared.stop && shared.stop->load(std::memory_order_relaxed)) {
+    interrupted = true;
+    return shutdown(true);
+  }
+  if (now >= shared.deadline) return shutdown(true);
+  for (auto& c : connections_) c->check_timeout(now);
+  tick_timer_.expires_at(now + shared.tick);
+  tick_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void Worker::schedule_pace() {
+  if (stopping || due_ >= quota_) return;
+  const auto next = intended_time(due_);
+  if (next >= shared.deadline) return;
+  pace_timer_.expires_at(next);
+  pace_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) on_pace();
+  });
+}
+
+void Worker::on_pace() {
+  if (stopping) return;
+  const auto now = Clock::now();
+  while (due_ < quota_ && intended_time(due_) <= now && intended_time(due_) < shared.deadline) ++due_;
+  Clock::time_point intended;
+  while (!idle_.empty() && take_request(now, intended)) {
+    Connection* c = idle_.back();
+    idle_.pop_back();
+    c->begin(intended, now);
+  }
+  schedule_pace();
+}
+
+void Worker::run() {
+  if (connections_.empty()) return;
+  on_tick();
+  if (open_model_) {
+    for (auto& c : connections_) idle_.push_back(c.get());
+    on_pace();
+  } else {
+    for (auto& c : connections_) on_idle(*c, Clock::now());
+  }
+  io.run();
+  // Whatever is left (keep-alive sockets) closes with the connections.
+}
+
+}  // namespace
+
+LoadResult run_load(const Target& target, const Workload& workload, const LoadOptions& options,
+                    const std::atomic<bool>* stop) {
+  validate(target, workload, options);
+  // Checks weights (throws on a 0) before any thread starts.
+  Selector check(workload.weights, workload.policy, workload.seed, 0, 1);
+
+  Shared shared{workload, options, resolve_target(target, options.allow_remote), {}, {}, {}, {}, stop, 0,
+                0,        {}};
+  for (const auto& r : workload.requests) {
+    shared.request_bytes.push_back(build_request_bytes(r, target, options.keep_alive));
+    shared.head_request.push_back(r.method == "HEAD");
+  }
+  shared.total_connections = options.concurrency;
+  shared.threads = std::min(options.threads, options.concurrency);
+  std::uint32_t smallest_timeout = options.connect_timeout_ms;
+  for (const auto& r : workload.requests) smallest_timeout = std::min(smallest_timeout, r.timeout_ms);
+  // Timeouts are checked on a tick: a quarter of the smallest timeout, within 1..10 ms.
+  shared.tick = std::chrono::microseconds(std::clamp<std::uint64_t>(smallest_timeout * 250ULL, 1000, 10000));
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  shared.start = Clock::now();
+  shared.deadline = options.duration.count() > 0 ? shared.start + options.duration : Clock::time_point::max();
+  for (std::uint32_t t = 0; t < shared.threads; ++t) {
+    std::uint64_t quota = UINT64_MAX;
+    if (options.requests > 0)
+      quota = options.requests / shared.threads + (t < options.requests % shared.threads ? 1 : 0);
+    workers.push_back(std::make_unique<Worker>(shared, t, quota));
+  }
+
+  std::vector<std::exception_ptr> errors(workers.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t t = 1; t < workers.size(); ++t)
+      threads.emplace_back([&, t] {
+        try {
+          workers[t]->run();
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+    try {
+      workers[0]->run();
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+  }
+  const auto end = Clock::now();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+
+  LoadResult result;
+  result.timeline_bucket_ms = options.timeline_bucket_ms;
+  result.duration_s = std::chrono::duration<double>(end - shared.start).count();
+  result.behaviours.resize(workload.requests.size());
+  const std::size_t n = workload.requests.size();
+  for (const auto& w : workers) {
+    result.interrupted = result.interrupted || w->interrupted;
+    result.late_sends += w->late;
+    result.abandoned += w->abandoned;
+    result.connections_opened += w->connects;
+    for (std::size_t b = 0; b < n; ++b) {
+      const Counters& c = w->counters[b];
+      BehaviourStats& s = result.behaviours[b];
+      s.sent += c.sent;
+      s.expected += c.expected;
+      s.unexpected += c.unexpected;
+      s.latency.merge(c.latency);
+      s.service_latency.merge(c.service_latency);
+      for (int status = 0; status < kStatusSlots; ++status)
+        if (c.statuses[static_cast<std::size_t>(status)])
+          s.outcomes[outcome_key(LABOUR_OUTCOME_HTTP, status)] +=
+              c.statuses[static_cast<std::size_t>(status)];
+      for (std::size_t k = 0; k < c.kinds.size(); ++k)
+        if (c.kinds[k]) s.outcomes[outcome_key(static_cast<labour_outcome_kind_t>(k), 0)] += c.kinds[k];
+    }
+    if (w->timeline.size() > result.timeline.size())
+      result.timeline.resize(w->timeline.size(),
+                             TimelineBucket{std::vector<std::uint64_t>(n), std::vector<std::uint64_t>(n),
+                                            std::vector<std::uint64_t>(n)});
+    for (std::size_t i = 0; i < w->timeline.size(); ++i)
+      for (std::size_t b = 0; b < n; ++b) {
+        result.timeline[i].sent[b] += w->timeline[i].sent[b];
+        result.timeline[i].expected[b] += w->timeline[i].expected[b];
+        result.timeline[i].unexpected[b] += w->timeline[i].unexpected[b];
+      }
+  }
+  return result;
+}
+
+}  // namespace labour::engine

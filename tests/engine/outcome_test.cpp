@@ -1,0 +1,196 @@
+// Every outcome category, produced for real by a misbehaving server on 127.0.0.1.
+#include <sys/resource.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <system_error>
+
+#include "engine/engine.hpp"
+#include "test_server.hpp"
+
+using namespace labour::engine;
+using labour::test::TestServer;
+
+namespace {
+
+// One request against `port`; returns the outcome key it produced, checking the counts add up.
+std::string one_request(std::uint16_t port, std::uint32_t timeout_ms = 2000,
+                        std::uint32_t connect_timeout_ms = 2000, Observation* seen = nullptr) {
+  Workload w;
+  PreparedRequest r;
+  r.target = "/probe?x=1";
+  r.timeout_ms = timeout_ms;
+  w.requests = {r};
+  w.weights = {1};
+  w.judge = [seen](std::size_t, const Observation& o) {
+    if (seen) {
+      *seen = o;
+      seen->body = {};  // not valid after the call
+    }
+    return o.kind == LABOUR_OUTCOME_HTTP;
+  };
+  LoadOptions o;
+  o.concurrency = 1;
+  o.requests = 1;
+  o.connect_timeout_ms = connect_timeout_ms;
+  const LoadResult result = run_load(Target{"127.0.0.1", port}, w, o);
+  REQUIRE(result.behaviours.size() == 1);
+  const BehaviourStats& s = result.behaviours[0];
+  REQUIRE(s.sent == 1);
+  REQUIRE(s.outcomes.size() == 1);
+  REQUIRE(s.outcomes.begin()->second == 1);
+  return s.outcomes.begin()->first;
+}
+
+std::uint16_t closed_port() {
+  // A port that was just bound and released: nobody listens there.
+  TestServer s([](int&, TestServer&) {}, 1, false);
+  return s.port();
+}
+
+}  // namespace
+
+TEST_CASE("outcome http_200 and the body reaches the judge") {
+  TestServer server(labour::test::answer_all());
+  Observation o;
+  REQUIRE(one_request(server.port(), 2000, 2000, &o) == "http_200");
+  REQUIRE(o.http_status == 200);
+  REQUIRE(o.body_length == 5);
+}
+
+TEST_CASE("outcome http_503 with a chunked body") {
+  TestServer server(labour::test::answer_all(
+      "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbusy\r\n0\r\n\r\n"));
+  REQUIRE(one_request(server.port()) == "http_503");
+}
+
+TEST_CASE("outcome connect_refused") { REQUIRE(one_request(closed_port()) == "connect_refused"); }
+
+TEST_CASE("outcome connect_timeout") {
+  // A listener that never accepts, with a full accept queue: further SYNs are dropped.
+  TestServer server([](int&, TestServer&) {}, 0, false);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(server.port());
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const std::string key = one_request(server.port(), 2000, 300);
+  for (int fd : fillers) ::close(fd);
+  REQUIRE(key == "connect_timeout");
+}
+
+TEST_CASE("outcome eof_before_response") {
+  TestServer server([](int& fd, TestServer& s) { s.read_request(fd); });  // then closes
+  REQUIRE(one_request(server.port()) == "eof_before_response");
+}
+
+TEST_CASE("outcome reset_before_response") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::reset(fd);
+  });
+  REQUIRE(one_request(server.port()) == "reset_before_response");
+}
+
+TEST_CASE("outcome reset_mid_response") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+    s.sleep_or_stop(std::chrono::milliseconds(200));  // let the client read it first
+    TestServer::reset(fd);
+  });
+  REQUIRE(one_request(server.port()) == "reset_mid_response");
+}
+
+TEST_CASE("outcome truncated_body with Content-Length") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+  });
+  Observation o;
+  REQUIRE(one_request(server.port(), 2000, 2000, &o) == "truncated_body");
+  REQUIRE(o.body_length == 9);
+}
+
+TEST_CASE("outcome truncated_body with chunks") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort");
+  });
+  REQUIRE(one_request(server.port()) == "truncated_body");
+}
+
+TEST_CASE("outcome first_byte_timeout") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    s.stall();
+  });
+  REQUIRE(one_request(server.port(), 200) == "first_byte_timeout");
+}
+
+TEST_CASE("outcome total_timeout (stalls mid-body)") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart");
+    s.stall();
+  });
+  REQUIRE(one_request(server.port(), 200) == "total_timeout");
+}
+
+TEST_CASE("outcome total_timeout (a body that never ends)") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "HTTP/1.1 200 OK\r\n\r\n");
+    while (!s.stopping()) {
+      TestServer::send_all(fd, std::string(1024, 'x'));
+      s.sleep_or_stop(std::chrono::milliseconds(10));
+    }
+  });
+  REQUIRE(one_request(server.port(), 300) == "total_timeout");
+}
+
+TEST_CASE("outcome malformed_response (garbage bytes)") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "\x01\x02garbage that is not HTTP\r\n\r\n");
+    s.stall();  // decided from the bytes alone, not from the close
+  });
+  REQUIRE(one_request(server.port(), 5000) == "malformed_response");
+}
+
+TEST_CASE("outcome malformed_response (half a status line, then close)") {
+  TestServer server([](int& fd, TestServer& s) {
+    s.read_request(fd);
+    TestServer::send_all(fd, "HTTP/1.1 20");
+  });
+  REQUIRE(one_request(server.port()) == "malformed_response");
+}
+
+TEST_CASE("outcome other_error (no file descriptor left for the socket)") {
+  TestServer server(labour::test::answer_all());
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  std::size_t open_fds = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++open_fds;
+  // Raise the limit one descriptor at a time from what is open now: the first run that
+  // gets its event loop set up must fail on the socket itself, a local error.
+  std::string key;
+  for (std::size_t extra = 0; extra < 16 && key.empty(); ++extra) {
+    rlimit tight = saved;
+    tight.rlim_cur = open_fds + extra;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    try {
+      key = one_request(server.port());
+    } catch (const std::system_error&) {
+      // not even the event loop could be made; allow one more descriptor
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+  }
+  REQUIRE(key == "other_error");
+}

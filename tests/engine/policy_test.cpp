@@ -1,0 +1,85 @@
+#include <catch2/catch.hpp>
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/policy.hpp"
+
+using labour::engine::Policy;
+using labour::engine::Selector;
+
+namespace {
+std::vector<std::size_t> draw(Selector s, int n) {
+  std::vector<std::size_t> out;
+  for (int i = 0; i < n; ++i) out.push_back(s.next());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("random policy is reproducible from the seed, per connection") {
+  const std::vector<std::uint32_t> w{3, 1, 1};
+  const auto a = draw(Selector(w, Policy::Random, 99, 0, 4), 1000);
+  REQUIRE(a == draw(Selector(w, Policy::Random, 99, 0, 4), 1000));
+  REQUIRE(a != draw(Selector(w, Policy::Random, 100, 0, 4), 1000));  // another seed
+  REQUIRE(a != draw(Selector(w, Policy::Random, 99, 1, 4), 1000));   // another connection
+  // The sequence of a connection does not depend on how many connections there are.
+  REQUIRE(a == draw(Selector(w, Policy::Random, 99, 0, 16), 1000));
+}
+
+TEST_CASE("random policy respects the weights") {
+  const std::vector<std::uint32_t> w{70, 20, 9, 1};
+  Selector s(w, Policy::Random, 5, 2, 8);
+  std::map<std::size_t, int> counts;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) ++counts[s.next()];
+  REQUIRE(counts.size() == 4);
+  for (std::size_t b = 0; b < w.size(); ++b) {
+    const double expected = n * w[b] / 100.0;
+    INFO("behaviour " << b);
+    // 5 standard deviations of a binomial: fails with negligible probability for a fair RNG.
+    const double sd = std::sqrt(n * (w[b] / 100.0) * (1 - w[b] / 100.0));
+    REQUIRE(std::abs(counts[b] - expected) < 5 * sd);
+  }
+}
+
+TEST_CASE("random policy with many behaviours uses all of them") {
+  std::vector<std::uint32_t> w(20, 1);
+  Selector s(w, Policy::Random, 1, 0, 1);
+  std::map<std::size_t, int> counts;
+  for (int i = 0; i < 20000; ++i) ++counts[s.next()];
+  REQUIRE(counts.size() == 20);
+  for (auto& [b, c] : counts) REQUIRE(c > 800);
+}
+
+TEST_CASE("repeat policy cycles Labour's deterministic pattern") {
+  const std::vector<std::uint32_t> w{99, 1};
+  Selector s(w, Policy::Repeat, 1, 0, 1);
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    for (int i = 0; i < 99; ++i) REQUIRE(s.next() == 0);
+    REQUIRE(s.next() == 1);
+  }
+}
+
+TEST_CASE("repeat policy starts each connection at a different offset") {
+  const std::vector<std::uint32_t> w{2, 1, 1};  // pattern 0 0 1 2
+  REQUIRE(draw(Selector(w, Policy::Repeat, 1, 0, 4), 6) == std::vector<std::size_t>{0, 0, 1, 2, 0, 0});
+  REQUIRE(draw(Selector(w, Policy::Repeat, 1, 1, 4), 6) == std::vector<std::size_t>{0, 1, 2, 0, 0, 1});
+  REQUIRE(draw(Selector(w, Policy::Repeat, 1, 2, 4), 6) == std::vector<std::size_t>{1, 2, 0, 0, 1, 2});
+  REQUIRE(draw(Selector(w, Policy::Repeat, 1, 3, 4), 6) == std::vector<std::size_t>{2, 0, 0, 1, 2, 0});
+  // Over whole cycles every connection sends exactly the weights.
+  for (std::uint32_t c = 0; c < 7; ++c) {
+    std::map<std::size_t, int> counts;
+    Selector s(w, Policy::Repeat, 1, c, 7);
+    for (int i = 0; i < 4 * 25; ++i) ++counts[s.next()];
+    REQUIRE(counts[0] == 50);
+    REQUIRE(counts[1] == 25);
+    REQUIRE(counts[2] == 25);
+  }
+  // The seed does not matter for Repeat.
+  REQUIRE(draw(Selector(w, Policy::Repeat, 1, 2, 4), 10) == draw(Selector(w, Policy::Repeat, 77, 2, 4), 10));
+}
+
+TEST_CASE("selector rejects empty or zero weights") {
+  REQUIRE_THROWS_AS(Selector({}, Policy::Random, 1, 0, 1), std::invalid_argument);
+  REQUIRE_THROWS_AS(Selector({1, 0}, Policy::Repeat, 1, 0, 1), std::invalid_argument);
+}

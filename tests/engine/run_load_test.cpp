@@ -1,0 +1,259 @@
+// run_load as a whole: exact counts, keep-alive, threads, the open model, stop, validation.
+#include <catch2/catch.hpp>
+#include <numeric>
+#include <thread>
+
+#include "engine/engine.hpp"
+#include "test_server.hpp"
+
+using namespace labour::engine;
+using labour::test::TestServer;
+
+namespace {
+
+Workload two_behaviours(Policy policy = Policy::Random) {
+  Workload w;
+  PreparedRequest a, b;
+  a.target = "/a";
+  b.target = "/b";
+  b.method = "POST";
+  b.body = "payload";
+  w.requests = {a, b};
+  w.weights = {3, 1};
+  w.policy = policy;
+  w.seed = 11;
+  return w;
+}
+
+std::uint64_t total_sent(const LoadResult& r) {
+  std::uint64_t n = 0;
+  for (const auto& b : r.behaviours) n += b.sent;
+  return n;
+}
+
+std::uint64_t timeline_sent(const LoadResult& r) {
+  std::uint64_t n = 0;
+  for (const auto& bucket : r.timeline)
+    n += std::accumulate(bucket.sent.begin(), bucket.sent.end(), std::uint64_t{0});
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("closed model sends exactly the requested count over threads and connections") {
+  TestServer server(labour::test::answer_all());
+  for (bool keep_alive : {true, false}) {
+    INFO("keep_alive " << keep_alive);
+    LoadOptions o;
+    o.concurrency = 7;
+    o.threads = 2;
+    o.requests = 1001;
+    o.keep_alive = keep_alive;
+    const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(), o);
+    REQUIRE(total_sent(r) == 1001);
+    REQUIRE(r.behaviours[0].outcomes.at("http_200") + r.behaviours[1].outcomes.at("http_200") == 1001);
+    REQUIRE(r.behaviours[0].expected + r.behaviours[1].expected == 1001);
+    REQUIRE(r.behaviours[0].latency.count() == r.behaviours[0].expected);
+    // Weighted 3:1, random: behaviour 0 clearly dominates.
+    REQUIRE(r.behaviours[0].sent > 2 * r.behaviours[1].sent);
+    REQUIRE(timeline_sent(r) == 1001);
+    REQUIRE_FALSE(r.interrupted);
+    REQUIRE(r.abandoned == 0);
+    if (keep_alive)
+      REQUIRE(r.connections_opened == 7);  // every connection reused
+    else
+      REQUIRE(r.connections_opened == 1001);  // one per request
+  }
+}
+
+TEST_CASE("a 'Connection: close' response makes the client reconnect") {
+  TestServer server(
+      labour::test::answer_all("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+  LoadOptions o;
+  o.concurrency = 2;
+  o.requests = 50;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(), o);
+  REQUIRE(total_sent(r) == 50);
+  REQUIRE(r.connections_opened == 50);
+  REQUIRE(r.behaviours[0].unexpected + r.behaviours[1].unexpected == 0);
+}
+
+TEST_CASE("repeat policy sends the exact pattern") {
+  TestServer server(labour::test::answer_all());
+  LoadOptions o;
+  o.concurrency = 1;
+  o.requests = 40;  // 10 whole cycles of 3:1
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(Policy::Repeat), o);
+  REQUIRE(r.behaviours[0].sent == 30);
+  REQUIRE(r.behaviours[1].sent == 10);
+}
+
+TEST_CASE("judge decides expected; latency holds expected outcomes only") {
+  TestServer server(labour::test::answer_all());
+  Workload w = two_behaviours(Policy::Repeat);
+  w.judge = [](std::size_t behaviour, const Observation& o) {
+    return behaviour == 0 && o.kind == LABOUR_OUTCOME_HTTP && o.body == "hello";
+  };
+  LoadOptions o;
+  o.concurrency = 2;
+  o.requests = 80;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  REQUIRE(r.behaviours[0].expected == r.behaviours[0].sent);
+  REQUIRE(r.behaviours[1].unexpected == r.behaviours[1].sent);
+  REQUIRE(r.behaviours[1].expected == 0);
+  REQUIRE(r.behaviours[1].latency.count() == 0);
+  REQUIRE(r.behaviours[0].latency.count() == r.behaviours[0].sent);
+}
+
+TEST_CASE("duration-bounded closed model ends and counts what finished") {
+  TestServer server(labour::test::answer_all(std::string(labour::test::kOk), std::chrono::milliseconds(5)));
+  LoadOptions o;
+  o.concurrency = 4;
+  o.duration = std::chrono::milliseconds(300);
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(), o);
+  REQUIRE(total_sent(r) > 0);
+  REQUIRE(r.abandoned <= 4);
+  REQUIRE(timeline_sent(r) == total_sent(r));
+  REQUIRE_FALSE(r.timeline.empty());
+  REQUIRE(r.timeline_bucket_ms == 100);
+}
+
+TEST_CASE("open model: latency from the intended time, late sends counted") {
+  // A slow server (50 ms per request) and 2 connections can serve ~40 requests/s; at 200/s
+  // requests queue for a connection, so the corrected latency exceeds the service time.
+  TestServer server(labour::test::answer_all(std::string(labour::test::kOk), std::chrono::milliseconds(50)));
+  Workload w = two_behaviours();
+  LoadOptions o;
+  o.concurrency = 2;
+  o.requests = 30;
+  o.rate = 200;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  REQUIRE(total_sent(r) == 30);
+  REQUIRE(r.late_sends > 0);
+  Histogram corrected, service;
+  for (const auto& b : r.behaviours) {
+    corrected.merge(b.latency);
+    service.merge(b.service_latency);
+  }
+  REQUIRE(corrected.count() == 30);
+  REQUIRE(service.count() == 30);
+  REQUIRE(corrected.max() > service.max());
+  REQUIRE(corrected.mean() > service.mean());
+  for (double p : {50.0, 90.0, 99.0}) REQUIRE(corrected.percentile(p) >= service.percentile(p));
+}
+
+TEST_CASE("open model against a fast server sends on schedule with a bounded count") {
+  TestServer server(labour::test::answer_all());
+  LoadOptions o;
+  o.concurrency = 4;
+  o.threads = 2;
+  o.requests = 50;
+  o.rate = 500;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(), o);
+  REQUIRE(total_sent(r) == 50);
+  for (const auto& b : r.behaviours) REQUIRE(b.unexpected == 0);
+}
+
+TEST_CASE("stop flag ends the load promptly and keeps what was measured") {
+  // Every 10th request stalls forever; the rest answer. Stop comes from another thread.
+  std::atomic<int> seen{0};
+  TestServer server([&seen](int& fd, TestServer& s) {
+    while (s.read_request(fd)) {
+      if (++seen % 10 == 0) return s.stall();
+      TestServer::send_all(fd, labour::test::kOk);
+    }
+  });
+  std::atomic<bool> stop{false};
+  std::jthread stopper([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+  });
+  LoadOptions o;
+  o.concurrency = 3;
+  o.requests = 1000000;  // would take far longer than the stop
+  Workload w = two_behaviours();
+  w.requests[0].timeout_ms = w.requests[1].timeout_ms = 600000;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o, &stop);
+  REQUIRE(r.interrupted);
+  REQUIRE(r.abandoned == 3);  // every connection ended up stalled
+  REQUIRE(total_sent(r) > 0);
+  REQUIRE(total_sent(r) < 1000000);
+}
+
+TEST_CASE("errors close the connection and the next request reconnects") {
+  // Odd requests on a connection get a reset, even ones an answer.
+  TestServer server([](int& fd, TestServer& s) {
+    if (!s.read_request(fd)) return;
+    TestServer::reset(fd);
+  });
+  LoadOptions o;
+  o.concurrency = 2;
+  o.requests = 20;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(), o);
+  REQUIRE(total_sent(r) == 20);
+  REQUIRE(r.connections_opened == 20);
+  std::uint64_t resets = 0;
+  for (const auto& b : r.behaviours)
+    resets += b.outcomes.count("reset_before_response") ? b.outcomes.at("reset_before_response") : 0;
+  REQUIRE(resets == 20);
+}
+
+TEST_CASE("bad options and targets are refused") {
+  Workload w = two_behaviours();
+  LoadOptions o;
+  const Target local{"127.0.0.1", 8080};
+  o.requests = 0;
+  o.duration = std::chrono::milliseconds(0);
+  REQUIRE_THROWS_AS(run_load(local, w, o), std::invalid_argument);
+  o.requests = 10;
+  REQUIRE_THROWS_AS(run_load(Target{"127.0.0.1", 0}, w, o), std::invalid_argument);
+  REQUIRE_THROWS_AS(run_load(Target{"10.1.2.3", 80}, w, o), std::invalid_argument);
+  REQUIRE_THROWS_AS(run_load(Target{"192.168.0.1", 80}, w, o), std::invalid_argument);
+  LoadOptions zero = o;
+  zero.concurrency = 0;
+  REQUIRE_THROWS_AS(run_load(local, w, zero), std::invalid_argument);
+  Workload bad = w;
+  bad.weights = {1};
+  REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
+  bad = w;
+  bad.weights = {1, 0};
+  REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
+  bad = w;
+  bad.requests[0].target = "/a b";
+  REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
+  bad = w;
+  bad.requests[0].target = "/x\r\nInjected: 1";
+  REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
+  try {
+    run_load(Target{"10.1.2.3", 80}, w, o);
+  } catch (const std::invalid_argument& e) {
+    REQUIRE(std::string(e.what()).find("10.1.2.3") != std::string::npos);
+  }
+}
+
+TEST_CASE("loopback names and IPv6 loopback are accepted") {
+  TestServer server(labour::test::answer_all());
+  LoadOptions o;
+  o.concurrency = 1;
+  o.requests = 3;
+  const LoadResult r = run_load(Target{"localhost", server.port()}, two_behaviours(), o);
+  // localhost may resolve to ::1 first, where the IPv4-only test server is not listening.
+  REQUIRE(total_sent(r) == 3);
+}
+
+TEST_CASE("an idle kept-alive connection closed by the server is not blamed on the next request") {
+  // The server promises keep-alive (HTTP/1.1, no "Connection: close") but closes after one
+  // response, like a server whose keep-alive timeout expired. At 20 requests/s the connection
+  // is idle between requests, so the client notices the close and reconnects first.
+  TestServer server([](int& fd, TestServer& s) {
+    if (s.read_request(fd)) TestServer::send_all(fd, labour::test::kOk);
+  });
+  LoadOptions o;
+  o.concurrency = 1;
+  o.requests = 5;
+  o.rate = 20;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, two_behaviours(), o);
+  REQUIRE(total_sent(r) == 5);
+  REQUIRE(r.behaviours[0].unexpected + r.behaviours[1].unexpected == 0);
+  REQUIRE(r.connections_opened == 5);
+}
