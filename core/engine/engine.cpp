@@ -134,10 +134,28 @@ std::string build_request_bytes(const PreparedRequest& r, const Target& t, bool 
 
 // ------------------------------------------------------------------ per-thread state --
 
-struct Counters {
-  std::uint64_t sent = 0, expected = 0, unexpected = 0;
+// Outcomes counted in fixed slots on the hot path, turned into outcome keys at the end.
+struct OutcomeCounts {
   std::array<std::uint64_t, 16> kinds{};               // non-HTTP outcomes by kind
   std::array<std::uint64_t, kStatusSlots> statuses{};  // HTTP outcomes by status
+  void add(labour_outcome_kind_t kind, int status) {
+    if (kind == LABOUR_OUTCOME_HTTP)
+      ++statuses[static_cast<std::size_t>(std::clamp(status, 0, kStatusSlots - 1))];
+    else
+      ++kinds[static_cast<std::size_t>(kind) & 15];
+  }
+  void add_to(std::map<std::string, std::uint64_t>& keyed) const {
+    for (int status = 0; status < kStatusSlots; ++status)
+      if (statuses[static_cast<std::size_t>(status)])
+        keyed[outcome_key(LABOUR_OUTCOME_HTTP, status)] += statuses[static_cast<std::size_t>(status)];
+    for (std::size_t k = 0; k < kinds.size(); ++k)
+      if (kinds[k]) keyed[outcome_key(static_cast<labour_outcome_kind_t>(k), 0)] += kinds[k];
+  }
+};
+
+struct Counters {
+  std::uint64_t sent = 0, expected = 0, unexpected = 0;
+  OutcomeCounts all, unexpected_only;
   Histogram latency, service_latency;
 };
 
@@ -477,16 +495,14 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
                     std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point now) {
   Counters& c = counters[behaviour];
   ++c.sent;
-  if (kind == LABOUR_OUTCOME_HTTP)
-    ++c.statuses[static_cast<std::size_t>(std::clamp(status, 0, kStatusSlots - 1))];
-  else
-    ++c.kinds[static_cast<std::size_t>(kind) & 15];
+  c.all.add(kind, status);
   if (expected) {
     ++c.expected;
     c.latency.record(latency_us);
     c.service_latency.record(service_us);
   } else {
     ++c.unexpected;
+    c.unexpected_only.add(kind, status);
   }
   const auto bucket =
       static_cast<std::size_t>(micros(now - shared.start) / 1000 / shared.options.timeline_bucket_ms);
@@ -621,12 +637,8 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
       s.unexpected += c.unexpected;
       s.latency.merge(c.latency);
       s.service_latency.merge(c.service_latency);
-      for (int status = 0; status < kStatusSlots; ++status)
-        if (c.statuses[static_cast<std::size_t>(status)])
-          s.outcomes[outcome_key(LABOUR_OUTCOME_HTTP, status)] +=
-              c.statuses[static_cast<std::size_t>(status)];
-      for (std::size_t k = 0; k < c.kinds.size(); ++k)
-        if (c.kinds[k]) s.outcomes[outcome_key(static_cast<labour_outcome_kind_t>(k), 0)] += c.kinds[k];
+      c.all.add_to(s.outcomes);
+      c.unexpected_only.add_to(s.unexpected_outcomes);
     }
     if (w->timeline.size() > result.timeline.size())
       result.timeline.resize(w->timeline.size(),

@@ -437,6 +437,7 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
                           {"expected", stats.expected},
                           {"unexpected", stats.unexpected},
                           {"outcomes", stats.outcomes},
+                          {"unexpected_outcomes", stats.unexpected_outcomes},
                           {"latency_us", latency_json(stats.latency)}});
   }
   const double failure_pct = sent ? 100.0 * static_cast<double>(unexpected) / static_cast<double>(sent) : 0.0;
