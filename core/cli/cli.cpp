@@ -21,30 +21,45 @@ plugins::Registry& Context::registry() {
     for (const auto& d : dirs)
       if (!fs::is_directory(d)) throw UsageError("--plugin-dir '" + d.string() + "': no such folder");
     registry_->scan(plugins::search_path(dirs));
-    for (const auto& r : registry_->rejections()) spdlog::warn("rejected plugin {}: {}", r.file.string(), r.reason);
+    for (const auto& r : registry_->rejections())
+      spdlog::warn("rejected plugin {}: {}", r.file.string(), r.reason);
   }
   return *registry_;
 }
 
 void RunFlags::add_to(CLI::App& cmd) {
-  cmd.add_option("--report", reports, "Reporter and output: NAME[:PATH] (repeatable; default console to stdout)");
-  cmd.add_option("--report-opt", report_opts, "Reporter option NAME.key=value (repeatable), e.g. json.indent=0");
-  cmd.add_option("-n,--requests", overrides.requests, "Requests per test (overrides the scenario)")->check(CLI::PositiveNumber);
-  cmd.add_option("-d,--duration", overrides.duration_s, "Seconds per test instead of a request count")->check(CLI::PositiveNumber);
-  cmd.add_option("-c,--concurrency", overrides.concurrency, "Concurrent connections")->check(CLI::Range(1u, 10000u));
-  cmd.add_option("--rate", overrides.rate, "Open model: requests per second on a fixed schedule")->check(CLI::PositiveNumber);
-  cmd.add_option("--threads", overrides.threads, "Client threads (one event loop each)")->check(CLI::Range(1u, 64u));
+  cmd.add_option("--report", reports,
+                 "Reporter and output: NAME[:PATH] (repeatable; default console to stdout)");
+  cmd.add_option("--report-opt", report_opts,
+                 "Reporter option NAME.key=value (repeatable), e.g. json.indent=0");
+  cmd.add_option("-n,--requests", overrides.requests, "Requests per test (overrides the scenario)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("-d,--duration", overrides.duration_s, "Seconds per test instead of a request count")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("-c,--concurrency", overrides.concurrency, "Concurrent connections")
+      ->check(CLI::Range(1u, 10000u));
+  cmd.add_option("--rate", overrides.rate, "Open model: requests per second on a fixed schedule")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--threads", overrides.threads, "Client threads (one event loop each)")
+      ->check(CLI::Range(1u, 64u));
   cmd.add_option("--seed", overrides.seed, "Seed of the behaviour selection");
-  cmd.add_option("--policy", policy, "Selection policy: random or repeat")->check(CLI::IsMember({"random", "repeat"}));
+  cmd.add_option("--policy", policy, "Selection policy: random or repeat")
+      ->check(CLI::IsMember({"random", "repeat"}));
   cmd.add_flag("--no-keepalive", no_keepalive, "One connection per request");
-  cmd.add_option("--timeout", overrides.timeout_ms, "Per-request timeout in milliseconds")->check(CLI::Range(1u, 3600000u));
-  cmd.add_option("--python", settings.python, "Python interpreter that runs the server")->capture_default_str();
-  cmd.add_option("--ready-timeout", ready_timeout_s, "Seconds to wait for a server to answer")->capture_default_str()->check(CLI::Range(0.1, 600.0));
-  cmd.add_flag("--keep-run-dir", settings.keep_run_dir, "Keep each test's run dir (worker app, configs, server logs)");
+  cmd.add_option("--timeout", overrides.timeout_ms, "Per-request timeout in milliseconds")
+      ->check(CLI::Range(1u, 3600000u));
+  cmd.add_option("--python", settings.python, "Python interpreter that runs the server")
+      ->capture_default_str();
+  cmd.add_option("--ready-timeout", ready_timeout_s, "Seconds to wait for a server to answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  cmd.add_flag("--keep-run-dir", settings.keep_run_dir,
+               "Keep each test's run dir (worker app, configs, server logs)");
 }
 
 void RunFlags::finish() {
-  if (!policy.empty()) overrides.policy = policy == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
+  if (!policy.empty())
+    overrides.policy = policy == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
   if (no_keepalive) overrides.keep_alive = false;
   settings.ready_timeout = std::chrono::milliseconds(static_cast<long>(ready_timeout_s * 1000));
 }
@@ -59,18 +74,12 @@ int write_to_file(void* ctx, labour_str_t bytes) {
 
 }  // namespace
 
-void render_reports(Context& ctx, const nlohmann::json& document, const std::vector<std::string>& reports_given,
-                    const std::vector<std::string>& report_opts) {
-  std::vector<std::string> reports = reports_given.empty() ? std::vector<std::string>{"console"} : reports_given;
+std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports_given,
+                                        const std::vector<std::string>& report_opts) {
+  const std::vector<std::string> reports =
+      reports_given.empty() ? std::vector<std::string>{"console"} : reports_given;
   auto& registry = ctx.registry();
-  const std::string text = document.dump();
-  // Validate every reporter and its options before rendering any: bad input loses nothing.
-  struct Planned {
-    const plugins::PluginInfo* plugin;
-    plugins::ParamValues options;
-    std::string path;
-  };
-  std::vector<Planned> planned;
+  std::vector<PlannedReport> planned;
   for (const auto& spec : reports) {
     const auto colon = spec.find(':');
     const std::string name = spec.substr(0, colon);
@@ -79,12 +88,24 @@ void render_reports(Context& ctx, const nlohmann::json& document, const std::vec
     plugins::RawParams given;
     for (const auto& opt : report_opts) {
       const auto dot = opt.find('.');
-      if (dot == std::string::npos) throw UsageError("--report-opt '" + opt + "': write NAME.key=value, e.g. json.indent=0");
+      if (dot == std::string::npos)
+        throw UsageError("--report-opt '" + opt + "': write NAME.key=value, e.g. json.indent=0");
       if (opt.substr(0, dot) != name) continue;
-      for (auto& kv : plugins::parse_assignments(opt.substr(dot + 1), "--report-opt " + opt)) given.push_back(kv);
+      for (auto& kv : plugins::parse_assignments(opt.substr(dot + 1), "--report-opt " + opt))
+        given.push_back(kv);
+    }
+    if (!path.empty() && path != "-") {
+      const fs::path parent = fs::path(path).parent_path();
+      if (!parent.empty() && !fs::is_directory(parent))
+        throw UsageError("--report " + spec + ": folder '" + parent.string() + "' does not exist");
     }
     planned.push_back({&plugin, plugins::validate(plugin, given, "--report " + spec), path});
   }
+  return planned;
+}
+
+void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::json& document) {
+  const std::string text = document.dump();
   for (const auto& p : planned) {
     auto reporter = plugins::Instance::create(*p.plugin, p.options);
     std::ostream* out = &std::cout;
@@ -92,11 +113,13 @@ void render_reports(Context& ctx, const nlohmann::json& document, const std::vec
     const fs::path tmp = p.path + ".tmp";
     if (!p.path.empty() && p.path != "-") {
       file.open(tmp, std::ios::binary | std::ios::trunc);
-      if (!file) throw UsageError("--report " + p.plugin->name + ":" + p.path + ": cannot write to '" + p.path + "'");
+      if (!file)
+        throw RunError("--report " + p.plugin->name + ":" + p.path + ": cannot write to '" + p.path + "'");
       out = &file;
     }
     labour_sink_t sink{out, &write_to_file};
-    const int32_t rc = reporter.api<labour_reporter_api_t>().reporter_on_render(reporter.handle(), {text.data(), text.size()}, &sink);
+    const int32_t rc = reporter.api<labour_reporter_api_t>().reporter_on_render(
+        reporter.handle(), {text.data(), text.size()}, &sink);
     if (rc != 0) throw RunError("reporter '" + p.plugin->name + "' failed: " + reporter.last_error());
     out->flush();
     if (file.is_open()) {
@@ -111,12 +134,15 @@ int main(int argc, char** argv) {
   supervisor::init_process_supervision();
   supervisor::install_interrupt_handlers();
 
-  CLI::App app{"labour: which Python WSGI server survives your bad code, and how badly do good requests suffer meanwhile"};
+  CLI::App app{
+      "labour: which Python WSGI server survives your bad code, and how badly do good requests suffer "
+      "meanwhile"};
   app.set_version_flag("--version", std::string("labour ") + LABOUR_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   Context ctx;
-  app.add_option("--plugin-dir", ctx.plugin_dirs, "Also load plugins from this folder (repeatable; searched first)");
+  app.add_option("--plugin-dir", ctx.plugin_dirs,
+                 "Also load plugins from this folder (repeatable; searched first)");
   app.add_flag("-v,--verbose", ctx.verbosity, "More log output (-vv for debug)");
   Action action;
   add_run_commands(app, ctx, action);
@@ -142,7 +168,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "labour: %s (see labour --help)\n", what.c_str());
     return kExitUsage;
   }
-  spdlog::set_level(ctx.verbosity >= 2 ? spdlog::level::debug : ctx.verbosity == 1 ? spdlog::level::info : spdlog::level::warn);
+  spdlog::set_level(ctx.verbosity >= 2   ? spdlog::level::debug
+                    : ctx.verbosity == 1 ? spdlog::level::info
+                                         : spdlog::level::warn);
   try {
     return action ? action() : kExitUsage;
   } catch (const UsageError& e) {

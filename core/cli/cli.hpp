@@ -44,9 +44,16 @@ struct RunFlags {
   void finish();  // moves parsed values into overrides/settings
 };
 
-// Renders `document` with every --report (console to stdout when none is given).
-void render_reports(Context& ctx, const nlohmann::json& document, const std::vector<std::string>& reports,
-                    const std::vector<std::string>& report_opts);
+// The --report and --report-opt flags, checked before any work starts (so bad input never
+// costs a finished run); console to stdout when none is given.
+struct PlannedReport {
+  const plugins::PluginInfo* plugin;
+  plugins::ParamValues options;
+  std::string path;  // empty or "-": stdout
+};
+std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports,
+                                        const std::vector<std::string>& report_opts);
+void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::json& document);
 
 void add_run_commands(CLI::App& root, Context& ctx, Action& action);   // run, matrix
 void add_info_commands(CLI::App& root, Context& ctx, Action& action);  // list, doctor, serve, report

@@ -47,9 +47,13 @@ void print_params(const std::vector<plugins::ParamInfo>& params) {
 int list(Context& ctx, const std::string& what, bool as_json) {
   std::vector<plugins::Kind> kinds;
   bool scenarios = what.empty() || what == "scenarios" || what == "scenario";
-  if (what.empty()) kinds = {plugins::Kind::Behaviour, plugins::Kind::Server, plugins::Kind::Reporter};
-  else if (auto k = plugins::kind_from_plural(what)) kinds = {*k};
-  else if (!scenarios) throw UsageError("list '" + what + "': unknown category (use behaviours, servers, reporters or scenarios)");
+  if (what.empty())
+    kinds = {plugins::Kind::Behaviour, plugins::Kind::Server, plugins::Kind::Reporter};
+  else if (auto k = plugins::kind_from_plural(what))
+    kinds = {*k};
+  else if (!scenarios)
+    throw UsageError("list '" + what +
+                     "': unknown category (use behaviours, servers, reporters or scenarios)");
   auto& registry = ctx.registry();
   json out = json::array();
   for (auto kind : kinds) {
@@ -59,10 +63,15 @@ int list(Context& ctx, const std::string& what, bool as_json) {
       if (as_json) {
         json params = json::array();
         for (const auto& param : p.params) params.push_back(param_json(param));
-        out.push_back({{"kind", plugins::kind_name(kind)}, {"name", p.name}, {"version", p.version},
-                       {"file", p.file.string()}, {"summary", p.summary}, {"params", params}});
+        out.push_back({{"kind", plugins::kind_name(kind)},
+                       {"name", p.name},
+                       {"version", p.version},
+                       {"file", p.file.string()},
+                       {"summary", p.summary},
+                       {"params", params}});
       } else {
-        std::printf("  %-16s %-8s %s\n    file: %s\n", p.name.c_str(), p.version.c_str(), p.summary.c_str(), p.file.c_str());
+        std::printf("  %-16s %-8s %s\n    file: %s\n", p.name.c_str(), p.version.c_str(), p.summary.c_str(),
+                    p.file.c_str());
         print_params(p.params);
       }
     }
@@ -80,15 +89,23 @@ int list(Context& ctx, const std::string& what, bool as_json) {
           ptext += (ptext.empty() ? "" : ",") + k + "=" + v;
         }
         mix.push_back({{"behaviour", e.behaviour}, {"weight", e.weight}, {"params", params}});
-        mix_text += (mix_text.empty() ? "" : " : ") + std::to_string(e.weight) + " " + e.behaviour + (ptext.empty() ? "" : "(" + ptext + ")");
+        mix_text += (mix_text.empty() ? "" : " : ") + std::to_string(e.weight) + " " + e.behaviour +
+                    (ptext.empty() ? "" : "(" + ptext + ")");
       }
       if (as_json) {
-        out.push_back({{"kind", "scenario"}, {"name", s.name}, {"version", LABOUR_VERSION}, {"file", "builtin"},
-                       {"summary", s.description}, {"policy", scenario::policy_name(s.policy)}, {"requests", s.requests},
-                       {"concurrency", s.concurrency}, {"mix", mix}});
+        out.push_back({{"kind", "scenario"},
+                       {"name", s.name},
+                       {"version", LABOUR_VERSION},
+                       {"file", "builtin"},
+                       {"summary", s.description},
+                       {"policy", scenario::policy_name(s.policy)},
+                       {"requests", s.requests},
+                       {"concurrency", s.concurrency},
+                       {"mix", mix}});
       } else {
-        std::printf("  %-16s %s\n    %s, %s, %llu requests, concurrency %u\n", s.name.c_str(), s.description.c_str(),
-                    mix_text.c_str(), std::string(scenario::policy_name(s.policy)).c_str(),
+        std::printf("  %-16s %s\n    %s, %s, %llu requests, concurrency %u\n", s.name.c_str(),
+                    s.description.c_str(), mix_text.c_str(),
+                    std::string(scenario::policy_name(s.policy)).c_str(),
                     static_cast<unsigned long long>(s.requests), s.concurrency);
       }
     }
@@ -115,11 +132,19 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
       a.version = "n/a";
       a.reason = "needs options to run (see labour list servers)";
     }
-    rows.push_back({{"name", name}, {"available", a.available}, {"version", a.version}, {"reason", a.reason},
-                    {"interpreter", settings.python}, {"file", plugin.file.string()}});
+    rows.push_back({{"name", name},
+                    {"available", a.available},
+                    {"version", a.version},
+                    {"reason", a.reason},
+                    {"interpreter", settings.python},
+                    {"file", plugin.file.string()}});
   }
   for (const auto& u : kUnsupported)
-    rows.push_back({{"name", u.name}, {"available", false}, {"version", ""}, {"reason", u.reason}, {"interpreter", settings.python}});
+    rows.push_back({{"name", u.name},
+                    {"available", false},
+                    {"version", ""},
+                    {"reason", u.reason},
+                    {"interpreter", settings.python}});
   if (as_json) {
     std::cout << rows.dump(2) << "\n";
     return kExitOk;
@@ -129,10 +154,13 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
     const bool ok = r["available"];
     std::printf("%-12s %-10s %-12s %s\n", r["name"].get<std::string>().c_str(), ok ? "yes" : "no",
                 r["version"].get<std::string>().c_str(),
-                ok ? (settings.python + (r["reason"].get<std::string>().empty() ? "" : "; " + r["reason"].get<std::string>())).c_str()
+                ok ? (settings.python +
+                      (r["reason"].get<std::string>().empty() ? "" : "; " + r["reason"].get<std::string>()))
+                         .c_str()
                    : r["reason"].get<std::string>().c_str());
   }
-  for (const auto& r : registry.rejections()) std::printf("rejected plugin %s: %s\n", r.file.c_str(), r.reason.c_str());
+  for (const auto& r : registry.rejections())
+    std::printf("rejected plugin %s: %s\n", r.file.c_str(), r.reason.c_str());
   return kExitOk;
 }
 
@@ -141,38 +169,47 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
   run::check_python(settings.python);
   const auto server = run::parse_server_spec(registry, spec);
   const auto availability = run::probe(server, settings);
-  if (!availability.available) throw UsageError("server '" + server.label + "' is not available: " + availability.reason);
+  if (!availability.available)
+    throw UsageError("server '" + server.label + "' is not available: " + availability.reason);
   std::vector<const plugins::PluginInfo*> behaviours;
-  for (const auto& name : registry.names(plugins::Kind::Behaviour)) behaviours.push_back(registry.find(plugins::Kind::Behaviour, name));
+  for (const auto& name : registry.names(plugins::Kind::Behaviour))
+    behaviours.push_back(registry.find(plugins::Kind::Behaviour, name));
   run::ServerSession session(server, behaviours, settings, port);
-  std::printf("%s %s serving labour's worker app at http://127.0.0.1:%u/\n", server.label.c_str(), availability.version.c_str(),
-              session.port());
+  std::printf("%s %s serving labour's worker app at http://127.0.0.1:%u/\n", server.label.c_str(),
+              availability.version.c_str(), session.port());
   for (const auto* b : behaviours) std::printf("  http://127.0.0.1:%u/%s\n", session.port(), b->name.c_str());
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
   const auto& stop = supervisor::interrupt_flag();
-  while (!stop.load() && session.process().running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!stop.load() && session.process().running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const bool died = !stop.load();
   const auto report = session.stop(died);
   if (died) {
     std::fprintf(stderr, "labour: the server exited by itself (%s); its logs are in %s\n",
-                 report.status ? report.status->describe().c_str() : "unknown status", session.run_dir().c_str());
+                 report.status ? report.status->describe().c_str() : "unknown status",
+                 session.run_dir().c_str());
     return kExitRunFailed;
   }
-  std::printf("stopped (%s, %.2f s, %d orphans)\n", report.signal_needed.empty() ? "already exited" : report.signal_needed.c_str(),
+  std::printf("stopped (%s, %.2f s, %d orphans)\n",
+              report.signal_needed.empty() ? "already exited" : report.signal_needed.c_str(),
               report.stop_seconds, report.orphans_killed);
   return kExitOk;
 }
 
-int report(Context& ctx, const std::string& file, const std::vector<std::string>& reports, const std::vector<std::string>& opts) {
+int report(Context& ctx, const std::string& file, const std::vector<std::string>& reports,
+           const std::vector<std::string>& opts) {
+  const auto planned = plan_reports(ctx, reports, opts);
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("report '" + file + "': cannot read the file (give a results.json written by --report json:PATH or --out)");
+  if (!in)
+    throw UsageError("report '" + file +
+                     "': cannot read the file (give a results.json written by --report json:PATH or --out)");
   std::ostringstream text;
   text << in.rdbuf();
   json document = json::parse(text.str(), nullptr, false);
   if (document.is_discarded() || !document.is_object() || !document.contains("schema_version"))
     throw UsageError("report '" + file + "': not a labour results document (no schema_version)");
-  render_reports(ctx, document, reports, opts);
+  render_reports(planned, document);
   return kExitOk;
 }
 
@@ -185,15 +222,21 @@ void add_info_commands(CLI::App& root, Context& ctx, Action& action) {
     auto as_json = std::make_shared<bool>(false);
     cmd->add_option("what", *what, "behaviours, servers, reporters or scenarios (default: all)");
     cmd->add_flag("--json", *as_json, "One JSON object per plugin/scenario");
-    cmd->callback([&ctx, &action, what, as_json] { action = [&ctx, what, as_json] { return list(ctx, *what, *as_json); }; });
+    cmd->callback([&ctx, &action, what, as_json] {
+      action = [&ctx, what, as_json] { return list(ctx, *what, *as_json); };
+    });
   }
   {
-    auto* cmd = root.add_subcommand("doctor", "Which servers are available here, their versions, and how to install the rest");
+    auto* cmd = root.add_subcommand(
+        "doctor", "Which servers are available here, their versions, and how to install the rest");
     auto settings = std::make_shared<run::Settings>();
     auto as_json = std::make_shared<bool>(false);
-    cmd->add_option("--python", settings->python, "Python interpreter that runs the servers")->capture_default_str();
+    cmd->add_option("--python", settings->python, "Python interpreter that runs the servers")
+        ->capture_default_str();
     cmd->add_flag("--json", *as_json, "One JSON object per server adapter");
-    cmd->callback([&ctx, &action, settings, as_json] { action = [&ctx, settings, as_json] { return doctor(ctx, *settings, *as_json); }; });
+    cmd->callback([&ctx, &action, settings, as_json] {
+      action = [&ctx, settings, as_json] { return doctor(ctx, *settings, *as_json); };
+    });
   }
   {
     auto* cmd = root.add_subcommand("serve", "Start a server hosting labour's worker app until Ctrl-C");
@@ -201,8 +244,10 @@ void add_info_commands(CLI::App& root, Context& ctx, Action& action) {
     auto port = std::make_shared<std::uint16_t>(0);
     auto settings = std::make_shared<run::Settings>();
     cmd->add_option("-s,--server", *spec, "Server NAME[:opt=val,...]")->required();
-    cmd->add_option("-p,--port", *port, "Port on 127.0.0.1 (default: a free one)")->check(CLI::Range(1, 65535));
-    cmd->add_option("--python", settings->python, "Python interpreter that runs the server")->capture_default_str();
+    cmd->add_option("-p,--port", *port, "Port on 127.0.0.1 (default: a free one)")
+        ->check(CLI::Range(1, 65535));
+    cmd->add_option("--python", settings->python, "Python interpreter that runs the server")
+        ->capture_default_str();
     cmd->add_flag("--keep-run-dir", settings->keep_run_dir, "Keep the run dir (worker app, configs, logs)");
     cmd->callback([&ctx, &action, spec, port, settings] {
       action = [&ctx, spec, port, settings] { return serve(ctx, *spec, *port, *settings); };

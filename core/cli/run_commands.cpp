@@ -58,11 +58,13 @@ class ResultsFile {
         if (line.empty()) continue;
         json cell = json::parse(line, nullptr, false);
         if (cell.is_discarded() || !cell.contains("label") || !cell.contains("scenario"))
-          throw UsageError(path_.string() + ":" + std::to_string(number) + ": not a labour results line (remove it or start without --resume)");
+          throw UsageError(path_.string() + ":" + std::to_string(number) +
+                           ": not a labour results line (remove it or start without --resume)");
         if (cell.value("status", "") != "interrupted") kept_.push_back(cell);
       }
     } else if (fs::exists(path_)) {
-      throw UsageError("--out '" + dir + "' already holds results (add --resume to finish them, or choose another folder)");
+      throw UsageError("--out '" + dir +
+                       "' already holds results (add --resume to finish them, or choose another folder)");
     }
     // Rewrite without interrupted cells: they will be run again.
     std::ofstream out(path_, std::ios::trunc);
@@ -102,8 +104,9 @@ class Progress {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     std::string eta = "?";
     if (index > 0) eta = clock(elapsed / static_cast<double>(index) * static_cast<double>(total_ - index));
-    std::fprintf(stderr, "%scell %zu/%zu  %s x %s  elapsed %s  eta %s%s", tty_ ? "\r\033[K" : "", index + 1, total_,
-                 server.c_str(), scenario.c_str(), clock(elapsed).c_str(), eta.c_str(), tty_ ? "" : "\n");
+    std::fprintf(stderr, "%scell %zu/%zu  %s x %s  elapsed %s  eta %s%s", tty_ ? "\r\033[K" : "", index + 1,
+                 total_, server.c_str(), scenario.c_str(), clock(elapsed).c_str(), eta.c_str(),
+                 tty_ ? "" : "\n");
     std::fflush(stderr);
   }
   void done() {
@@ -141,7 +144,8 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
   for (const auto& spec : args.servers) {
     servers.push_back(run::parse_server_spec(registry, spec));
     if (!labels.insert(servers.back().label).second)
-      throw UsageError("--server '" + spec + "': label '" + servers.back().label + "' is used twice (add label=NAME)");
+      throw UsageError("--server '" + spec + "': label '" + servers.back().label +
+                       "' is used twice (add label=NAME)");
   }
   std::vector<scenario::Scenario> scenarios;
   for (const auto& name : args.scenarios) {
@@ -149,10 +153,11 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
     flags.overrides.apply(scenarios.back());
     for (const auto& entry : scenarios.back().mix) {
       const auto& plugin = registry.require(plugins::Kind::Behaviour, entry.behaviour);
-      plugins::validate(plugin, entry.params, "scenario " + scenarios.back().name + ", behaviour " + entry.behaviour);
+      plugins::validate(plugin, entry.params,
+                        "scenario " + scenarios.back().name + ", behaviour " + entry.behaviour);
     }
   }
-  for (const auto& spec : flags.reports) registry.require(plugins::Kind::Reporter, spec.substr(0, spec.find(':')));
+  const auto reports = plan_reports(ctx, flags.reports, flags.report_opts);
 
   ResultsFile results(args.out_dir, args.resume);
   json document = run::document_header(flags.settings);
@@ -170,13 +175,16 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
   for (std::size_t i = 0; i < cells.size() && !stop.load(); ++i) {
     const auto& cell = cells[i];
     if (!args.single) progress.begin(i, cell.server->label, cell.scenario->name);
-    json test;
-    auto& avail = availability.try_emplace(cell.server->label, run::probe(*cell.server, flags.settings)).first->second;
+    auto it = availability.find(cell.server->label);
+    if (it == availability.end())
+      it = availability.emplace(cell.server->label, run::probe(*cell.server, flags.settings)).first;
+    const auto& avail = it->second;
     if (!avail.available) {
-      if (args.single) throw UsageError("server '" + cell.server->label + "' is not available: " + avail.reason);
+      if (args.single)
+        throw UsageError("server '" + cell.server->label + "' is not available: " + avail.reason);
       spdlog::warn("skipping {}: {}", cell.server->label, avail.reason);
     }
-    test = run::run_test(registry, *cell.server, *cell.scenario, flags.settings, stop);
+    json test = run::run_test(registry, *cell.server, avail, *cell.scenario, flags.settings, stop);
     if (test["status"] == "failed") {
       any_failed = true;
       spdlog::error("{} x {}: {}", cell.server->label, cell.scenario->name, test.value("error", ""));
@@ -186,7 +194,7 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
   }
   if (!args.single) progress.done();
   results.write_document(document);
-  render_reports(ctx, document, flags.reports, flags.report_opts);
+  render_reports(reports, document);
   if (stop.load()) {
     std::fprintf(stderr, "labour: interrupted; %zu finished cells kept%s\n", document["tests"].size(),
                  args.out_dir.empty() ? "" : (" in " + args.out_dir + " (add --resume to finish)").c_str());
@@ -204,8 +212,11 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
     auto args = std::make_shared<MatrixArgs>();
     auto server = std::make_shared<std::string>();
     auto scenario_name = std::make_shared<std::string>();
-    cmd->add_option("-s,--server", *server, "Server NAME[:opt=val,...] (see labour list servers)")->required();
-    cmd->add_option("--scenario", *scenario_name, "Built-in scenario name or a TOML file (see labour list scenarios)")->required();
+    cmd->add_option("-s,--server", *server, "Server NAME[:opt=val,...] (see labour list servers)")
+        ->required();
+    cmd->add_option("--scenario", *scenario_name,
+                    "Built-in scenario name or a TOML file (see labour list scenarios)")
+        ->required();
     flags->add_to(*cmd);
     cmd->callback([&ctx, &action, flags, args, server, scenario_name] {
       action = [&ctx, flags, args, server, scenario_name] {
@@ -217,34 +228,42 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
     });
   }
   {
-    auto* cmd = root.add_subcommand("matrix", "Run servers x scenarios, each cell against a freshly started server");
+    auto* cmd =
+        root.add_subcommand("matrix", "Run servers x scenarios, each cell against a freshly started server");
     auto flags = std::make_shared<RunFlags>();
     auto args = std::make_shared<MatrixArgs>();
     auto servers = std::make_shared<std::vector<std::string>>();
     auto scenarios = std::make_shared<std::string>("all");
-    cmd->add_option("--servers", *servers,
-                    "all, or servers NAME[:opt=val,...] separated by spaces or given repeatedly (default all)");
-    cmd->add_option("--scenarios", *scenarios, "all, or scenario names/files separated by commas")->capture_default_str();
-    cmd->add_option("--out", args->out_dir, "Folder for results: each finished cell is appended to cells.jsonl at once");
+    cmd->add_option(
+        "--servers", *servers,
+        "all, or servers NAME[:opt=val,...] separated by spaces or given repeatedly (default all)");
+    cmd->add_option("--scenarios", *scenarios, "all, or scenario names/files separated by commas")
+        ->capture_default_str();
+    cmd->add_option("--out", args->out_dir,
+                    "Folder for results: each finished cell is appended to cells.jsonl at once");
     cmd->add_flag("--resume", args->resume, "Run only the cells missing from --out");
     flags->add_to(*cmd);
     cmd->callback([&ctx, &action, flags, args, servers, scenarios, cmd] {
       action = [&ctx, flags, args, servers, scenarios] {
-        if (args->resume && args->out_dir.empty()) throw UsageError("--resume needs --out DIR (the folder of the matrix to finish)");
+        if (args->resume && args->out_dir.empty())
+          throw UsageError("--resume needs --out DIR (the folder of the matrix to finish)");
         args->servers.clear();
         const bool all_servers = servers->empty() || (servers->size() == 1 && (*servers)[0] == "all");
         if (all_servers) {
           args->servers = ctx.registry().names(plugins::Kind::Server);
           // `command` needs the user's own command line: it is never implied by "all".
-          args->servers.erase(std::remove(args->servers.begin(), args->servers.end(), "command"), args->servers.end());
+          args->servers.erase(std::remove(args->servers.begin(), args->servers.end(), "command"),
+                              args->servers.end());
         } else {
           // A spec holds commas between its options, so servers are separated by spaces,
           // or by commas where the next item is a server name.
           for (const auto& s : *servers) {
             std::string current;
             for (const auto& part : split_list(s)) {
-              const bool is_option = part.find('=') != std::string::npos && part.find(':') == std::string::npos;
-              if (is_option && !current.empty()) current += "," + part;
+              const bool is_option =
+                  part.find('=') != std::string::npos && part.find(':') == std::string::npos;
+              if (is_option && !current.empty())
+                current += "," + part;
               else {
                 if (!current.empty()) args->servers.push_back(current);
                 current = part;
@@ -254,7 +273,8 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
           }
         }
         args->scenarios = *scenarios == "all" ? scenario::builtin_names() : split_list(*scenarios);
-        if (args->scenarios.empty()) throw UsageError("--scenarios: no scenario given (use all or names, e.g. Plain,SIGSEGV)");
+        if (args->scenarios.empty())
+          throw UsageError("--scenarios: no scenario given (use all or names, e.g. Plain,SIGSEGV)");
         return run_cells(ctx, *flags, *args);
       };
     });

@@ -65,8 +65,13 @@ struct CContext {
   labour_launch_context_t c{};
   std::string python, app_dir, module, callable, host = "127.0.0.1", run_dir;
   CContext(const Settings& settings, const workerapp::AppLayout& app, const fs::path& dir, std::uint16_t port)
-      : python(settings.python), app_dir(app.app_dir.string()), module(app.module), callable(app.callable), run_dir(dir.string()) {
-    c = {sizeof c, c_str(python), c_str(app_dir), c_str(module), c_str(callable), c_str(host), port, c_str(run_dir)};
+      : python(settings.python),
+        app_dir(app.app_dir.string()),
+        module(app.module),
+        callable(app.callable),
+        run_dir(dir.string()) {
+    c = {sizeof c,        c_str(python), c_str(app_dir), c_str(module),
+         c_str(callable), c_str(host),   port,           c_str(run_dir)};
   }
 };
 
@@ -77,19 +82,23 @@ struct PlannedLaunch {
 
 using PlanFn = int32_t (*)(labour_instance_t*, const labour_launch_context_t*, labour_launch_plan_t*);
 
-PlannedLaunch plan(const plugins::Instance& adapter, PlanFn fn, const CContext& ctx, const fs::path& run_dir, const char* what) {
+PlannedLaunch plan(const plugins::Instance& adapter, PlanFn fn, const CContext& ctx, const fs::path& run_dir,
+                   const char* what) {
   labour_launch_plan_t out{};
   out.struct_size = sizeof out;
   if (fn(adapter.handle(), &ctx.c, &out) != 0)
-    throw UsageError("server '" + adapter.plugin().name + "' cannot plan its " + what + ": " + adapter.last_error());
-  if (out.argc == 0 || !out.argv) throw RunError("server '" + adapter.plugin().name + "' planned an empty command line");
+    throw UsageError("server '" + adapter.plugin().name + "' cannot plan its " + what + ": " +
+                     adapter.last_error());
+  if (out.argc == 0 || !out.argv)
+    throw RunError("server '" + adapter.plugin().name + "' planned an empty command line");
   PlannedLaunch p;
   for (uint32_t i = 0; i < out.argc; ++i) p.spec.argv.push_back(str(out.argv[i]));
   for (uint32_t i = 0; i < out.envc; ++i) p.spec.env.push_back(str(out.env[i]));
   for (uint32_t i = 0; i < out.filec; ++i) {
     const fs::path rel = str(out.files[i].path);
     if (rel.empty() || rel.is_absolute() || rel.lexically_normal().string().rfind("..", 0) == 0)
-      throw RunError("server '" + adapter.plugin().name + "' wants to write '" + rel.string() + "' outside its run dir");
+      throw RunError("server '" + adapter.plugin().name + "' wants to write '" + rel.string() +
+                     "' outside its run dir");
     p.files.emplace_back(rel.string(), str(out.files[i].content));
   }
   const std::string workdir = str(out.workdir);
@@ -123,9 +132,11 @@ CommandOutput run_command(supervisor::LaunchSpec spec, std::chrono::milliseconds
   try {
     auto process = supervisor::ServerProcess::start(spec);
     const auto until = Clock::now() + deadline;
-    while (process.running() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (process.running() && Clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     const bool timed_out = process.running();
-    process.stop({std::chrono::milliseconds(200), std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
+    process.stop(
+        {std::chrono::milliseconds(200), std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
     const auto status = process.exit_status();
     result.exited_ok = !timed_out && status && status->exited && status->code == 0;
     result.status = timed_out ? "did not finish in time" : status ? status->describe() : "unknown status";
@@ -171,10 +182,12 @@ bool port_in_use(std::uint16_t port) {
 ServerConfig parse_server_spec(const plugins::Registry& registry, const std::string& spec) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
-  if (name.empty()) throw UsageError("--server '" + spec + "': no server name (write e.g. gunicorn:workers=2)");
+  if (name.empty())
+    throw UsageError("--server '" + spec + "': no server name (write e.g. gunicorn:workers=2)");
   ServerConfig config;
   config.adapter = &registry.require(plugins::Kind::Server, name);
-  if (colon != std::string::npos) config.given = plugins::parse_assignments(spec.substr(colon + 1), "--server " + spec);
+  if (colon != std::string::npos)
+    config.given = plugins::parse_assignments(spec.substr(colon + 1), "--server " + spec);
   std::string label;
   for (auto it = config.given.begin(); it != config.given.end();) {
     if (it->first == "label") {
@@ -199,18 +212,23 @@ ServerConfig parse_server_spec(const plugins::Registry& registry, const std::str
 
 void check_python(const std::string& python) {
   if (::access(python.c_str(), X_OK) != 0 || fs::is_directory(python))
-    throw UsageError("--python '" + python + "': no such executable (give the path of a Python 3 interpreter, e.g. /usr/bin/python3)");
+    throw UsageError(
+        "--python '" + python +
+        "': no such executable (give the path of a Python 3 interpreter, e.g. /usr/bin/python3)");
 }
 
 Availability probe(const ServerConfig& server, const Settings& settings) {
   Availability result;
-  const std::string hint = str(static_cast<const labour_server_api_t*>(server.adapter->descriptor->kind_api)->install_hint);
+  const std::string hint =
+      str(static_cast<const labour_server_api_t*>(server.adapter->descriptor->kind_api)->install_hint);
   try {
     check_python(settings.python);
     auto adapter = plugins::Instance::create(*server.adapter, server.options);
     const fs::path dir = workerapp::make_run_dir();
-    CContext ctx(settings, workerapp::AppLayout{dir, "labour_app", "application", "/__labour__/ready"}, dir, 0);
-    auto planned = plan(adapter, adapter.api<labour_server_api_t>().server_on_plan_probe, ctx, dir, "availability probe");
+    CContext ctx(settings, workerapp::AppLayout{dir, "labour_app", "application", "/__labour__/ready"}, dir,
+                 0);
+    auto planned = plan(adapter, adapter.api<labour_server_api_t>().server_on_plan_probe, ctx, dir,
+                        "availability probe");
     write_files(dir, planned.files);
     const auto out = run_command(planned.spec, std::chrono::seconds(20));
     std::error_code ec;
@@ -232,7 +250,8 @@ Availability probe(const ServerConfig& server, const Settings& settings) {
 
 // ------------------------------------------------------------------ ServerSession ------
 
-ServerSession::ServerSession(const ServerConfig& server, const std::vector<const plugins::PluginInfo*>& behaviours,
+ServerSession::ServerSession(const ServerConfig& server,
+                             const std::vector<const plugins::PluginInfo*>& behaviours,
                              const Settings& settings, std::uint16_t port)
     : settings_(settings) {
   check_python(settings.python);
@@ -259,7 +278,8 @@ ServerSession::ServerSession(const ServerConfig& server, const std::vector<const
         throw UsageError("--port " + std::to_string(port) + ": 127.0.0.1:" + std::to_string(port) +
                          " is already in use (choose another port, or omit --port for a free one)");
       CContext ctx(settings, app, run_dir_, port_);
-      auto planned = plan(adapter, adapter.api<labour_server_api_t>().server_on_plan_launch, ctx, run_dir_, "launch");
+      auto planned =
+          plan(adapter, adapter.api<labour_server_api_t>().server_on_plan_launch, ctx, run_dir_, "launch");
       write_files(run_dir_, planned.files);
       planned.spec.stdout_path = log;
       planned.spec.stderr_path = log;
@@ -270,7 +290,8 @@ ServerSession::ServerSession(const ServerConfig& server, const std::vector<const
       } catch (const supervisor::StartError& e) {
         throw RunError("server '" + server.label + "' did not start: " + e.what());
       }
-      const auto ready = supervisor::wait_until_ready(*process_, "127.0.0.1", port_, app.ready_path, settings.ready_timeout, log);
+      const auto ready = supervisor::wait_until_ready(*process_, "127.0.0.1", port_, app.ready_path,
+                                                      settings.ready_timeout, log);
       if (ready.state == supervisor::Readiness::Ready) break;
       process_->stop(settings.stop_policy);
       const bool lost_port = read_file(log).find("in use") != std::string::npos;
@@ -279,11 +300,12 @@ ServerSession::ServerSession(const ServerConfig& server, const std::vector<const
         process_.reset();
         continue;
       }
-      throw RunError("server '" + server.label + "' " +
-                     (ready.state == supervisor::Readiness::TimedOut
-                          ? "was not ready within " + std::to_string(settings.ready_timeout.count() / 1000) + " s"
-                          : "did not start") +
-                     ": " + ready.detail + " (run dir kept: " + run_dir_.string() + ")");
+      throw RunError(
+          "server '" + server.label + "' " +
+          (ready.state == supervisor::Readiness::TimedOut
+               ? "was not ready within " + std::to_string(settings.ready_timeout.count() / 1000) + " s"
+               : "did not start") +
+          ": " + ready.detail + " (run dir kept: " + run_dir_.string() + ")");
     }
     start_seconds_ = seconds_since(started);
   } catch (...) {
@@ -342,19 +364,20 @@ json scenario_json(const scenario::Scenario& s) {
 
 json latency_json(const engine::Histogram& h) {
   if (h.count() == 0) return {{"count", 0}};
-  return {{"count", h.count()},         {"min", h.min()},
-          {"p50", h.percentile(50)},    {"p90", h.percentile(90)},
-          {"p99", h.percentile(99)},    {"p999", h.percentile(99.9)},
-          {"max", h.max()},             {"mean", h.mean()}};
+  return {{"count", h.count()},      {"min", h.min()},          {"p50", h.percentile(50)},
+          {"p90", h.percentile(90)}, {"p99", h.percentile(99)}, {"p999", h.percentile(99.9)},
+          {"max", h.max()},          {"mean", h.mean()}};
 }
 
 }  // namespace
 
-json run_test(const plugins::Registry& registry, const ServerConfig& server, const scenario::Scenario& sc,
-              const Settings& settings, const std::atomic<bool>& stop) {
-  json test = {{"label", server.label},
-               {"server", {{"name", server.adapter->name}, {"label", server.label}, {"options", options_json(server.options)}}},
-               {"scenario", scenario_json(sc)}};
+json run_test(const plugins::Registry& registry, const ServerConfig& server, const Availability& availability,
+              const scenario::Scenario& sc, const Settings& settings, const std::atomic<bool>& stop) {
+  json test = {
+      {"label", server.label},
+      {"server",
+       {{"name", server.adapter->name}, {"label", server.label}, {"options", options_json(server.options)}}},
+      {"scenario", scenario_json(sc)}};
 
   // Behaviours first: a bad parameter is the user's error and must not cost a server start.
   std::vector<ResolvedBehaviour> mix;
@@ -365,7 +388,8 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
   for (std::size_t i = 0; i < sc.mix.size(); ++i) {
     const auto& entry = sc.mix[i];
     const auto& plugin = registry.require(plugins::Kind::Behaviour, entry.behaviour);
-    const std::string what = "scenario " + sc.name + ", behaviour #" + std::to_string(i + 1) + " (" + entry.behaviour + ")";
+    const std::string what =
+        "scenario " + sc.name + ", behaviour #" + std::to_string(i + 1) + " (" + entry.behaviour + ")";
     auto params = plugins::validate(plugin, entry.params, what);
     auto instance = plugins::Instance::create(plugin, params);
     const auto& api = instance.api<labour_behaviour_api_t>();
@@ -381,17 +405,17 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
     workload.requests.push_back(std::move(prepared));
     workload.weights.push_back(entry.weight);
     const bool innocent = api.behaviour_on_is_innocent(instance.handle()) != 0;
-    if (std::find(plugins_used.begin(), plugins_used.end(), &plugin) == plugins_used.end()) plugins_used.push_back(&plugin);
+    if (std::find(plugins_used.begin(), plugins_used.end(), &plugin) == plugins_used.end())
+      plugins_used.push_back(&plugin);
     mix.push_back({&plugin, std::move(params), entry.weight, std::move(instance), innocent});
   }
   workload.judge = [&mix](std::size_t index, const engine::Observation& o) {
     const auto& b = mix[index];
-    labour_outcome_t outcome{sizeof(labour_outcome_t), o.kind, o.http_status, {o.body.data(), o.body.size()},
-                             o.body_length, o.elapsed_us};
+    labour_outcome_t outcome{sizeof(labour_outcome_t),       o.kind,        o.http_status,
+                             {o.body.data(), o.body.size()}, o.body_length, o.elapsed_us};
     return b.instance.api<labour_behaviour_api_t>().behaviour_on_judge(b.instance.handle(), &outcome) == 1;
   };
 
-  const auto availability = probe(server, settings);
   test["server"]["version"] = availability.version;
   if (!availability.available) {
     test["status"] = "skipped";
@@ -441,7 +465,10 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
                           {"latency_us", latency_json(stats.latency)}});
   }
   const double failure_pct = sent ? 100.0 * static_cast<double>(unexpected) / static_cast<double>(sent) : 0.0;
-  json timeline = {{"bucket_ms", load.timeline_bucket_ms}, {"sent", json::array()}, {"expected", json::array()}, {"unexpected", json::array()}};
+  json timeline = {{"bucket_ms", load.timeline_bucket_ms},
+                   {"sent", json::array()},
+                   {"expected", json::array()},
+                   {"unexpected", json::array()}};
   for (const auto& bucket : load.timeline) {
     timeline["sent"].push_back(bucket.sent);
     timeline["expected"].push_back(bucket.expected);

@@ -48,10 +48,12 @@ struct Availability {
 };
 Availability probe(const ServerConfig& server, const Settings& settings);
 
-// Runs one test. Never throws for a server that fails to start (status "failed" in the JSON);
-// throws UsageError for bad scenario parameters. `stop` interrupts the load (status
-// "interrupted", with what was measured).
-nlohmann::json run_test(const plugins::Registry& registry, const ServerConfig& server, const scenario::Scenario& scenario,
+// Runs one test against a server whose `availability` was probed (once per configuration:
+// an unavailable one gives status "skipped"). Never throws for a server that fails to start
+// (status "failed" in the JSON); throws UsageError for bad scenario parameters. `stop`
+// interrupts the load (status "interrupted", with what was measured).
+nlohmann::json run_test(const plugins::Registry& registry, const ServerConfig& server,
+                        const Availability& availability, const scenario::Scenario& scenario,
                         const Settings& settings, const std::atomic<bool>& stop);
 
 // A started server hosting the worker app with the given behaviours; stops and cleans up on

@@ -96,3 +96,13 @@ def test_report_of_a_file_that_is_not_results(tmp_path):
     f = tmp_path / "x.json"
     f.write_text("[1, 2]")
     one_line_error(labour("report", str(f)), "not a labour results document")
+
+
+def test_bad_reporter_option_is_refused_before_any_server_starts(tmp_path):
+    out = tmp_path / "out"
+    proc = labour("matrix", "--servers", "wsgiref", "--scenarios", "Plain", "--out", str(out),
+                  "--report", f"json:{tmp_path}/r.json", "--report-opt", "json.indent=99")
+    one_line_error(proc, "indent='99' is out of range")
+    assert not (out / "cells.jsonl").exists() or (out / "cells.jsonl").read_text() == ""
+    proc = labour("run", "--server", "wsgiref", "--scenario", "Plain", "--report", "json:/nonexistent/dir/r.json")
+    one_line_error(proc, "folder '/nonexistent/dir' does not exist")
