@@ -26,15 +26,9 @@ class IOBound : public labour::sdk::Behaviour {
     };
   }
 
-  IOBound(const labour::sdk::Params& p, const labour::sdk::Host&)
-      : target_(labour::sdk::default_target(name, p)) {}
-
-  labour::sdk::Request request() override { return {"GET", target_, {}}; }
+  IOBound(const labour::sdk::Params&, const labour::sdk::Host&) {}
 
   bool judge(const labour::sdk::Outcome& o) const override { return o.http() && o.http_status == 200; }
-
- private:
-  std::string target_;
 };
 
 }  // namespace

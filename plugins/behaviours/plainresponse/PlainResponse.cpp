@@ -26,9 +26,7 @@ class PlainResponse : public labour::sdk::Behaviour {
   }
 
   PlainResponse(const labour::sdk::Params& p, const labour::sdk::Host&)
-      : status_(p.integer("status")),
-        bytes_(p.integer("bytes")),
-        target_(labour::sdk::default_target(name, p)) {
+      : status_(p.integer("status")), bytes_(p.integer("bytes")) {
     // The worker refuses these too; failing here names the problem before any load.
     if (status_ < 200)
       throw std::invalid_argument("PlainResponse: status " + std::to_string(status_) +
@@ -37,8 +35,6 @@ class PlainResponse : public labour::sdk::Behaviour {
       throw std::invalid_argument("PlainResponse: a " + std::to_string(status_) +
                                   " response has no body; set bytes=0");
   }
-
-  labour::sdk::Request request() override { return {"GET", target_, {}}; }
 
   bool judge(const labour::sdk::Outcome& o) const override {
     return o.http() && o.http_status == status_ && o.body_length == static_cast<std::uint64_t>(bytes_);
@@ -49,7 +45,6 @@ class PlainResponse : public labour::sdk::Behaviour {
  private:
   std::int64_t status_;
   std::int64_t bytes_;
-  std::string target_;
 };
 
 }  // namespace

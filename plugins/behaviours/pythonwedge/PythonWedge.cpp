@@ -23,10 +23,7 @@ class PythonWedge : public labour::sdk::Behaviour {
                                      "how long the worker spins; 0 = forever, >0 = then answer 200")};
   }
 
-  PythonWedge(const labour::sdk::Params& p, const labour::sdk::Host&)
-      : seconds_(p.real("seconds")), target_(labour::sdk::default_target(name, p)) {}
-
-  labour::sdk::Request request() override { return {"GET", target_, {}}; }
+  PythonWedge(const labour::sdk::Params& p, const labour::sdk::Host&) : seconds_(p.real("seconds")) {}
 
   bool judge(const labour::sdk::Outcome& o) const override {
     if (o.server_error() || o.broken_or_stalled()) return true;
@@ -41,7 +38,6 @@ class PythonWedge : public labour::sdk::Behaviour {
 
  private:
   double seconds_;
-  std::string target_;
 };
 
 }  // namespace

@@ -14,17 +14,11 @@ class SegmentationFault : public labour::sdk::Behaviour {
   static constexpr const char* summary = "crashes the worker process with a real segmentation fault";
   static std::vector<labour::sdk::Param> params() { return {}; }
 
-  SegmentationFault(const labour::sdk::Params& p, const labour::sdk::Host&)
-      : target_(labour::sdk::default_target(name, p)) {}
-
-  labour::sdk::Request request() override { return {"GET", target_, {}}; }
+  SegmentationFault(const labour::sdk::Params&, const labour::sdk::Host&) {}
 
   bool judge(const labour::sdk::Outcome& o) const override {
     return o.server_error() || o.broken_or_stalled();
   }
-
- private:
-  std::string target_;
 };
 
 }  // namespace

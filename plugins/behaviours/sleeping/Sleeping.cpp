@@ -19,10 +19,7 @@ class Sleeping : public labour::sdk::Behaviour {
     return {labour::sdk::Param::real("seconds", 1.0, 0, 3600, "how long the worker sleeps before answering")};
   }
 
-  Sleeping(const labour::sdk::Params& p, const labour::sdk::Host&)
-      : seconds_(p.real("seconds")), target_(labour::sdk::default_target(name, p)) {}
-
-  labour::sdk::Request request() override { return {"GET", target_, {}}; }
+  Sleeping(const labour::sdk::Params& p, const labour::sdk::Host&) : seconds_(p.real("seconds")) {}
 
   bool judge(const labour::sdk::Outcome& o) const override { return o.http() && o.http_status == 200; }
 
@@ -34,7 +31,6 @@ class Sleeping : public labour::sdk::Behaviour {
 
  private:
   double seconds_;
-  std::string target_;
 };
 
 }  // namespace

@@ -27,13 +27,16 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace labour::sdk {
 
 inline labour_str_t to_c(std::string_view s) { return {s.data(), s.size()}; }
-inline std::string_view from_c(labour_str_t s) { return s.data ? std::string_view{s.data, s.len} : std::string_view{}; }
+inline std::string_view from_c(labour_str_t s) {
+  return s.data ? std::string_view{s.data, s.len} : std::string_view{};
+}
 
 // ------------------------------------------------------------------- parameters ----
 
@@ -41,9 +44,9 @@ inline std::string_view from_c(labour_str_t s) { return s.data ? std::string_vie
 struct Param {
   std::string name;
   labour_param_type_t type = LABOUR_PARAM_STRING;
-  std::string default_value; // empty: required
+  std::string default_value;  // empty: required
   std::optional<double> min, max;
-  std::string choices; // ENUM: "a|b|c"
+  std::string choices;  // ENUM: "a|b|c"
   std::string help;
 
   static Param integer(std::string name, std::int64_t def, std::optional<double> min,
@@ -142,20 +145,35 @@ inline std::string default_target(std::string_view behaviour, const Params& para
     t += sep;
     t += k;
     t += '=';
-    t += v; // canonical values are [0-9a-z.+-_] only; strings are not used by behaviours
+    t += v;  // canonical values are [0-9a-z.+-_] only; strings are not used by behaviours
     sep = '&';
   }
   return t;
 }
 
+namespace detail {
+template <class Plugin, class Base>
+struct Common;
+}
+
 class Behaviour {
  public:
   virtual ~Behaviour() = default;
-  virtual Request request() = 0;
+  // The request this behaviour sends. By default a GET of its route in the worker app,
+  // "/<Name>?<every parameter>", which the dispatcher serves; override for anything else.
+  virtual Request request() { return {"GET", route_, {}}; }
   // Thread-safe: called from many load threads at once.
   virtual bool judge(const Outcome& outcome) const = 0;
   virtual std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const { return scenario_timeout_ms; }
   virtual bool innocent() const { return false; }
+
+ protected:
+  const std::string& route() const { return route_; }
+
+ private:
+  template <class Plugin, class Base>
+  friend struct detail::Common;
+  std::string route_;  // set by the SDK right after construction
 };
 
 // ------------------------------------------------------------------- servers -------
@@ -167,8 +185,8 @@ struct LaunchContext {
 
 struct LaunchPlan {
   std::vector<std::string> argv;
-  std::vector<std::string> env; // NAME=value
-  std::vector<std::pair<std::string, std::string>> files; // run_dir-relative path, content
+  std::vector<std::string> env;                            // NAME=value
+  std::vector<std::pair<std::string, std::string>> files;  // run_dir-relative path, content
   std::string workdir;
 };
 
@@ -185,7 +203,8 @@ class Sink {
  public:
   explicit Sink(const labour_sink_t* sink) : sink_(sink) {}
   Sink& operator<<(std::string_view s) {
-    if (sink_->write_callback(sink_->sink_ctx, to_c(s)) != 0) throw std::runtime_error("cannot write the report");
+    if (sink_->write_callback(sink_->sink_ctx, to_c(s)) != 0)
+      throw std::runtime_error("cannot write the report");
     return *this;
   }
 
@@ -214,9 +233,13 @@ struct Box {
 };
 
 template <class Base>
-Box<Base>* unbox(labour_instance_t* p) { return reinterpret_cast<Box<Base>*>(p); }
+Box<Base>* unbox(labour_instance_t* p) {
+  return reinterpret_cast<Box<Base>*>(p);
+}
 template <class Base>
-const Box<Base>* unbox(const labour_instance_t* p) { return reinterpret_cast<const Box<Base>*>(p); }
+const Box<Base>* unbox(const labour_instance_t* p) {
+  return reinterpret_cast<const Box<Base>*>(p);
+}
 
 // Runs `f`, turning any exception into last_error and a non-zero return.
 template <class Base, class F>
@@ -268,7 +291,11 @@ struct Common {
     };
     try {
       auto box = std::make_unique<Box<Base>>();
-      box->object = std::make_unique<Plugin>(Params(values, count), Host(host));
+      const Params params(values, count);
+      auto object = std::make_unique<Plugin>(params, Host(host));
+      if constexpr (std::is_base_of_v<Behaviour, Plugin>)
+        object->route_ = default_target(Plugin::name, params);
+      box->object = std::move(object);
       return reinterpret_cast<labour_instance_t*>(box.release());
     } catch (const std::exception& e) {
       return fail(e.what());
@@ -277,7 +304,9 @@ struct Common {
     }
   }
   static void destroy(labour_instance_t* self) { delete unbox<Base>(self); }
-  static labour_str_t last_error(const labour_instance_t* self) { return to_c(unbox<Base>(self)->last_error); }
+  static labour_str_t last_error(const labour_instance_t* self) {
+    return to_c(unbox<Base>(self)->last_error);
+  }
 
   static labour_plugin_t descriptor(labour_kind_t kind, const void* kind_api) {
     labour_plugin_t d{};
@@ -315,7 +344,7 @@ struct BehaviourGlue : Common<Plugin, Behaviour> {
       Outcome out{o->kind, o->http_status, from_c(o->body), o->body_length, o->elapsed_us};
       return unbox<Behaviour>(self)->object->judge(out) ? 1 : 0;
     } catch (...) {
-      return 0; // a judge that cannot decide has not seen what it expected
+      return 0;  // a judge that cannot decide has not seen what it expected
     }
   }
   static uint32_t timeout(const labour_instance_t* self, uint32_t scenario_ms) {
@@ -364,7 +393,8 @@ struct ServerGlue : Common<Plugin, ServerAdapter> {
     out->filec = static_cast<uint32_t>(box.files.size());
     out->workdir = to_c(box.plan.workdir);
   }
-  static int32_t launch(labour_instance_t* self, const labour_launch_context_t* c, labour_launch_plan_t* out) {
+  static int32_t launch(labour_instance_t* self, const labour_launch_context_t* c,
+                        labour_launch_plan_t* out) {
     return guarded<ServerAdapter>(self, [&](B& box) {
       box.plan = box.object->launch(context(c));
       expose(box, out);
@@ -388,8 +418,8 @@ struct ReporterGlue : Common<Plugin, Reporter> {
   }
 };
 
-} // namespace detail
-} // namespace labour::sdk
+}  // namespace detail
+}  // namespace labour::sdk
 
 // The worker half of a behaviour, embedded by labour_add_plugin(... WORKER file.py).
 extern "C" const char labour_embedded_worker_source[];
@@ -397,32 +427,33 @@ extern "C" const unsigned long labour_embedded_worker_source_size;
 
 #define LABOUR_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
-#define LABOUR_BEHAVIOUR_PLUGIN(Class)                                                              \
-  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                          \
-    using Glue = ::labour::sdk::detail::BehaviourGlue<Class>;                                      \
-    static const labour_behaviour_api_t api = {sizeof(labour_behaviour_api_t),                    \
-                                               {labour_embedded_worker_source,                     \
-                                                labour_embedded_worker_source_size},               \
-                                               &Glue::build, &Glue::judge, &Glue::timeout,         \
-                                               &Glue::innocent};                                   \
-    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_BEHAVIOUR, &api);                \
-    return &d;                                                                                     \
+#define LABOUR_BEHAVIOUR_PLUGIN(Class)                                              \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {           \
+    using Glue = ::labour::sdk::detail::BehaviourGlue<Class>;                       \
+    static const labour_behaviour_api_t api = {                                     \
+        sizeof(labour_behaviour_api_t),                                             \
+        {labour_embedded_worker_source, labour_embedded_worker_source_size},        \
+        &Glue::build,                                                               \
+        &Glue::judge,                                                               \
+        &Glue::timeout,                                                             \
+        &Glue::innocent};                                                           \
+    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_BEHAVIOUR, &api); \
+    return &d;                                                                      \
   }
 
-#define LABOUR_SERVER_PLUGIN(Class, install_hint_text)                                             \
-  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                          \
-    using Glue = ::labour::sdk::detail::ServerGlue<Class>;                                         \
-    static const labour_server_api_t api = {sizeof(labour_server_api_t),                           \
-                                            ::labour::sdk::to_c(install_hint_text), &Glue::launch, \
-                                            &Glue::probe};                                         \
-    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_SERVER, &api);                   \
-    return &d;                                                                                     \
+#define LABOUR_SERVER_PLUGIN(Class, install_hint_text)                                                     \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                                  \
+    using Glue = ::labour::sdk::detail::ServerGlue<Class>;                                                 \
+    static const labour_server_api_t api = {                                                               \
+        sizeof(labour_server_api_t), ::labour::sdk::to_c(install_hint_text), &Glue::launch, &Glue::probe}; \
+    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_SERVER, &api);                           \
+    return &d;                                                                                             \
   }
 
-#define LABOUR_REPORTER_PLUGIN(Class)                                                              \
-  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                          \
-    using Glue = ::labour::sdk::detail::ReporterGlue<Class>;                                       \
-    static const labour_reporter_api_t api = {sizeof(labour_reporter_api_t), &Glue::render};     \
-    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_REPORTER, &api);                 \
-    return &d;                                                                                     \
+#define LABOUR_REPORTER_PLUGIN(Class)                                                        \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                    \
+    using Glue = ::labour::sdk::detail::ReporterGlue<Class>;                                 \
+    static const labour_reporter_api_t api = {sizeof(labour_reporter_api_t), &Glue::render}; \
+    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_REPORTER, &api);           \
+    return &d;                                                                               \
   }

@@ -9,7 +9,6 @@ struct Teapot : labour::sdk::Behaviour {
     return {labour::sdk::Param::integer("cups", 1, 1, 10, "cups of tea in the body")};
   }
   Teapot(const labour::sdk::Params& p, const labour::sdk::Host&) : params_(p) {}
-  labour::sdk::Request request() override { return {"GET", labour::sdk::default_target(name, params_), ""}; }
   bool judge(const labour::sdk::Outcome& o) const override {
     return o.http() && o.http_status == 418 && o.body_length == static_cast<std::uint64_t>(params_.integer("cups")) * 4;
   }
