@@ -207,8 +207,8 @@ class Connection {
   Phase phase_ = Phase::Idle;
   bool open_ = false;
   bool timed_out_ = false;
-  bool reused_ = false;   // this request went out on a connection that had served one before
-  bool resent_ = false;   // ... and was already sent again on a fresh one
+  bool reused_ = false;  // this request went out on a connection that had served one before
+  bool resent_ = false;  // ... and was already sent again on a fresh one
   std::size_t behaviour_ = 0;
   Clock::time_point intended_{}, started_{}, deadline_{}, last_used_{};
 };
@@ -398,7 +398,8 @@ void Connection::finish(Ending ending, int error_number) {
   // http-socket closes after every response without saying so) never saw this request:
   // send it once more on a fresh connection, as HTTP clients do for idempotent requests.
   // A fresh connection's failure is always the server's answer and is never retried.
-  if (reused_ && !resent_ && !timed_out_ && !parser_.started() && (ending == Ending::Eof || ending == Ending::ReadError)) {
+  if (reused_ && !resent_ && !timed_out_ && !parser_.started() &&
+      (ending == Ending::Eof || ending == Ending::ReadError)) {
     resent_ = true;
     reused_ = false;
     close();

@@ -75,7 +75,7 @@ struct LoadOptions {
 
 struct BehaviourStats {
   std::uint64_t sent = 0, expected = 0, unexpected = 0;
-  std::map<std::string, std::uint64_t> outcomes;  // outcome_key -> count
+  std::map<std::string, std::uint64_t> outcomes;             // outcome_key -> count
   std::map<std::string, std::uint64_t> unexpected_outcomes;  // the unexpected ones among them
   Histogram latency;          // microseconds, expected outcomes only; open model: from the intended
                               // send time (includes waiting for a free connection)

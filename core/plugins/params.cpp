@@ -31,11 +31,13 @@ RawParams parse_assignments(std::string_view text, std::string_view what) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    const std::string item = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    const std::string item =
+        trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!item.empty()) {
       const auto eq = item.find('=');
       if (eq == std::string::npos || eq == 0)
-        throw UsageError(std::string(what) + ": '" + item + "' is not name=value (write e.g. workers=2,timeout=5)");
+        throw UsageError(std::string(what) + ": '" + item +
+                         "' is not name=value (write e.g. workers=2,timeout=5)");
       out.emplace_back(trim(item.substr(0, eq)), trim(item.substr(eq + 1)));
     }
     if (comma == std::string_view::npos) break;
@@ -47,17 +49,25 @@ RawParams parse_assignments(std::string_view text, std::string_view what) {
 std::string describe_domain(const ParamInfo& p) {
   auto range = [&](const char* noun) {
     std::string s = noun;
-    if (p.min && p.max) s += " in " + number_text(*p.min) + ".." + number_text(*p.max);
-    else if (p.min) s += " >= " + number_text(*p.min);
-    else if (p.max) s += " <= " + number_text(*p.max);
+    if (p.min && p.max)
+      s += " in " + number_text(*p.min) + ".." + number_text(*p.max);
+    else if (p.min)
+      s += " >= " + number_text(*p.min);
+    else if (p.max)
+      s += " <= " + number_text(*p.max);
     return s;
   };
   switch (p.type) {
-    case LABOUR_PARAM_INT: return range("an integer");
-    case LABOUR_PARAM_FLOAT: return range("a number");
-    case LABOUR_PARAM_BOOL: return "true or false";
-    case LABOUR_PARAM_STRING: return "text";
-    case LABOUR_PARAM_ENUM: return "one of " + join(p.choices, "|");
+    case LABOUR_PARAM_INT:
+      return range("an integer");
+    case LABOUR_PARAM_FLOAT:
+      return range("a number");
+    case LABOUR_PARAM_BOOL:
+      return "true or false";
+    case LABOUR_PARAM_STRING:
+      return "text";
+    case LABOUR_PARAM_ENUM:
+      return "one of " + join(p.choices, "|");
   }
   return "?";
 }
@@ -96,9 +106,12 @@ bool canonicalize(const ParamInfo& p, std::string_view text, std::string& out, s
     }
     case LABOUR_PARAM_BOOL: {
       std::string lower = t;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") out = "true";
-      else if (lower == "false" || lower == "no" || lower == "off" || lower == "0") out = "false";
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (lower == "true" || lower == "yes" || lower == "on" || lower == "1")
+        out = "true";
+      else if (lower == "false" || lower == "no" || lower == "off" || lower == "0")
+        out = "false";
       else {
         why = "is not a boolean (expected true or false)";
         return false;
@@ -126,21 +139,27 @@ ParamValues validate(const PluginInfo& plugin, const RawParams& given, std::stri
   for (const auto& p : plugin.params) valid.push_back(p.name);
   for (std::size_t i = 0; i < given.size(); ++i) {
     const auto& name = given[i].first;
-    if (std::none_of(plugin.params.begin(), plugin.params.end(), [&](const ParamInfo& p) { return p.name == name; }))
-      throw UsageError(std::string(what) + ": unknown " + noun + " '" + name + "' for " + std::string(kind_name(plugin.kind)) +
-                       " " + plugin.name + (valid.empty() ? " (it takes none)" : " (valid: " + join(valid) + ")"));
+    if (std::none_of(plugin.params.begin(), plugin.params.end(),
+                     [&](const ParamInfo& p) { return p.name == name; }))
+      throw UsageError(std::string(what) + ": unknown " + noun + " '" + name + "' for " +
+                       std::string(kind_name(plugin.kind)) + " " + plugin.name +
+                       (valid.empty() ? " (it takes none)" : " (valid: " + join(valid) + ")"));
     for (std::size_t j = 0; j < i; ++j)
-      if (given[j].first == name) throw UsageError(std::string(what) + ": " + noun + " '" + name + "' is given twice");
+      if (given[j].first == name)
+        throw UsageError(std::string(what) + ": " + noun + " '" + name + "' is given twice");
   }
   ParamValues out;
   for (const auto& p : plugin.params) {
-    const auto it = std::find_if(given.begin(), given.end(), [&](const auto& g) { return g.first == p.name; });
+    const auto it =
+        std::find_if(given.begin(), given.end(), [&](const auto& g) { return g.first == p.name; });
     if (it == given.end() && p.default_value.empty())
-      throw UsageError(std::string(what) + ": " + plugin.name + " needs " + noun + " '" + p.name + "' (" + p.help + ")");
+      throw UsageError(std::string(what) + ": " + plugin.name + " needs " + noun + " '" + p.name + "' (" +
+                       p.help + ")");
     const std::string raw = it == given.end() ? p.default_value : it->second;
     std::string canonical, why;
     if (!canonicalize(p, raw, canonical, why))
-      throw UsageError(std::string(what) + ": " + plugin.name + " " + noun + " " + p.name + "='" + raw + "' " + why);
+      throw UsageError(std::string(what) + ": " + plugin.name + " " + noun + " " + p.name + "='" + raw +
+                       "' " + why);
     out.emplace_back(p.name, canonical);
   }
   return out;

@@ -2,12 +2,12 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <regex>
 #include <system_error>
-#include <unistd.h>
 
 #include "common/errors.hpp"
 
@@ -49,24 +49,31 @@ std::optional<std::string> check_kind_api(const labour_plugin_t& d) {
   const auto size = *static_cast<const uint32_t*>(d.kind_api);  // every table starts with struct_size
   switch (d.kind) {
     case LABOUR_KIND_BEHAVIOUR: {
-      if (size < kBehaviourApiSize) return "behaviour table is " + std::to_string(size) + " bytes, ABI 1.0 needs " + std::to_string(kBehaviourApiSize);
+      if (size < kBehaviourApiSize)
+        return "behaviour table is " + std::to_string(size) + " bytes, ABI 1.0 needs " +
+               std::to_string(kBehaviourApiSize);
       const auto& api = *static_cast<const labour_behaviour_api_t*>(d.kind_api);
       if (!api.behaviour_on_build_request) return missing("behaviour_on_build_request");
       if (!api.behaviour_on_judge) return missing("behaviour_on_judge");
       if (!api.behaviour_on_timeout_ms) return missing("behaviour_on_timeout_ms");
       if (!api.behaviour_on_is_innocent) return missing("behaviour_on_is_innocent");
-      if (!api.worker_source.data || api.worker_source.len == 0) return std::string("worker_source (the Python worker half) is empty");
+      if (!api.worker_source.data || api.worker_source.len == 0)
+        return std::string("worker_source (the Python worker half) is empty");
       return std::nullopt;
     }
     case LABOUR_KIND_SERVER: {
-      if (size < kServerApiSize) return "server table is " + std::to_string(size) + " bytes, ABI 1.0 needs " + std::to_string(kServerApiSize);
+      if (size < kServerApiSize)
+        return "server table is " + std::to_string(size) + " bytes, ABI 1.0 needs " +
+               std::to_string(kServerApiSize);
       const auto& api = *static_cast<const labour_server_api_t*>(d.kind_api);
       if (!api.server_on_plan_launch) return missing("server_on_plan_launch");
       if (!api.server_on_plan_probe) return missing("server_on_plan_probe");
       return std::nullopt;
     }
     case LABOUR_KIND_REPORTER: {
-      if (size < kReporterApiSize) return "reporter table is " + std::to_string(size) + " bytes, ABI 1.0 needs " + std::to_string(kReporterApiSize);
+      if (size < kReporterApiSize)
+        return "reporter table is " + std::to_string(size) + " bytes, ABI 1.0 needs " +
+               std::to_string(kReporterApiSize);
       const auto& api = *static_cast<const labour_reporter_api_t*>(d.kind_api);
       if (!api.reporter_on_render) return missing("reporter_on_render");
       return std::nullopt;
@@ -77,14 +84,18 @@ std::optional<std::string> check_kind_api(const labour_plugin_t& d) {
 
 std::optional<std::string> read_params(const labour_plugin_t& d, std::vector<ParamInfo>& out) {
   static const std::regex name_pattern("[a-z_][a-z0-9_]*");
-  if (d.param_count && !d.params) return std::string("param_count is ") + std::to_string(d.param_count) + " but params is missing";
+  if (d.param_count && !d.params)
+    return std::string("param_count is ") + std::to_string(d.param_count) + " but params is missing";
   for (uint32_t i = 0; i < d.param_count; ++i) {
     const auto& s = d.params[i];
-    if (s.struct_size < kSchemaSize) return "parameter #" + std::to_string(i) + " has struct_size " + std::to_string(s.struct_size);
+    if (s.struct_size < kSchemaSize)
+      return "parameter #" + std::to_string(i) + " has struct_size " + std::to_string(s.struct_size);
     ParamInfo p;
     p.name = str(s.name);
-    if (!std::regex_match(p.name, name_pattern)) return "parameter name '" + p.name + "' is not [a-z_][a-z0-9_]*";
-    if (s.type < LABOUR_PARAM_INT || s.type > LABOUR_PARAM_ENUM) return "parameter '" + p.name + "' has an unknown type";
+    if (!std::regex_match(p.name, name_pattern))
+      return "parameter name '" + p.name + "' is not [a-z_][a-z0-9_]*";
+    if (s.type < LABOUR_PARAM_INT || s.type > LABOUR_PARAM_ENUM)
+      return "parameter '" + p.name + "' has an unknown type";
     p.type = s.type;
     p.default_value = str(s.default_value);
     if (s.has_min) p.min = s.min;
@@ -96,7 +107,8 @@ std::optional<std::string> read_params(const labour_plugin_t& d, std::vector<Par
       if (bar == std::string::npos) break;
       start = bar + 1;
     }
-    if (p.type == LABOUR_PARAM_ENUM && p.choices.empty()) return "enum parameter '" + p.name + "' declares no choices";
+    if (p.type == LABOUR_PARAM_ENUM && p.choices.empty())
+      return "enum parameter '" + p.name + "' declares no choices";
     p.help = str(s.help);
     out.push_back(std::move(p));
   }
@@ -107,18 +119,24 @@ std::optional<std::string> read_params(const labour_plugin_t& d, std::vector<Par
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {
-    case Kind::Behaviour: return "behaviour";
-    case Kind::Server: return "server";
-    case Kind::Reporter: return "reporter";
+    case Kind::Behaviour:
+      return "behaviour";
+    case Kind::Server:
+      return "server";
+    case Kind::Reporter:
+      return "reporter";
   }
   return "?";
 }
 
 std::string_view kind_plural(Kind kind) {
   switch (kind) {
-    case Kind::Behaviour: return "behaviours";
-    case Kind::Server: return "servers";
-    case Kind::Reporter: return "reporters";
+    case Kind::Behaviour:
+      return "behaviours";
+    case Kind::Server:
+      return "servers";
+    case Kind::Reporter:
+      return "reporters";
   }
   return "?";
 }
@@ -131,11 +149,16 @@ std::optional<Kind> kind_from_plural(std::string_view plural) {
 
 std::string ParamInfo::type_name() const {
   switch (type) {
-    case LABOUR_PARAM_INT: return "int";
-    case LABOUR_PARAM_FLOAT: return "float";
-    case LABOUR_PARAM_BOOL: return "bool";
-    case LABOUR_PARAM_STRING: return "string";
-    case LABOUR_PARAM_ENUM: return "enum";
+    case LABOUR_PARAM_INT:
+      return "int";
+    case LABOUR_PARAM_FLOAT:
+      return "float";
+    case LABOUR_PARAM_BOOL:
+      return "bool";
+    case LABOUR_PARAM_STRING:
+      return "string";
+    case LABOUR_PARAM_ENUM:
+      return "enum";
   }
   return "?";
 }
@@ -153,23 +176,32 @@ void host_log(void* ctx, labour_log_level_t level, labour_str_t message) {
   const auto* plugin = static_cast<const PluginInfo*>(ctx);
   const std::string text = plugin->name + ": " + str(message);
   switch (level) {
-    case LABOUR_LOG_DEBUG: spdlog::debug(text); break;
-    case LABOUR_LOG_INFO: spdlog::info(text); break;
-    case LABOUR_LOG_WARN: spdlog::warn(text); break;
-    default: spdlog::error(text); break;
+    case LABOUR_LOG_DEBUG:
+      spdlog::debug(text);
+      break;
+    case LABOUR_LOG_INFO:
+      spdlog::info(text);
+      break;
+    case LABOUR_LOG_WARN:
+      spdlog::warn(text);
+      break;
+    default:
+      spdlog::error(text);
+      break;
   }
 }
 }  // namespace
 
 Instance Instance::create(const PluginInfo& plugin, const ParamValues& values) {
   std::vector<labour_param_value_t> c_values;
-  for (const auto& [name, value] : values) c_values.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
+  for (const auto& [name, value] : values)
+    c_values.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
   char error[512] = "";
   labour_instance_t* handle = plugin.descriptor->plugin_on_create(
       &plugin.host_api, c_values.data(), static_cast<uint32_t>(c_values.size()), error, sizeof error);
   if (!handle) {
-    throw UsageError(std::string(kind_name(plugin.kind)) + " '" + plugin.name + "' refused its parameters: " +
-                     (error[0] ? error : "no reason given"));
+    throw UsageError(std::string(kind_name(plugin.kind)) + " '" + plugin.name +
+                     "' refused its parameters: " + (error[0] ? error : "no reason given"));
   }
   Instance instance(&plugin, handle);
   instance.library_ = plugin.library;
@@ -177,7 +209,9 @@ Instance Instance::create(const PluginInfo& plugin, const ParamValues& values) {
 }
 
 Instance::Instance(Instance&& other) noexcept
-    : plugin_(other.plugin_), library_(std::move(other.library_)), handle_(std::exchange(other.handle_, nullptr)) {}
+    : plugin_(other.plugin_),
+      library_(std::move(other.library_)),
+      handle_(std::exchange(other.handle_, nullptr)) {}
 
 Instance& Instance::operator=(Instance&& other) noexcept {
   if (this != &other) {
@@ -222,20 +256,24 @@ std::optional<std::string> Registry::load_file(const fs::path& file) {
   if (d->struct_size < sizeof(uint32_t) * 3) return reject("descriptor is too small to be a labour plugin");
   if (d->abi_major != LABOUR_ABI_MAJOR)
     return reject("built for ABI " + abi(d->abi_major, d->abi_minor) + ", this labour speaks ABI " +
-                  abi(LABOUR_ABI_MAJOR, LABOUR_ABI_MINOR) + ": major versions differ, rebuild the plugin against this SDK");
+                  abi(LABOUR_ABI_MAJOR, LABOUR_ABI_MINOR) +
+                  ": major versions differ, rebuild the plugin against this SDK");
   if (d->abi_minor > LABOUR_ABI_MINOR)
     return reject("built for ABI " + abi(d->abi_major, d->abi_minor) + ", newer than this labour's ABI " +
                   abi(LABOUR_ABI_MAJOR, LABOUR_ABI_MINOR) + ": upgrade labour or rebuild the plugin");
   if (d->struct_size < kDescriptorSize)
-    return reject("descriptor is " + std::to_string(d->struct_size) + " bytes, ABI 1.0 needs " + std::to_string(kDescriptorSize));
-  if (d->kind < LABOUR_KIND_BEHAVIOUR || d->kind > LABOUR_KIND_REPORTER) return reject("descriptor has an unknown kind");
+    return reject("descriptor is " + std::to_string(d->struct_size) + " bytes, ABI 1.0 needs " +
+                  std::to_string(kDescriptorSize));
+  if (d->kind < LABOUR_KIND_BEHAVIOUR || d->kind > LABOUR_KIND_REPORTER)
+    return reject("descriptor has an unknown kind");
   const Kind kind = static_cast<Kind>(d->kind - 1);
   if (kind != *file_kind)
-    return reject("kind mismatch: the descriptor says " + std::string(kind_name(kind)) + " but the file name says " +
-                  std::string(kind_name(*file_kind)));
+    return reject("kind mismatch: the descriptor says " + std::string(kind_name(kind)) +
+                  " but the file name says " + std::string(kind_name(*file_kind)));
   static const std::regex name_pattern("[A-Za-z][A-Za-z0-9_-]*");
   const std::string name = str(d->name);
-  if (!std::regex_match(name, name_pattern)) return reject("plugin name '" + name + "' is not [A-Za-z][A-Za-z0-9_-]*");
+  if (!std::regex_match(name, name_pattern))
+    return reject("plugin name '" + name + "' is not [A-Za-z][A-Za-z0-9_-]*");
   if (!d->plugin_on_create) return reject("required function plugin_on_create is missing");
   if (!d->plugin_on_destroy) return reject("required function plugin_on_destroy is missing");
   if (!d->plugin_on_last_error) return reject("required function plugin_on_last_error is missing");
@@ -244,11 +282,13 @@ std::optional<std::string> Registry::load_file(const fs::path& file) {
   PluginInfo info{kind, name, str(d->version), str(d->summary), file, {}, d, library, {}};
   if (auto why = read_params(*d, info.params)) return reject(*why);
   if (const PluginInfo* other = find(kind, name))
-    return reject("duplicate " + std::string(kind_name(kind)) + " '" + name + "': already loaded from " + other->file.string());
+    return reject("duplicate " + std::string(kind_name(kind)) + " '" + name + "': already loaded from " +
+                  other->file.string());
 
   // A plugin whose every parameter has a default must come up with them: try it once now,
   // so a plugin that cannot even be created is rejected here rather than mid-run.
-  const bool all_defaults = std::all_of(info.params.begin(), info.params.end(), [](const ParamInfo& p) { return !p.default_value.empty(); });
+  const bool all_defaults = std::all_of(info.params.begin(), info.params.end(),
+                                        [](const ParamInfo& p) { return !p.default_value.empty(); });
   plugins_.push_back(std::move(info));
   PluginInfo& added = plugins_.back();  // deque: its address is stable from here on
   added.host_api = {sizeof(labour_host_api_t), &added, &host_log};
@@ -298,7 +338,9 @@ const PluginInfo& Registry::require(Kind kind, std::string_view name) const {
   for (const auto& r : rejections_) {
     const std::string stem = r.file.stem().string();
     const std::string suffix = "_" + std::string(name);
-    if (stem.size() > suffix.size() && std::equal(suffix.rbegin(), suffix.rend(), stem.rbegin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+    if (stem.size() > suffix.size() &&
+        std::equal(suffix.rbegin(), suffix.rend(), stem.rbegin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
       message += " (" + r.file.string() + " was rejected: " + r.reason + ")";
   }
   const auto known = names(kind);
@@ -313,7 +355,8 @@ std::vector<fs::path> search_path(const std::vector<fs::path>& cli_dirs) {
     std::string all = env;
     for (std::size_t start = 0; start <= all.size();) {
       const auto colon = all.find(':', start);
-      const std::string part = all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      const std::string part =
+          all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
       if (!part.empty()) dirs.emplace_back(part);
       if (colon == std::string::npos) break;
       start = colon + 1;

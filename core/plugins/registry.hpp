@@ -20,8 +20,8 @@ class shared_library;
 namespace labour::plugins {
 
 enum class Kind { Behaviour, Server, Reporter };
-std::string_view kind_name(Kind kind);         // "behaviour"
-std::string_view kind_plural(Kind kind);       // "behaviours"
+std::string_view kind_name(Kind kind);    // "behaviour"
+std::string_view kind_plural(Kind kind);  // "behaviours"
 std::optional<Kind> kind_from_plural(std::string_view plural);
 
 struct ParamInfo {

@@ -21,12 +21,13 @@ std::string where(const std::string& origin, const toml::source_region& at) {
   throw UsageError(where(origin, node.source()) + ": " + what);
 }
 
-void reject_unknown_keys(const toml::table& table, const std::set<std::string>& known, const std::string& origin,
-                         const std::string& context) {
+void reject_unknown_keys(const toml::table& table, const std::set<std::string>& known,
+                         const std::string& origin, const std::string& context) {
   for (const auto& [key, node] : table) {
     if (!known.count(std::string(key.str()))) {
       std::vector<std::string> valid(known.begin(), known.end());
-      fail(origin, node, "unknown key '" + std::string(key.str()) + "' in " + context + " (valid: " + join(valid) + ")");
+      fail(origin, node,
+           "unknown key '" + std::string(key.str()) + "' in " + context + " (valid: " + join(valid) + ")");
     }
   }
 }
@@ -45,20 +46,26 @@ std::string param_text(const toml::node& node, const std::string& origin, const 
 }
 
 template <class T>
-T positive_integer(const toml::node& node, const std::string& origin, const std::string& key, bool allow_zero = false) {
+T positive_integer(const toml::node& node, const std::string& origin, const std::string& key,
+                   bool allow_zero = false) {
   const auto* v = node.as_integer();
   if (!v) fail(origin, node, "'" + key + "' must be an integer");
   const auto value = v->get();
   if (value < (allow_zero ? 0 : 1) || static_cast<std::uint64_t>(value) > std::numeric_limits<T>::max())
-    fail(origin, node, "'" + key + "' must be " + (allow_zero ? "0 or more" : "a positive integer") + ", not " + std::to_string(value));
+    fail(origin, node,
+         "'" + key + "' must be " + (allow_zero ? "0 or more" : "a positive integer") + ", not " +
+             std::to_string(value));
   return static_cast<T>(value);
 }
 
 double non_negative_number(const toml::node& node, const std::string& origin, const std::string& key) {
   double value = 0;
-  if (auto i = node.as_integer()) value = static_cast<double>(i->get());
-  else if (auto f = node.as_floating_point()) value = f->get();
-  else fail(origin, node, "'" + key + "' must be a number");
+  if (auto i = node.as_integer())
+    value = static_cast<double>(i->get());
+  else if (auto f = node.as_floating_point())
+    value = f->get();
+  else
+    fail(origin, node, "'" + key + "' must be a number");
   if (!(value >= 0)) fail(origin, node, "'" + key + "' must not be negative");
   return value;
 }
@@ -93,18 +100,22 @@ Scenario parse(std::string_view text, const std::string& origin) {
   } catch (const toml::parse_error& e) {
     throw UsageError(where(origin, e.source()) + ": " + std::string(e.description()));
   }
-  static const std::set<std::string> top_keys = {"name", "description", "policy", "requests", "duration", "concurrency",
-                                                 "rate", "threads", "timeout", "seed", "keep_alive", "behaviour"};
+  static const std::set<std::string> top_keys = {"name",     "description", "policy",     "requests",
+                                                 "duration", "concurrency", "rate",       "threads",
+                                                 "timeout",  "seed",        "keep_alive", "behaviour"};
   reject_unknown_keys(root, top_keys, origin, "the scenario");
 
   Scenario s;
   s.source = origin;
-  if (auto n = root["name"].as_string()) s.name = n->get();
-  else throw UsageError(origin + ": the scenario needs a name (add name = \"MyScenario\")");
+  if (auto n = root["name"].as_string())
+    s.name = n->get();
+  else
+    throw UsageError(origin + ": the scenario needs a name (add name = \"MyScenario\")");
   if (auto d = root["description"].as_string()) s.description = d->get();
   if (auto* p = root.get("policy")) {
     const auto* v = p->as_string();
-    if (!v || (v->get() != "random" && v->get() != "repeat")) fail(origin, *p, "'policy' must be \"random\" or \"repeat\"");
+    if (!v || (v->get() != "random" && v->get() != "repeat"))
+      fail(origin, *p, "'policy' must be \"random\" or \"repeat\"");
     s.policy = v->get() == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
   }
   if (auto* n = root.get("requests")) s.requests = positive_integer<std::uint64_t>(*n, origin, "requests");
@@ -112,9 +123,12 @@ Scenario parse(std::string_view text, const std::string& origin) {
     s.duration_s = non_negative_number(*n, origin, "duration");
     if (s.duration_s <= 0) fail(origin, *n, "'duration' must be more than 0 seconds");
   }
-  if (s.requests && s.duration_s > 0) throw UsageError(origin + ": give either 'requests' or 'duration', not both");
-  if (!s.requests && s.duration_s <= 0) throw UsageError(origin + ": the scenario needs 'requests' or 'duration' (seconds)");
-  if (auto* n = root.get("concurrency")) s.concurrency = positive_integer<std::uint32_t>(*n, origin, "concurrency");
+  if (s.requests && s.duration_s > 0)
+    throw UsageError(origin + ": give either 'requests' or 'duration', not both");
+  if (!s.requests && s.duration_s <= 0)
+    throw UsageError(origin + ": the scenario needs 'requests' or 'duration' (seconds)");
+  if (auto* n = root.get("concurrency"))
+    s.concurrency = positive_integer<std::uint32_t>(*n, origin, "concurrency");
   if (auto* n = root.get("threads")) s.threads = positive_integer<std::uint32_t>(*n, origin, "threads");
   if (auto* n = root.get("rate")) s.rate = non_negative_number(*n, origin, "rate");
   if (auto* n = root.get("seed")) s.seed = positive_integer<std::uint64_t>(*n, origin, "seed", true);
@@ -131,20 +145,24 @@ Scenario parse(std::string_view text, const std::string& origin) {
 
   const auto* behaviours = root["behaviour"].as_array();
   if (!behaviours || behaviours->empty())
-    throw UsageError(origin + ": the scenario has no behaviours (add [[behaviour]] tables with name and weight)");
+    throw UsageError(origin +
+                     ": the scenario has no behaviours (add [[behaviour]] tables with name and weight)");
   static const std::set<std::string> entry_keys = {"name", "weight", "params"};
   for (const auto& node : *behaviours) {
     const auto* table = node.as_table();
     if (!table) fail(origin, node, "each 'behaviour' must be a table ([[behaviour]])");
     reject_unknown_keys(*table, entry_keys, origin, "a behaviour");
     MixEntry e;
-    if (auto n = (*table)["name"].as_string()) e.behaviour = n->get();
-    else fail(origin, node, "a behaviour needs a name (e.g. name = \"Sleeping\")");
+    if (auto n = (*table)["name"].as_string())
+      e.behaviour = n->get();
+    else
+      fail(origin, node, "a behaviour needs a name (e.g. name = \"Sleeping\")");
     if (auto* w = table->get("weight")) e.weight = positive_integer<std::uint32_t>(*w, origin, "weight");
     if (auto* p = table->get("params")) {
       const auto* params = p->as_table();
       if (!params) fail(origin, *p, "'params' must be a table, e.g. params = { seconds = 0.5 }");
-      for (const auto& [key, value] : *params) e.params.emplace_back(std::string(key.str()), param_text(value, origin, std::string(key.str())));
+      for (const auto& [key, value] : *params)
+        e.params.emplace_back(std::string(key.str()), param_text(value, origin, std::string(key.str())));
     }
     s.mix.push_back(std::move(e));
   }
@@ -169,8 +187,9 @@ std::vector<std::string> builtin_names() {
 Scenario load(const std::string& name_or_file) {
   for (auto& s : builtin())
     if (s.name == name_or_file) return s;
-  const bool looks_like_file = name_or_file.find('/') != std::string::npos ||
-                               (name_or_file.size() > 5 && name_or_file.substr(name_or_file.size() - 5) == ".toml");
+  const bool looks_like_file =
+      name_or_file.find('/') != std::string::npos ||
+      (name_or_file.size() > 5 && name_or_file.substr(name_or_file.size() - 5) == ".toml");
   if (!looks_like_file)
     throw UsageError("unknown scenario '" + name_or_file + "'; built-in scenarios: " + join(builtin_names()) +
                      " (or give a path to a .toml file)");

@@ -15,8 +15,8 @@
 namespace labour::scenario {
 
 struct MixEntry {
-  std::string behaviour;       // plugin name
-  plugins::RawParams params;   // as written; validated against the plugin when the test runs
+  std::string behaviour;      // plugin name
+  plugins::RawParams params;  // as written; validated against the plugin when the test runs
   std::uint32_t weight = 1;
 };
 
@@ -26,10 +26,10 @@ struct Scenario {
   std::string source = "builtin";  // or the TOML file's path
   std::vector<MixEntry> mix;
   engine::Policy policy = engine::Policy::Random;
-  std::uint64_t requests = 0;   // 0: use duration_s
-  double duration_s = 0;        // 0: use requests
+  std::uint64_t requests = 0;  // 0: use duration_s
+  double duration_s = 0;       // 0: use requests
   std::uint32_t concurrency = 4;
-  double rate = 0;              // > 0: open model (requests/s)
+  double rate = 0;  // > 0: open model (requests/s)
   std::uint32_t threads = 1;
   std::uint32_t timeout_ms = 10000;
   std::uint64_t seed = 1;

@@ -9,15 +9,17 @@
 #define PLUGIN_NAME "Broken"
 #endif
 
-#define STR(s) {s, sizeof(s) - 1}
+#define STR(s) \
+  { s, sizeof(s) - 1 }
 
-static char worker[] = "def handle(environ, start_response, params, ctx):\n"
-                       "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-                       "    return [b'ok']\n";
+static char worker[] =
+    "def handle(environ, start_response, params, ctx):\n"
+    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+    "    return [b'ok']\n";
 static __attribute__((unused)) int instance_token;
 
-static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params, uint32_t count,
-                                    char* error_buf, size_t error_buf_len) {
+static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params,
+                                    uint32_t count, char* error_buf, size_t error_buf_len) {
   (void)host;
   (void)params;
   (void)count;
@@ -56,32 +58,43 @@ static int32_t on_innocent(const labour_instance_t* self) {
   return 1;
 }
 
-static const labour_behaviour_api_t api = {
-    sizeof(labour_behaviour_api_t), {worker, sizeof(worker) - 1}, on_build,
+static const labour_behaviour_api_t api = {sizeof(labour_behaviour_api_t),
+                                           {worker, sizeof(worker) - 1},
+                                           on_build,
 #ifdef BREAK_MISSING_FUNCTION
-    NULL,
+                                           NULL,
 #else
-    on_judge,
+                                           on_judge,
 #endif
-    on_timeout, on_innocent};
+                                           on_timeout,
+                                           on_innocent};
 
-static const labour_plugin_t descriptor = {
-    sizeof(labour_plugin_t),
+static const labour_plugin_t descriptor = {sizeof(labour_plugin_t),
 #ifdef BREAK_ABI_MAJOR
-    LABOUR_ABI_MAJOR + 1,
+                                           LABOUR_ABI_MAJOR + 1,
 #else
-    LABOUR_ABI_MAJOR,
+                                           LABOUR_ABI_MAJOR,
 #endif
 #ifdef BREAK_ABI_MINOR
-    LABOUR_ABI_MINOR + 1,
+                                           LABOUR_ABI_MINOR + 1,
 #else
-    LABOUR_ABI_MINOR,
+                                           LABOUR_ABI_MINOR,
 #endif
-    LABOUR_KIND_BEHAVIOUR, STR(PLUGIN_NAME), STR("0.0.1"), STR("a test plugin"), NULL, 0,
-    on_create, on_destroy, on_last_error, &api};
+                                           LABOUR_KIND_BEHAVIOUR,
+                                           STR(PLUGIN_NAME),
+                                           STR("0.0.1"),
+                                           STR("a test plugin"),
+                                           NULL,
+                                           0,
+                                           on_create,
+                                           on_destroy,
+                                           on_last_error,
+                                           &api};
 
 #ifndef BREAK_NO_ENTRY
-__attribute__((visibility("default"))) const labour_plugin_t* labour_plugin_entry(void) { return &descriptor; }
+__attribute__((visibility("default"))) const labour_plugin_t* labour_plugin_entry(void) {
+  return &descriptor;
+}
 #else
 __attribute__((visibility("default"))) int not_the_entry(void) { return descriptor.abi_major; }
 #endif

@@ -42,15 +42,18 @@ TEST_CASE("defaults are filled in and values canonicalised, in schema order", "[
 }
 
 TEST_CASE("bad values get one line naming the option and what is valid", "[params]") {
-  CHECK_THAT(error_of({{"command", "x"}, {"workers", "two"}}), Catch::Contains("workers='two' is not an integer (expected an integer in 1..64)"));
+  CHECK_THAT(error_of({{"command", "x"}, {"workers", "two"}}),
+             Catch::Contains("workers='two' is not an integer (expected an integer in 1..64)"));
   CHECK_THAT(error_of({{"command", "x"}, {"workers", "0"}}), Catch::Contains("is out of range"));
   CHECK_THAT(error_of({{"command", "x"}, {"timeout", "-1"}}), Catch::Contains("expected a number >= 0"));
   CHECK_THAT(error_of({{"command", "x"}, {"master", "maybe"}}), Catch::Contains("true or false"));
   CHECK_THAT(error_of({{"command", "x"}, {"worker_class", "async"}}), Catch::Contains("one of sync|gthread"));
   CHECK_THAT(error_of({{"command", "x"}, {"wrokers", "2"}}),
-             Catch::Contains("unknown option 'wrokers'") && Catch::Contains("valid: workers, timeout, master, worker_class, command"));
+             Catch::Contains("unknown option 'wrokers'") &&
+                 Catch::Contains("valid: workers, timeout, master, worker_class, command"));
   CHECK_THAT(error_of({}), Catch::Contains("needs option 'command'"));
-  CHECK_THAT(error_of({{"command", "x"}, {"workers", "2"}, {"workers", "3"}}), Catch::Contains("given twice"));
+  CHECK_THAT(error_of({{"command", "x"}, {"workers", "2"}, {"workers", "3"}}),
+             Catch::Contains("given twice"));
   CHECK(error_of({{"command", "x"}}).empty());
 }
 

@@ -53,7 +53,8 @@ TEST_CASE("registry rejects another ABI major, naming both versions", "[registry
 
 TEST_CASE("registry rejects a newer ABI minor", "[registry]") {
   const auto why = rejection("labour_behaviour_abiminor.so");
-  CHECK_THAT(why, Catch::Contains("." + std::to_string(LABOUR_ABI_MINOR + 1) + ", newer than this labour's ABI"));
+  CHECK_THAT(why,
+             Catch::Contains("." + std::to_string(LABOUR_ABI_MINOR + 1) + ", newer than this labour's ABI"));
 }
 
 TEST_CASE("registry rejects a missing required function, naming it", "[registry]") {
@@ -66,7 +67,8 @@ TEST_CASE("registry rejects a kind that does not match the file name", "[registr
 }
 
 TEST_CASE("registry rejects a plugin whose create fails, with its reason", "[registry]") {
-  CHECK_THAT(rejection("labour_behaviour_createfails.so"), Catch::Contains("this plugin refuses to be created"));
+  CHECK_THAT(rejection("labour_behaviour_createfails.so"),
+             Catch::Contains("this plugin refuses to be created"));
 }
 
 TEST_CASE("the SDK turns a throwing constructor into a rejection, not a crash", "[registry]") {
@@ -82,7 +84,8 @@ TEST_CASE("a scan keeps going past bad files and rejects duplicates", "[registry
     CHECK_FALSE(r.reason.empty());
     if (r.file.filename() == "labour_behaviour_zz_duplicate.so") {
       duplicate_seen = true;
-      CHECK_THAT(r.reason, Catch::Contains("duplicate behaviour 'Good'") && Catch::Contains("labour_behaviour_good.so"));
+      CHECK_THAT(r.reason, Catch::Contains("duplicate behaviour 'Good'") &&
+                               Catch::Contains("labour_behaviour_good.so"));
     }
   }
   CHECK(duplicate_seen);
@@ -97,17 +100,19 @@ TEST_CASE("require names the known plugins and why a same-named file was rejecte
     FAIL("require should have thrown");
   } catch (const labour::UsageError& e) {
     const std::string what = e.what();
-    CHECK_THAT(what, Catch::Contains("unknown behaviour 'AbiMajor'") && Catch::Contains("was rejected: built for ABI") &&
+    CHECK_THAT(what, Catch::Contains("unknown behaviour 'AbiMajor'") &&
+                         Catch::Contains("was rejected: built for ABI") &&
                          Catch::Contains("known behaviours: Good"));
   }
 }
 
-TEST_CASE("the real plugins: six behaviours, servers and two reporters, each from its own file", "[registry]") {
+TEST_CASE("the real plugins: six behaviours, servers and two reporters, each from its own file",
+          "[registry]") {
   Registry registry;
   registry.scan({LABOUR_TEST_PLUGIN_DIR});
   for (const auto& r : registry.rejections()) FAIL_CHECK(r.file.string() + ": " + r.reason);
-  CHECK(registry.names(Kind::Behaviour) ==
-        std::vector<std::string>{"IOBound", "LeakMemory", "PlainResponse", "PythonWedge", "SIGSEGV", "Sleeping"});
+  CHECK(registry.names(Kind::Behaviour) == std::vector<std::string>{"IOBound", "LeakMemory", "PlainResponse",
+                                                                    "PythonWedge", "SIGSEGV", "Sleeping"});
   const auto servers = registry.names(Kind::Server);
   CHECK(std::find(servers.begin(), servers.end(), "wsgiref") != servers.end());
   CHECK(std::find(servers.begin(), servers.end(), "gunicorn") != servers.end());

@@ -42,11 +42,15 @@ TEST_CASE("a valid scenario parses completely", "[scenario]") {
   CHECK(s.seed == 7);
   REQUIRE(s.mix.size() == 2);
   CHECK(s.mix[0].weight == 9);
-  CHECK(s.mix[1].params == plugins::RawParams{{"flag", "true"}, {"label", "x"}, {"n", "3"}, {"seconds", "0.25"}});  // TOML tables are ordered by key
+  CHECK(s.mix[1].params == plugins::RawParams{{"flag", "true"},
+                                              {"label", "x"},
+                                              {"n", "3"},
+                                              {"seconds", "0.25"}});  // TOML tables are ordered by key
 }
 
 TEST_CASE("Labour's turnkey scenarios are built in with their mixes", "[scenario]") {
-  CHECK(scenario::builtin_names() == std::vector<std::string>{"HeavySleep", "LightSleep", "Plain", "SIGSEGV"});
+  CHECK(scenario::builtin_names() ==
+        std::vector<std::string>{"HeavySleep", "LightSleep", "Plain", "SIGSEGV"});
   const auto plain = scenario::load("Plain");
   REQUIRE(plain.mix.size() == 2);
   CHECK(plain.policy == engine::Policy::Repeat);
@@ -72,20 +76,29 @@ TEST_CASE("bad scenario content gets a precise one-line error", "[scenario]") {
   const std::string ok_mix = "\n[[behaviour]]\nname = \"PlainResponse\"\n";
   CHECK_THAT(error_of("requests = 5" + ok_mix), Catch::Contains("needs a name"));
   CHECK_THAT(error_of("name = \"x\"" + ok_mix), Catch::Contains("needs 'requests' or 'duration'"));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 0" + ok_mix), Catch::Contains("'requests' must be a positive integer, not 0"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 0" + ok_mix),
+             Catch::Contains("'requests' must be a positive integer, not 0"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nduration = 3" + ok_mix), Catch::Contains("not both"));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\npolicy = \"chaos\"" + ok_mix), Catch::Contains("\"random\" or \"repeat\""));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nrequets = 5" + ok_mix), Catch::Contains("unknown key 'requets'"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\npolicy = \"chaos\"" + ok_mix),
+             Catch::Contains("\"random\" or \"repeat\""));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nrequets = 5" + ok_mix),
+             Catch::Contains("unknown key 'requets'"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n"), Catch::Contains("has no behaviours"));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "weight = 0\n"), Catch::Contains("my.toml:5:10:") && Catch::Contains("'weight' must be a positive integer, not 0"));
+  CHECK_THAT(
+      error_of("name = \"x\"\nrequests = 5" + ok_mix + "weight = 0\n"),
+      Catch::Contains("my.toml:5:10:") && Catch::Contains("'weight' must be a positive integer, not 0"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "weight = -3\n"), Catch::Contains("not -3"));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "params = 3\n"), Catch::Contains("'params' must be a table"));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\ntimeout = 0" + ok_mix), Catch::Contains("'timeout' must be in (0, 3600]"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5" + ok_mix + "params = 3\n"),
+             Catch::Contains("'params' must be a table"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\ntimeout = 0" + ok_mix),
+             Catch::Contains("'timeout' must be in (0, 3600]"));
 }
 
 TEST_CASE("unknown scenario names list the built-in ones; missing files are named", "[scenario]") {
-  CHECK_THROWS_WITH(scenario::load("Nope"), Catch::Contains("unknown scenario 'Nope'") && Catch::Contains("HeavySleep, LightSleep, Plain, SIGSEGV"));
-  CHECK_THROWS_WITH(scenario::load("/nonexistent/x.toml"), Catch::Contains("'/nonexistent/x.toml' cannot be read"));
+  CHECK_THROWS_WITH(scenario::load("Nope"), Catch::Contains("unknown scenario 'Nope'") &&
+                                                Catch::Contains("HeavySleep, LightSleep, Plain, SIGSEGV"));
+  CHECK_THROWS_WITH(scenario::load("/nonexistent/x.toml"),
+                    Catch::Contains("'/nonexistent/x.toml' cannot be read"));
 }
 
 TEST_CASE("command-line overrides replace the scenario's load settings", "[scenario]") {

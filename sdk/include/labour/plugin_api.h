@@ -122,17 +122,17 @@ typedef struct labour_instance_t labour_instance_t;
  * "Expected" is decided by the behaviour from this, never by the host.
  */
 typedef enum labour_outcome_kind_t {
-  LABOUR_OUTCOME_HTTP = 1,                /* a complete response; see http_status */
-  LABOUR_OUTCOME_CONNECT_REFUSED = 2,     /* nobody listening */
-  LABOUR_OUTCOME_CONNECT_TIMEOUT = 3,     /* connect did not finish in time */
+  LABOUR_OUTCOME_HTTP = 1,                  /* a complete response; see http_status */
+  LABOUR_OUTCOME_CONNECT_REFUSED = 2,       /* nobody listening */
+  LABOUR_OUTCOME_CONNECT_TIMEOUT = 3,       /* connect did not finish in time */
   LABOUR_OUTCOME_RESET_BEFORE_RESPONSE = 4, /* RST before any response byte */
-  LABOUR_OUTCOME_RESET_MID_RESPONSE = 5,  /* RST after some response bytes */
-  LABOUR_OUTCOME_EOF_BEFORE_RESPONSE = 6, /* orderly close before any response byte */
-  LABOUR_OUTCOME_TRUNCATED_BODY = 7,      /* close before Content-Length/chunks completed */
-  LABOUR_OUTCOME_FIRST_BYTE_TIMEOUT = 8,  /* no response byte within the timeout */
-  LABOUR_OUTCOME_TOTAL_TIMEOUT = 9,       /* response started but did not finish in time */
-  LABOUR_OUTCOME_MALFORMED_RESPONSE = 10, /* bytes that are not HTTP/1.x */
-  LABOUR_OUTCOME_OTHER_ERROR = 11,        /* any other local error (named in logs) */
+  LABOUR_OUTCOME_RESET_MID_RESPONSE = 5,    /* RST after some response bytes */
+  LABOUR_OUTCOME_EOF_BEFORE_RESPONSE = 6,   /* orderly close before any response byte */
+  LABOUR_OUTCOME_TRUNCATED_BODY = 7,        /* close before Content-Length/chunks completed */
+  LABOUR_OUTCOME_FIRST_BYTE_TIMEOUT = 8,    /* no response byte within the timeout */
+  LABOUR_OUTCOME_TOTAL_TIMEOUT = 9,         /* response started but did not finish in time */
+  LABOUR_OUTCOME_MALFORMED_RESPONSE = 10,   /* bytes that are not HTTP/1.x */
+  LABOUR_OUTCOME_OTHER_ERROR = 11,          /* any other local error (named in logs) */
 } labour_outcome_kind_t;
 
 /* OWNERSHIP: host-owned, borrowed for the duration of on_judge. */
@@ -185,7 +185,7 @@ typedef struct labour_launch_context_t {
   labour_str_t app_callable; /* WSGI callable in it, e.g. application */
   labour_str_t host;         /* 127.0.0.1 */
   uint32_t port;
-  labour_str_t run_dir;      /* private (0700) folder for configs, logs, pid files */
+  labour_str_t run_dir; /* private (0700) folder for configs, logs, pid files */
 } labour_launch_context_t;
 
 /* A file the host writes before the launch. OWNERSHIP: plugin-owned (see plan). */
@@ -241,12 +241,12 @@ typedef struct labour_reporter_api_t {
  */
 typedef struct labour_plugin_t {
   uint32_t struct_size;
-  uint32_t abi_major; /* Required. LABOUR_ABI_MAJOR the plugin was built with. */
-  uint32_t abi_minor; /* Required. LABOUR_ABI_MINOR the plugin was built with. */
-  labour_kind_t kind; /* Required. Must match the file name's kind (labour_<kind>_*.so). */
-  labour_str_t name;  /* Required. Unique per kind, [A-Za-z][A-Za-z0-9_-]* */
-  labour_str_t version; /* Required. The plugin's own version. */
-  labour_str_t summary; /* Required. One line. */
+  uint32_t abi_major;                  /* Required. LABOUR_ABI_MAJOR the plugin was built with. */
+  uint32_t abi_minor;                  /* Required. LABOUR_ABI_MINOR the plugin was built with. */
+  labour_kind_t kind;                  /* Required. Must match the file name's kind (labour_<kind>_*.so). */
+  labour_str_t name;                   /* Required. Unique per kind, [A-Za-z][A-Za-z0-9_-]* */
+  labour_str_t version;                /* Required. The plugin's own version. */
+  labour_str_t summary;                /* Required. One line. */
   const labour_param_schema_t* params; /* Optional. Array of param_count. */
   uint32_t param_count;
   /*
@@ -254,9 +254,8 @@ typedef struct labour_plugin_t {
    * On failure returns NULL and writes a one-line reason, NUL-terminated, into
    * error_buf (host-owned, error_buf_len bytes).
    */
-  labour_instance_t* (*plugin_on_create)(const labour_host_api_t* host,
-                                         const labour_param_value_t* params, uint32_t param_count,
-                                         char* error_buf, size_t error_buf_len);
+  labour_instance_t* (*plugin_on_create)(const labour_host_api_t* host, const labour_param_value_t* params,
+                                         uint32_t param_count, char* error_buf, size_t error_buf_len);
   /* Required. Destroy an instance; nothing of it may run afterwards. */
   void (*plugin_on_destroy)(labour_instance_t* self);
   /* Required. The reason for the last failed call on `self`. Plugin-owned, valid until the

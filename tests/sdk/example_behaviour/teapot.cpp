@@ -10,7 +10,8 @@ struct Teapot : labour::sdk::Behaviour {
   }
   Teapot(const labour::sdk::Params& p, const labour::sdk::Host&) : params_(p) {}
   bool judge(const labour::sdk::Outcome& o) const override {
-    return o.http() && o.http_status == 418 && o.body_length == static_cast<std::uint64_t>(params_.integer("cups")) * 4;
+    return o.http() && o.http_status == 418 &&
+           o.body_length == static_cast<std::uint64_t>(params_.integer("cups")) * 4;
   }
   labour::sdk::Params params_;
 };
