@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/duration.hpp"
 #include "common/errors.hpp"
 #include "plugins/params.hpp"
 #include "supervisor/supervisor.hpp"
@@ -27,19 +28,35 @@ plugins::Registry& Context::registry() {
   return *registry_;
 }
 
+namespace {
+// CLI11's own range messages print the limits of a double; say what is wanted instead.
+CLI::Validator positive() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          if (std::stod(text, &used) > 0 && used == text.size()) return {};
+        } catch (const std::exception&) {
+        }
+        return "must be a positive number, not '" + text + "'";
+      },
+      "POSITIVE");
+}
+}  // namespace
+
 void RunFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--report", reports,
                  "Reporter and output: NAME[:PATH] (repeatable; default console to stdout)");
   cmd.add_option("--report-opt", report_opts,
                  "Reporter option NAME.key=value (repeatable), e.g. json.indent=0");
   cmd.add_option("-n,--requests", overrides.requests, "Requests per test (overrides the scenario)")
-      ->check(CLI::PositiveNumber);
-  cmd.add_option("-d,--duration", overrides.duration_s, "Seconds per test instead of a request count")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
+  cmd.add_option("-d,--duration", duration,
+                 "Run each test this long instead of a request count: 10s, 500ms, 2m");
   cmd.add_option("-c,--concurrency", overrides.concurrency, "Concurrent connections")
       ->check(CLI::Range(1u, 10000u));
   cmd.add_option("--rate", overrides.rate, "Open model: requests per second on a fixed schedule")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd.add_option("--threads", overrides.threads, "Client threads (one event loop each)")
       ->check(CLI::Range(1u, 64u));
   cmd.add_option("--seed", overrides.seed, "Seed of the behaviour selection");
@@ -58,6 +75,8 @@ void RunFlags::add_to(CLI::App& cmd) {
 }
 
 void RunFlags::finish() {
+  if (!duration.empty())
+    overrides.duration_s = parse_duration(duration, "-d '" + duration + "'").count() / 1000.0;
   if (!policy.empty())
     overrides.policy = policy == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
   if (no_keepalive) overrides.keep_alive = false;

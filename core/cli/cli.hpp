@@ -9,15 +9,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/errors.hpp"
 #include "plugins/registry.hpp"
 #include "run/runner.hpp"
 
 namespace labour::cli {
-
-constexpr int kExitOk = 0;
-constexpr int kExitRunFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
 
 using Action = std::function<int()>;
 
@@ -37,6 +33,7 @@ struct RunFlags {
   std::vector<std::string> report_opts;  // NAME.key=value
   scenario::Overrides overrides;
   std::string policy;
+  std::string duration;  // "10s", "500ms", "2m" or seconds
   bool no_keepalive = false;
   run::Settings settings;
   double ready_timeout_s = 30;

@@ -2,8 +2,6 @@
 // without a server to supervise: for comparing labour's client with wrk, or a quick probe.
 #include "cli/load_command.hpp"
 
-#include <signal.h>
-
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -14,15 +12,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/duration.hpp"
+#include "common/errors.hpp"
 #include "engine/engine.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour::cli {
 
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kBadInput = 2;
-constexpr int kInterrupted = 130;
 
 struct LoadFlags {
   std::string url;
@@ -37,10 +34,6 @@ struct LoadFlags {
   bool json = false;
 };
 
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 struct Url {
   std::string host;
   std::uint16_t port = 80;
@@ -49,7 +42,7 @@ struct Url {
 
 Url parse_url(const std::string& text) {
   const std::string fix = " (use http://127.0.0.1:PORT/path)";
-  auto bad = [&](const std::string& why) { return BadInput("--url '" + text + "': " + why + fix); };
+  auto bad = [&](const std::string& why) { return UsageError("--url '" + text + "': " + why + fix); };
   const std::string scheme = "http://";
   if (text.rfind("https://", 0) == 0) throw bad("https is not supported");
   if (text.rfind(scheme, 0) != 0) throw bad("must start with http://");
@@ -90,60 +83,6 @@ Url parse_url(const std::string& text) {
   return url;
 }
 
-// "10s", "500ms", "2m", "1h" or plain seconds ("2.5").
-std::chrono::milliseconds parse_duration(const std::string& text) {
-  const auto bad = BadInput("-d '" + text + "': not a duration (use e.g. 10s, 500ms, 2m)");
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) throw bad;
-  double value = 0;
-  try {
-    value = std::stod(text.substr(0, i));
-  } catch (...) {
-    throw bad;
-  }
-  const std::string unit = text.substr(i);
-  double ms;
-  if (unit.empty() || unit == "s")
-    ms = value * 1000;
-  else if (unit == "ms")
-    ms = value;
-  else if (unit == "m" || unit == "min")
-    ms = value * 60000;
-  else if (unit == "h")
-    ms = value * 3600000;
-  else
-    throw bad;
-  if (!(ms >= 1) || ms > 1e12) throw BadInput("-d '" + text + "': must be between 1ms and ~30 years");
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
-}
-
-// Ctrl-C sets this; the engine polls it and stops with what it measured.
-std::atomic<bool> g_stop{false};
-extern "C" void on_interrupt(int) { g_stop.store(true); }
-
-// Installs the handler for the duration of the load and puts the previous one back.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    struct sigaction action {};
-    action.sa_handler = on_interrupt;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &previous_int_);
-    ::sigaction(SIGTERM, &action, &previous_term_);
-  }
-  ~InterruptGuard() {
-    ::sigaction(SIGINT, &previous_int_, nullptr);
-    ::sigaction(SIGTERM, &previous_term_, nullptr);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction previous_int_ {};
-  struct sigaction previous_term_ {};
-};
-
 std::string human_us(std::uint64_t us) {
   char buf[32];
   if (us < 1000)
@@ -163,16 +102,16 @@ nlohmann::json latency_json(const engine::Histogram& h) {
 
 int run(const LoadFlags& f) {
   const Url url = parse_url(f.url);
-  if (f.connections == 0) throw BadInput("-c 0: need at least 1 connection");
-  if (f.threads == 0) throw BadInput("--threads 0: need at least 1 thread");
-  if (f.timeout_ms == 0) throw BadInput("--timeout 0: give the per-request timeout in milliseconds (> 0)");
+  if (f.connections == 0) throw UsageError("-c 0: need at least 1 connection");
+  if (f.threads == 0) throw UsageError("--threads 0: need at least 1 thread");
+  if (f.timeout_ms == 0) throw UsageError("--timeout 0: give the per-request timeout in milliseconds (> 0)");
   if (!(f.rate >= 0) || std::isinf(f.rate))
-    throw BadInput("--rate: must be a number >= 0 (requests per second)");
+    throw UsageError("--rate: must be a number >= 0 (requests per second)");
   engine::LoadOptions options;
-  if (!f.duration.empty()) options.duration = parse_duration(f.duration);
+  if (!f.duration.empty()) options.duration = parse_duration(f.duration, "-d '" + f.duration + "'");
   options.requests = f.requests;
   if (options.requests == 0 && options.duration.count() == 0)
-    throw BadInput("give -n REQUESTS or -d DURATION (e.g. -n 100000 or -d 10s)");
+    throw UsageError("give -n REQUESTS or -d DURATION (e.g. -n 100000 or -d 10s)");
   options.concurrency = f.connections;
   options.threads = f.threads;
   options.rate = f.rate;
@@ -189,16 +128,16 @@ int run(const LoadFlags& f) {
 
   engine::LoadResult result;
   {
-    g_stop = false;
-    InterruptGuard guard;
+    // Ctrl-C/SIGTERM (handlers installed by main) stop the load; what was measured is printed.
     try {
-      result = engine::run_load(engine::Target{url.host, url.port}, workload, options, &g_stop);
+      result = engine::run_load(engine::Target{url.host, url.port}, workload, options,
+                                &supervisor::interrupt_flag());
     } catch (const std::invalid_argument& e) {
       const std::string what = e.what();
       if (what.rfind("target", 0) == 0)
-        throw BadInput("--url '" + f.url + "': " + what +
-                       " (use http://127.0.0.1:PORT/path, or --allow-remote)");
-      throw BadInput(what);
+        throw UsageError("--url '" + f.url + "': " + what +
+                         " (use http://127.0.0.1:PORT/path, or --allow-remote)");
+      throw UsageError(what);
     }
   }
 
@@ -263,7 +202,7 @@ int run(const LoadFlags& f) {
                   static_cast<unsigned long>(result.abandoned));
   }
   std::fflush(stdout);
-  return result.interrupted ? kInterrupted : kOk;
+  return result.interrupted ? kExitInterrupted : kExitOk;
 }
 
 }  // namespace
@@ -293,9 +232,9 @@ void add_load_command(CLI::App& root, std::function<int()>& action) {
     action = [flags]() -> int {
       try {
         return run(*flags);
-      } catch (const BadInput& e) {
+      } catch (const UsageError& e) {
         std::fprintf(stderr, "labour load: %s\n", e.what());
-        return kBadInput;
+        return kExitUsage;
       }
     };
   });

@@ -9,6 +9,12 @@
 
 namespace labour {
 
+// Exit codes of every command (docs/cli.md).
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;  // RunError
+constexpr int kExitUsage = 2;      // UsageError
+constexpr int kExitInterrupted = 130;
+
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
