@@ -1,7 +1,6 @@
 // command: bring your own server command line, with placeholders for what the host provides.
 //
-//   --server command --server-option 'command={python} -m mywsgi --bind {host}:{port}
-//   {app_module}:{app_callable}'
+//   --server 'command:command={python} -m mywsgi --bind {host}:{port} {app_module}:{app_callable}'
 //
 // The text is split into argv here (no shell): whitespace separates words; '...' is literal;
 // "..." allows \" and \\; a backslash outside quotes escapes the next character. Placeholders
