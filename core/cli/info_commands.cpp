@@ -149,15 +149,19 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
     std::cout << rows.dump(2) << "\n";
     return kExitOk;
   }
-  std::printf("%-12s %-10s %-12s %s\n", "server", "available", "version", "interpreter / why not");
+  int name_width = 6, version_width = 7;  // at least the headings
+  for (const auto& r : rows) {
+    name_width = std::max(name_width, static_cast<int>(r["name"].get<std::string>().size()));
+    version_width = std::max(version_width, static_cast<int>(r["version"].get<std::string>().size()));
+  }
+  std::printf("%-*s  %-9s  %-*s  %s\n", name_width, "server", "available", version_width, "version",
+              "interpreter / why not");
   for (const auto& r : rows) {
     const bool ok = r["available"];
-    std::printf("%-12s %-10s %-12s %s\n", r["name"].get<std::string>().c_str(), ok ? "yes" : "no",
-                r["version"].get<std::string>().c_str(),
-                ok ? (settings.python +
-                      (r["reason"].get<std::string>().empty() ? "" : "; " + r["reason"].get<std::string>()))
-                         .c_str()
-                   : r["reason"].get<std::string>().c_str());
+    const std::string reason = r["reason"];
+    const std::string detail = ok ? settings.python + (reason.empty() ? "" : "; " + reason) : reason;
+    std::printf("%-*s  %-9s  %-*s  %s\n", name_width, r["name"].get<std::string>().c_str(), ok ? "yes" : "no",
+                version_width, r["version"].get<std::string>().c_str(), detail.c_str());
   }
   for (const auto& r : registry.rejections())
     std::printf("rejected plugin %s: %s\n", r.file.c_str(), r.reason.c_str());
