@@ -79,6 +79,7 @@ bench_stop_server() {
   BENCH_SERVER_PID=""
   [[ -n "$BENCH_TMP" && -d "$BENCH_TMP" ]] && rm -rf "$BENCH_TMP"
   BENCH_TMP=""
+  return 0  # runs as the EXIT trap: its status would become the script's
 }
 
 bench_labour_bin() {
