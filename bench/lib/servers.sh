@@ -73,8 +73,8 @@ bench_stop_server() {
   if [[ -n "$BENCH_SERVER_PID" ]] && kill -0 "$BENCH_SERVER_PID" 2>/dev/null; then
     kill -TERM "$BENCH_SERVER_PID" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$BENCH_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$BENCH_SERVER_PID" 2>/dev/null
-    wait "$BENCH_SERVER_PID" 2>/dev/null
+    kill -KILL "$BENCH_SERVER_PID" 2>/dev/null || true  # already gone after SIGTERM
+    wait "$BENCH_SERVER_PID" 2>/dev/null || true
   fi
   BENCH_SERVER_PID=""
   [[ -n "$BENCH_TMP" && -d "$BENCH_TMP" ]] && rm -rf "$BENCH_TMP"
