@@ -195,6 +195,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::fprintf(stderr, "labour: %s\n", e.what());
     return kExitUsage;
+  } catch (const run::ServerSession::Interrupted& e) {
+    std::fprintf(stderr, "labour: %s\n", e.what());
+    return kExitInterrupted;
   } catch (const RunError& e) {
     std::fprintf(stderr, "labour: %s\n", e.what());
     return kExitRunFailed;

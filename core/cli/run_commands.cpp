@@ -3,6 +3,7 @@
 // each finished cell to --out at once and can --resume.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -148,8 +149,12 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
                        "' is used twice (add label=NAME)");
   }
   std::vector<scenario::Scenario> scenarios;
+  std::set<std::string> scenario_names;
   for (const auto& name : args.scenarios) {
     scenarios.push_back(scenario::load(name));
+    if (!scenario_names.insert(scenarios.back().name).second)
+      throw UsageError("--scenarios: scenario name '" + scenarios.back().name +
+                       "' appears twice (results are kept by server label and scenario name)");
     flags.overrides.apply(scenarios.back());
     for (const auto& entry : scenarios.back().mix) {
       const auto& plugin = registry.require(plugins::Kind::Behaviour, entry.behaviour);
@@ -176,14 +181,15 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
     const auto& cell = cells[i];
     if (!args.single) progress.begin(i, cell.server->label, cell.scenario->name);
     auto it = availability.find(cell.server->label);
-    if (it == availability.end())
+    if (it == availability.end()) {
       it = availability.emplace(cell.server->label, run::probe(*cell.server, flags.settings)).first;
-    const auto& avail = it->second;
-    if (!avail.available) {
-      if (args.single)
-        throw UsageError("server '" + cell.server->label + "' is not available: " + avail.reason);
-      spdlog::warn("skipping {}: {}", cell.server->label, avail.reason);
+      if (!it->second.available) {
+        if (args.single)
+          throw UsageError("server '" + cell.server->label + "' is not available: " + it->second.reason);
+        spdlog::warn("skipping {}: {}", cell.server->label, it->second.reason);
+      }
     }
+    const auto& avail = it->second;
     json test = run::run_test(registry, *cell.server, avail, *cell.scenario, flags.settings, stop);
     if (test["status"] == "failed") {
       any_failed = true;
@@ -196,7 +202,9 @@ int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
   results.write_document(document);
   render_reports(reports, document);
   if (stop.load()) {
-    std::fprintf(stderr, "labour: interrupted; %zu finished cells kept%s\n", document["tests"].size(),
+    const auto finished = std::count_if(document["tests"].begin(), document["tests"].end(),
+                                        [](const json& t) { return t.value("status", "") != "interrupted"; });
+    std::fprintf(stderr, "labour: interrupted; %ld finished cells kept%s\n", static_cast<long>(finished),
                  args.out_dir.empty() ? "" : (" in " + args.out_dir + " (add --resume to finish)").c_str());
     return kExitInterrupted;
   }

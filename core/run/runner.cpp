@@ -293,6 +293,7 @@ ServerSession::ServerSession(const ServerConfig& server,
       const auto ready = supervisor::wait_until_ready(*process_, "127.0.0.1", port_, app.ready_path,
                                                       settings.ready_timeout, log);
       if (ready.state == supervisor::Readiness::Ready) break;
+      if (ready.state == supervisor::Readiness::Interrupted) throw Interrupted(ready.detail);
       process_->stop(settings.stop_policy);
       const bool lost_port = read_file(log).find("in use") != std::string::npos;
       if (ready.state == supervisor::Readiness::Exited && lost_port && attempt < attempts) {
@@ -308,6 +309,9 @@ ServerSession::ServerSession(const ServerConfig& server,
           ": " + ready.detail + " (run dir kept: " + run_dir_.string() + ")");
     }
     start_seconds_ = seconds_since(started);
+  } catch (const Interrupted&) {
+    stop();
+    throw;
   } catch (...) {
     settings_.keep_run_dir = true;  // its logs explain the failure
     stop(true);
@@ -426,6 +430,10 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
   std::optional<ServerSession> session;
   try {
     session.emplace(server, plugins_used, settings);
+  } catch (const ServerSession::Interrupted& e) {
+    test["status"] = "interrupted";
+    test["error"] = e.what();
+    return test;
   } catch (const RunError& e) {
     test["status"] = "failed";
     test["error"] = e.what();

@@ -64,7 +64,12 @@ class ServerSession {
     const plugins::PluginInfo* plugin;
     plugins::ParamValues params;
   };
-  // port 0: a free loopback port (and another one if the server cannot bind it).
+  // Thrown when labour is interrupted while the server starts (the server is stopped).
+  struct Interrupted : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  // port 0: a free loopback port (and another one if the server cannot bind it). Throws
+  // RunError if the server does not come up, Interrupted on SIGINT/SIGTERM meanwhile.
   ServerSession(const ServerConfig& server, const std::vector<const plugins::PluginInfo*>& behaviours,
                 const Settings& settings, std::uint16_t port = 0);
   ~ServerSession();

@@ -123,6 +123,7 @@ ReadyResult wait_until_ready(ServerProcess& server, const std::string& host, std
 
   for (;;) {
     if (!server.running()) return exited();
+    if (interrupt_flag().load()) return {Readiness::Interrupted, "interrupted while the server was starting"};
     // Each attempt gets at most 1 s, so a server that accepts but stalls is retried.
     const auto attempt_deadline = std::min(until, Clock::now() + std::chrono::seconds(1));
     for (addrinfo* a = addresses; a; a = a->ai_next) {

@@ -83,14 +83,14 @@ class ServerProcess {
   State* state_ = nullptr;
 };
 
-enum class Readiness { Ready, Exited, TimedOut };
+enum class Readiness { Ready, Exited, TimedOut, Interrupted };
 struct ReadyResult {
   Readiness state = Readiness::TimedOut;
   std::string detail;  // for Exited/TimedOut: what happened and the tail of the server's log
 };
 
 // Polls GET http://host:port/path every ~50 ms until it answers with any HTTP response, the
-// server exits, or the deadline passes.
+// server exits, the deadline passes, or labour is interrupted (interrupt_flag()).
 ReadyResult wait_until_ready(ServerProcess& server, const std::string& host, std::uint16_t port,
                              const std::string& path, std::chrono::milliseconds deadline,
                              const std::filesystem::path& log_for_tail);

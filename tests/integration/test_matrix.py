@@ -53,9 +53,11 @@ def test_several_configurations_of_one_server_under_their_own_labels(tmp_path, n
     assert by_label["g2"]["server"]["options"]["workers"] == "2"
 
 
-def test_duplicate_labels_are_refused():
+def test_duplicate_labels_and_scenarios_are_refused():
     proc = labour("matrix", "--servers", "wsgiref", "wsgiref", "--scenarios", "Plain")
     assert proc.returncode == 2 and "label 'wsgiref' is used twice" in proc.stderr
+    proc = labour("matrix", "--servers", "wsgiref", "--scenarios", "Plain,Plain")
+    assert proc.returncode == 2 and "scenario name 'Plain' appears twice" in proc.stderr
 
 
 def test_a_server_that_ignores_sigint_and_sigterm_is_killed_and_that_is_recorded(tmp_path, no_leftovers):

@@ -89,3 +89,23 @@ def test_sigkill_leaves_no_server(tmp_path):
             proc.kill()
             proc.wait()
     assert not wait_for_no_marked_processes(before, timeout=10), "a server outlived labour's SIGKILL"
+
+
+def test_interrupt_while_a_server_is_starting_stops_it_at_once(tmp_path):
+    """A server that never answers: Ctrl-C must not wait out the readiness timeout."""
+    before = set(marked_processes())
+    proc = subprocess.Popen([LABOUR, "run", "--server", "command:command=sleep 300", "--scenario", "Plain",
+                             "--ready-timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    try:
+        assert server_running(before)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert not wait_for_no_marked_processes(before)
