@@ -173,6 +173,12 @@ TEST_CASE("outcome malformed_response (half a status line, then close)") {
 }
 
 TEST_CASE("outcome other_error (no file descriptor left for the socket)") {
+#ifdef __SANITIZE_ADDRESS__
+  // Starved of descriptors, the sanitizer runtime and Boost.Asio's own error paths fail
+  // before the engine's socket does (UBSan flags them): this case runs in the plain build.
+  WARN("skipped under AddressSanitizer");
+  return;
+#endif
   TestServer server(labour::test::answer_all());
   rlimit saved{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
