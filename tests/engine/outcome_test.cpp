@@ -1,9 +1,10 @@
 // Every outcome category, produced for real by a misbehaving server on 127.0.0.1.
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/system/system_error.hpp>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <system_error>
 
 #include "engine/engine.hpp"
 #include "test_server.hpp"
@@ -182,18 +183,25 @@ TEST_CASE("outcome other_error (no file descriptor left for the socket)") {
   TestServer server(labour::test::answer_all());
   rlimit saved{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
-  std::size_t open_fds = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++open_fds;
-  // Raise the limit one descriptor at a time from what is open now: the first run that
-  // gets its event loop set up must fail on the socket itself, a local error.
+  // A new descriptor takes the lowest free number and must stay below the limit, so a
+  // limit at the lowest free number leaves no room at all. Raise it one slot at a time:
+  // the first run whose event loop gets made has no slot left for its socket, a local
+  // error. Counting open descriptors instead is wrong when the parent left holes.
+  const int lowest_free = ::dup(0);
+  REQUIRE(lowest_free >= 0);
+  ::close(lowest_free);
+  struct RestoreLimit {
+    rlimit saved;
+    ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+  } restore{saved};
   std::string key;
-  for (std::size_t extra = 0; extra < 16 && key.empty(); ++extra) {
+  for (int extra = 0; extra < 32 && key.empty(); ++extra) {
     rlimit tight = saved;
-    tight.rlim_cur = open_fds + extra;
+    tight.rlim_cur = static_cast<rlim_t>(lowest_free + extra);
     REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
     try {
       key = one_request(server.port());
-    } catch (const std::system_error&) {
+    } catch (const boost::system::system_error&) {
       // not even the event loop could be made; allow one more descriptor
     }
     ::setrlimit(RLIMIT_NOFILE, &saved);

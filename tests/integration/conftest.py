@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -11,18 +12,25 @@ LABOUR = os.environ.get("LABOUR_BIN", "labour")
 SOURCE_DIR = os.environ.get("LABOUR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+# Every labour this session starts, and every server those start, inherit this tag: the
+# checks below then see only this session's servers, not those of a test running beside it.
+SESSION_TAG = f"LABOUR_TEST_SESSION={uuid.uuid4().hex}".encode()
+os.environ["LABOUR_TEST_SESSION"] = SESSION_TAG.split(b"=", 1)[1].decode()
+
+
 def marked_processes():
-    """Pids of every live process that carries a LABOUR_MARKER (a server labour started)."""
+    """Pids of every live server this test session's labour started (marker and tag)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as f:
-                if b"LABOUR_MARKER=" in f.read():
-                    found.append(int(entry))
+                env = f.read().split(b"\0")
         except OSError:
             continue
+        if SESSION_TAG in env and any(e.startswith(b"LABOUR_MARKER=") for e in env):
+            found.append(int(entry))
     return found
 
 
