@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import available_servers, labour, run_json
+from conftest import SOURCE_DIR, available_servers, labour, run_json
 
 ALL = available_servers()
 # Every gunicorn worker class is a configuration of its own.
@@ -43,3 +43,16 @@ def test_doctor_json_lists_every_adapter_and_the_unsupported_ones():
         else:
             # scripts/setup-debian.sh installs every server: each must be there, with a version.
             assert r["available"] and r["version"], r
+
+
+def test_a_server_that_loses_its_port_is_started_again_on_another(tmp_path, no_leftovers):
+    script = f"{SOURCE_DIR}/tests/integration/servers/loses_port_once.py"
+    command = f"{{python}} {script} {{host}} {{port}} {{app_dir}} {{app_module}} {{app_callable}} {{run_dir}}"
+    out = tmp_path / "out.json"
+    proc = labour("run", "--server", f"command:command={command}", "--scenario", "Plain", "--requests", "20",
+                  "--report", f"json:{out}", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "was taken, trying another" in proc.stderr, proc.stderr
+    (test,) = json.loads(out.read_text())["tests"]
+    assert test["status"] == "completed" and test["totals"]["expected"] == 20, test
+    assert test["supervision"]["orphans"] == 0
