@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/cpus.hpp"
 #include "common/duration.hpp"
 #include "common/errors.hpp"
 #include "plugins/params.hpp"
@@ -72,6 +73,13 @@ void RunFlags::add_to(CLI::App& cmd) {
       ->check(CLI::Range(0.1, 600.0));
   cmd.add_flag("--keep-run-dir", settings.keep_run_dir,
                "Keep each test's run dir (worker app, configs, server logs)");
+  cmd.add_option("--monitor-interval", monitor_interval,
+                 "How often the server's processes are sampled (RSS, CPU, ...): 100ms, 1s");
+  cmd.add_option("--server-cpus", server_cpus,
+                 "CPUs the server runs on, e.g. 0 or 0-2 (default: all but the client's)");
+  cmd.add_option("--client-cpus", client_cpus,
+                 "CPUs labour's client runs on, e.g. 3 (default: the last, one per client thread)");
+  cmd.add_flag("--no-pin", no_pin, "Pin neither server nor client to CPUs");
 }
 
 void RunFlags::finish() {
@@ -81,6 +89,22 @@ void RunFlags::finish() {
     overrides.policy = policy == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
   if (no_keepalive) overrides.keep_alive = false;
   settings.ready_timeout = std::chrono::milliseconds(static_cast<long>(ready_timeout_s * 1000));
+  if (!monitor_interval.empty()) {
+    const std::string what = "--monitor-interval '" + monitor_interval + "'";
+    settings.monitor_interval = parse_duration(monitor_interval, what);
+    if (settings.monitor_interval < std::chrono::milliseconds(10) ||
+        settings.monitor_interval > std::chrono::minutes(1))
+      throw UsageError(what + ": must be between 10ms and 1m (sampling more often costs the client CPU)");
+  }
+  Pinning& pin = settings.pinning;
+  pin.allowed = allowed_cpus();
+  pin.enabled = !no_pin;
+  if (no_pin && (!server_cpus.empty() || !client_cpus.empty()))
+    throw UsageError("--no-pin: cannot be combined with --server-cpus or --client-cpus (drop one of them)");
+  if (!server_cpus.empty())
+    pin.server = parse_cpu_list(server_cpus, "--server-cpus '" + server_cpus + "'", pin.allowed);
+  if (!client_cpus.empty())
+    pin.client = parse_cpu_list(client_cpus, "--client-cpus '" + client_cpus + "'", pin.allowed);
 }
 
 namespace {

@@ -34,6 +34,9 @@ struct RunFlags {
   scenario::Overrides overrides;
   std::string policy;
   std::string duration;  // "10s", "500ms", "2m" or seconds
+  std::string monitor_interval;
+  std::string server_cpus, client_cpus;
+  bool no_pin = false;
   bool no_keepalive = false;
   run::Settings settings;
   double ready_timeout_s = 30;

@@ -6,7 +6,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -15,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/errors.hpp"
+#include "monitor/monitor.hpp"
 #include "plugins/params.hpp"
 #include "workerapp/worker_app.hpp"
 
@@ -252,7 +255,7 @@ Availability probe(const ServerConfig& server, const Settings& settings) {
 
 ServerSession::ServerSession(const ServerConfig& server,
                              const std::vector<const plugins::PluginInfo*>& behaviours,
-                             const Settings& settings, std::uint16_t port)
+                             const Settings& settings, std::uint16_t port, const CpuList& cpus)
     : settings_(settings) {
   check_python(settings.python);
   const auto started = Clock::now();
@@ -284,6 +287,7 @@ ServerSession::ServerSession(const ServerConfig& server,
       planned.spec.stdout_path = log;
       planned.spec.stderr_path = log;
       planned.spec.marker = supervisor::new_marker();
+      planned.spec.cpus = cpus;
       spdlog::debug("starting {}: {}", server.label, join(planned.spec.argv, " "));
       try {
         process_.emplace(supervisor::ServerProcess::start(planned.spec));
@@ -373,6 +377,53 @@ json latency_json(const engine::Histogram& h) {
           {"max", h.max()},          {"mean", h.mean()}};
 }
 
+// The monitor's report: a summary a reader can quote, then the samples as columns.
+json monitor_json(const monitor::Report& r) {
+  json series = {{"t_s", json::array()},       {"processes", json::array()}, {"threads", json::array()},
+                 {"rss_bytes", json::array()}, {"cpu_s", json::array()},     {"fds", json::array()}};
+  std::uint32_t peak_processes = 0, peak_threads = 0;
+  std::uint64_t peak_rss = 0;
+  std::int64_t peak_fds = 0;
+  bool fds_known = true;
+  for (const auto& s : r.samples) {
+    series["t_s"].push_back(std::round(s.at_s * 1000) / 1000);
+    series["processes"].push_back(s.processes);
+    series["threads"].push_back(s.threads);
+    series["rss_bytes"].push_back(s.rss_bytes);
+    series["cpu_s"].push_back(std::round(s.cpu_s * 1000) / 1000);
+    series["fds"].push_back(s.fds);
+    peak_processes = std::max(peak_processes, s.processes);
+    peak_threads = std::max(peak_threads, s.threads);
+    peak_rss = std::max(peak_rss, s.rss_bytes);
+    peak_fds = std::max(peak_fds, s.fds);
+    fds_known = fds_known && s.fds >= 0;
+  }
+  const monitor::Sample first = r.samples.empty() ? monitor::Sample{} : r.samples.front();
+  const monitor::Sample last = r.samples.empty() ? monitor::Sample{} : r.samples.back();
+  json causes = json::object();
+  json exits = json::array();
+  for (const auto& e : r.exits) {
+    causes[e.cause] = causes.value(e.cause, 0) + 1;
+    if (exits.size() < 100)
+      exits.push_back({{"t_s", std::round(e.at_s * 1000) / 1000},
+                       {"pid", e.pid},
+                       {"leader", e.leader},
+                       {"cause", e.cause}});
+  }
+  json out = {{"interval_ms", r.interval.count()},
+              {"exits_seen_by", r.exact_exits ? "process events" : "samples"},
+              {"lost_events", r.lost_events},
+              {"processes", {{"start", first.processes}, {"end", last.processes}, {"peak", peak_processes}}},
+              {"joined", r.joined},
+              {"exits", {{"total", r.exits.size()}, {"causes", causes}, {"first", exits}}},
+              {"threads", {{"start", first.threads}, {"end", last.threads}, {"peak", peak_threads}}},
+              {"rss_bytes", {{"start", first.rss_bytes}, {"end", last.rss_bytes}, {"peak", peak_rss}}},
+              {"cpu_seconds", std::round(last.cpu_s * 1000) / 1000},
+              {"series", series}};
+  if (fds_known) out["fds"] = {{"start", first.fds}, {"end", last.fds}, {"peak", peak_fds}};
+  return out;
+}
+
 }  // namespace
 
 json run_test(const plugins::Registry& registry, const ServerConfig& server, const Availability& availability,
@@ -427,9 +478,10 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
     return test;
   }
 
+  const CpuSplit cpus = settings.pinning.plan(sc.threads);
   std::optional<ServerSession> session;
   try {
-    session.emplace(server, plugins_used, settings);
+    session.emplace(server, plugins_used, settings, 0, cpus.server);
   } catch (const ServerSession::Interrupted& e) {
     test["status"] = "interrupted";
     test["error"] = e.what();
@@ -447,7 +499,10 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
   options.duration = std::chrono::milliseconds(static_cast<std::int64_t>(sc.duration_s * 1000));
   options.rate = sc.rate;
   options.keep_alive = sc.keep_alive;
+  pin_this_thread(cpus.client);  // the engine's threads inherit it
+  monitor::Monitor watch(session->process().pid(), session->process().marker(), settings.monitor_interval);
   const auto load = engine::run_load({"127.0.0.1", session->port()}, workload, options, &stop);
+  const auto usage = watch.finish();  // before the stop, whose exits are not misbehaviour
   const auto stopped = session->stop();
 
   std::uint64_t sent = 0, expected = 0, unexpected = 0, innocent_sent = 0, innocent_unexpected = 0;
@@ -495,12 +550,15 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
   test["verdict"] = failure_pct > 10.0 ? "failed" : "passed";  // Labour's rule
   test["behaviours"] = behaviours;
   test["timeline"] = timeline;
+  test["monitor"] = monitor_json(usage);
   json supervision = {{"port", session->port()},
                       {"start_seconds", session->start_seconds()},
                       {"stop_signal", stopped.signal_needed},
                       {"stop_seconds", stopped.stop_seconds},
                       {"orphans", stopped.orphans_killed},
                       {"exit", stopped.status ? stopped.status->describe() : "unknown"}};
+  if (!cpus.server.empty()) supervision["server_cpus"] = format_cpu_list(cpus.server);
+  if (!cpus.client.empty()) supervision["client_cpus"] = format_cpu_list(cpus.client);
   if (settings.keep_run_dir) supervision["run_dir"] = session->run_dir().string();
   test["supervision"] = supervision;
   return test;

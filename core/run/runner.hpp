@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cpus.hpp"
 #include "plugins/registry.hpp"
 #include "scenario/scenario.hpp"
 #include "supervisor/supervisor.hpp"
@@ -35,6 +36,8 @@ struct Settings {
   std::string python = "/usr/bin/python3";
   bool keep_run_dir = false;
   std::chrono::milliseconds ready_timeout{30000};
+  std::chrono::milliseconds monitor_interval{100};  // how often the server's processes are sampled
+  Pinning pinning;  // server and client on different cores (automatic unless told otherwise)
   supervisor::StopPolicy stop_policy{};
 };
 
@@ -68,10 +71,11 @@ class ServerSession {
   struct Interrupted : std::runtime_error {
     using std::runtime_error::runtime_error;
   };
-  // port 0: a free loopback port (and another one if the server cannot bind it). Throws
-  // RunError if the server does not come up, Interrupted on SIGINT/SIGTERM meanwhile.
+  // port 0: a free loopback port (and another one if the server cannot bind it); cpus
+  // empty: not pinned. Throws RunError if the server does not come up, Interrupted on
+  // SIGINT/SIGTERM meanwhile.
   ServerSession(const ServerConfig& server, const std::vector<const plugins::PluginInfo*>& behaviours,
-                const Settings& settings, std::uint16_t port = 0);
+                const Settings& settings, std::uint16_t port = 0, const CpuList& cpus = {});
   ~ServerSession();
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;

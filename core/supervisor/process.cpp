@@ -1,5 +1,6 @@
 // ServerProcess: spawn (Boost.Process v2 behind this file only), observe, stop, reap.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -125,10 +126,12 @@ struct ChildExec {
   const char* const* argv;
   const char* const* envp;
   int error_fd;
+  const cpu_set_t* cpus;  // null: inherit
 
   boost::system::error_code on_exec_setup(bp::posix::default_launcher&, const bp::filesystem::path&,
                                           const char* const*&) {
     ::setpgid(0, 0);  // own group: the stop signals reach every descendant that stays in it
+    if (cpus) ::sched_setaffinity(0, sizeof *cpus, cpus);  // inherited by all it starts
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -233,6 +236,15 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
   std::cout.flush();
   std::cerr.flush();
 
+  // Built before the fork: the child only makes system calls.
+  cpu_set_t cpu_set;
+  CPU_ZERO(&cpu_set);
+  for (int cpu : spec.cpus) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE)
+      throw StartError("cannot start server: CPU " + std::to_string(cpu) + " is out of range");
+    CPU_SET(cpu, &cpu_set);
+  }
+
   boost::asio::io_context context;
   bp::posix::default_launcher launcher;
   launcher.env = envp.data();
@@ -244,7 +256,8 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
         launcher(context.get_executor(), ec, executable, std::vector<std::string>{},
                  bp::process_stdio{in.fd, out.fd, err.fd},
                  bp::process_start_dir{spec.workdir.empty() ? std::filesystem::current_path() : spec.workdir},
-                 ChildExec{executable.c_str(), argv.data(), envp.data(), error_write.fd});
+                 ChildExec{executable.c_str(), argv.data(), envp.data(), error_write.fd,
+                           spec.cpus.empty() ? nullptr : &cpu_set});
     // v2's process destructor SIGKILLs and reaps a running child: we manage the pid ourselves.
     process.detach();
   } catch (const std::exception& e) {

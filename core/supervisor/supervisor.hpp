@@ -33,7 +33,8 @@ struct LaunchSpec {
   std::filesystem::path workdir;  // empty: the host's current directory
   // Server output goes to files (opened O_APPEND|O_CREAT), never pipes; empty: /dev/null.
   std::filesystem::path stdout_path, stderr_path;
-  std::string marker;  // LABOUR_MARKER=<marker> is put in the environment; empty: new_marker()
+  std::string marker;     // LABOUR_MARKER=<marker> is put in the environment; empty: new_marker()
+  std::vector<int> cpus;  // CPUs the server (and what it starts) may run on; empty: as the host
 };
 
 struct ExitStatus {

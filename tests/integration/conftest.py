@@ -58,6 +58,21 @@ def run_json(tmp_path, *args, check=0, timeout=300):
     return json.loads(out.read_text())
 
 
+def scenario_file(tmp_path, name, params="", weight_plain=0, requests=6, concurrency=1, timeout=3.0):
+    """A scenario of one behaviour (and PlainResponse at `weight_plain` beside it, if given),
+    repeat policy; returns its path."""
+    text = (f'name = "{name}-test"\nrequests = {requests}\nconcurrency = {concurrency}\ntimeout = {timeout}\n'
+            'policy = "repeat"\n')
+    if weight_plain:
+        text += f'[[behaviour]]\nname = "PlainResponse"\nweight = {weight_plain}\n'
+    text += f'[[behaviour]]\nname = "{name}"\nweight = 1\n'
+    if params:
+        text += f"params = {{ {params} }}\n"
+    f = tmp_path / f"{name}.toml"
+    f.write_text(text)
+    return str(f)
+
+
 @pytest.fixture
 def no_leftovers():
     """Asserts that the test left no server process behind (found by the marker)."""

@@ -2,20 +2,9 @@
 import pytest
 
 from conftest import labour, run_json
+from conftest import scenario_file as scenario
 
 SERVERS = ["wsgiref", "gunicorn"]
-
-
-def scenario(tmp_path, name, params="", weight_plain=0, requests=6, timeout=3.0):
-    text = f'name = "{name}-test"\nrequests = {requests}\nconcurrency = 1\ntimeout = {timeout}\npolicy = "repeat"\n'
-    if weight_plain:
-        text += f'[[behaviour]]\nname = "PlainResponse"\nweight = {weight_plain}\n'
-    text += f'[[behaviour]]\nname = "{name}"\nweight = 1\n'
-    if params:
-        text += f"params = {{ {params} }}\n"
-    f = tmp_path / f"{name}.toml"
-    f.write_text(text)
-    return str(f)
 
 
 def behaviour(doc, name):

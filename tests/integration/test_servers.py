@@ -1,6 +1,7 @@
 """Every available server adapter starts for real, answers PlainResponse, and is stopped
 with nothing left behind (issue: every WSGI server, properly supervised)."""
 import json
+import os
 
 import pytest
 
@@ -56,3 +57,42 @@ def test_a_server_that_loses_its_port_is_started_again_on_another(tmp_path, no_l
     (test,) = json.loads(out.read_text())["tests"]
     assert test["status"] == "completed" and test["totals"]["expected"] == 20, test
     assert test["supervision"]["orphans"] == 0
+
+
+def cpu_set(text):
+    """{0, 1, 2, 5} from "0-2,5" (taskset's list syntax)."""
+    cpus = set()
+    for item in text.split(","):
+        first, _, last = item.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
+def test_server_and_client_are_pinned_to_different_cpus(tmp_path, no_leftovers):
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("one CPU: nothing to split")
+    report = tmp_path / "server-cpus"
+    script = f"{SOURCE_DIR}/tests/integration/servers/reports_cpus.py"
+    command = f"{{python}} {script} {{host}} {{port}} {{app_dir}} {{app_module}} {{app_callable}} {report}"
+    doc = run_json(tmp_path, "run", "--server", f"command:command={command}", "--scenario", "Plain",
+                   "--requests", "20", timeout=120)
+    (test,) = doc["tests"]
+    assert test["status"] == "completed", test.get("error")
+    server, client = test["supervision"]["server_cpus"], test["supervision"]["client_cpus"]
+    # By default the client takes the last CPU (one client thread), the server the others.
+    assert cpu_set(report.read_text()) == cpu_set(server) == set(cpus[:-1])
+    assert cpu_set(client) == {cpus[-1]}
+
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    command = command.replace(str(report), str(chosen / "server-cpus"))
+    doc = run_json(chosen, "run", "--server", f"command:command={command}", "--scenario", "Plain",
+                   "--requests", "20", "--server-cpus", str(cpus[-1]), "--client-cpus", str(cpus[0]), timeout=120)
+    (test,) = doc["tests"]
+    assert (chosen / "server-cpus").read_text() == str(cpus[-1])
+    assert test["supervision"]["server_cpus"] == str(cpus[-1]) and test["supervision"]["client_cpus"] == str(cpus[0])
+
+    doc = run_json(tmp_path, "run", "--server", "wsgiref", "--scenario", "Plain", "--requests", "20", "--no-pin",
+                   timeout=120)
+    assert "server_cpus" not in doc["tests"][0]["supervision"]

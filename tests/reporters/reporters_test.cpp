@@ -430,6 +430,45 @@ TEST_CASE("console shows the judged split of unexpected outcomes when the docume
              "      unexpected: http 89 \\(500 x80, 502 x9\\); broken 1 \\(eof_before_response 1\\)");
 }
 
+TEST_CASE("console sums up what the monitor saw of the server's processes", "[reporters][console]") {
+  Library lib("console");
+  Instance console(lib);
+  Json doc = document(Json::array({completed("gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0)}));
+  doc["tests"][0]["monitor"] = {
+      {"interval_ms", 100},
+      {"processes", {{"start", 3}, {"end", 2}, {"peak", 3}}},
+      {"joined", 41},
+      {"exits", {{"total", 42}, {"causes", {{"exit status 0", 2}, {"killed by SIGSEGV", 40}}}}},
+      {"rss_bytes", {{"start", 52428800}, {"end", 62914560}, {"peak", 73400320}}},
+      {"cpu_seconds", 1.234}};
+  const Rendered r = console.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  CHECK_LINE(
+      r.output,
+      "  server: 2 processes \\(peak 3\\), 41 joined, 42 exited \\(exit status 0 x2, killed by SIGSEGV "
+      "x40\\); RSS 50\\.0 -> 60\\.0 MiB \\(peak 70\\.0\\); CPU 1\\.23 s");
+
+  doc["tests"][0]["monitor"]["rss_bytes"]["peak"] = -1;
+  const Rendered bad = console.render(doc.dump());
+  CHECK(bad.rc != 0);
+  CHECK(bad.error.find("tests[0].monitor.rss_bytes.peak") != std::string::npos);
+}
+
+TEST_CASE("console says which CPUs the server and the client were pinned to", "[reporters][console]") {
+  Library lib("console");
+  Instance console(lib);
+  Json doc = matrix_document();
+  doc["tests"][0]["supervision"]["server_cpus"] = "0-2";
+  doc["tests"][0]["supervision"]["client_cpus"] = "3";
+  const Rendered r = console.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  CHECK_LINE(r.output,
+             "  supervision: port 40123, ready in 0\\.40 s, stopped by SIGINT in 0\\.10 s, exit status 0, 0 "
+             "orphans, server on CPU 0-2, client on CPU 3");
+}
+
 TEST_CASE("console ignores unknown fields and survives missing sections", "[reporters][console]") {
   Library lib("console");
   Instance console(lib);

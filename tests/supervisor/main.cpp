@@ -1,4 +1,4 @@
-// The supervisor tests run as the host does: subreaper + watchdog set up before any thread.
+// Process tests (supervisor, monitor) run as the host does: subreaper + watchdog set up before any thread.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 

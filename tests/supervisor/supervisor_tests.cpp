@@ -1,6 +1,7 @@
 // Supervisor tests with real processes. Fake servers are small Python scripts written to a
 // private temp dir; every test cleans up through RAII (temp dir, ServerProcess, MarkerSweep).
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -12,48 +13,13 @@
 #include <sstream>
 #include <thread>
 
+#include "process_fixture.hpp"
 #include "supervisor/supervisor.hpp"
 
-namespace sv = labour::supervisor;
+using namespace labour::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string python = LABOUR_TEST_PYTHON;
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "labour-sv-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::filesystem::path operator/(const std::string& name) const { return path / name; }
-};
-
-void write_file(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// Bounded polling; the limits are generous safety nets, not timing assertions.
-template <typename Done>
-bool eventually(Done done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 std::uint16_t free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -94,29 +60,6 @@ int zombie_children() {
     if (fields >> state >> ppid && state == 'Z' && ppid == ::getpid()) ++count;
   }
   return count;
-}
-
-// Kills and reaps whatever still carries a marker when a test ends, pass or fail.
-struct MarkerSweep {
-  std::string marker;
-  std::vector<pid_t> also_reap;
-  ~MarkerSweep() {
-    for (pid_t pid : sv::find_marked_processes(marker)) ::kill(pid, SIGKILL);
-    for (pid_t pid : also_reap) {
-      eventually([&] { return ::waitpid(pid, nullptr, WNOHANG) != 0; }, 3s);
-    }
-  }
-};
-
-sv::LaunchSpec python_server(const TempDir& dir, const std::string& script,
-                             std::vector<std::string> args = {}) {
-  write_file(dir / "server.py", script);
-  sv::LaunchSpec spec;
-  spec.argv = {python, (dir / "server.py").string()};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.workdir = dir.path;
-  spec.stdout_path = spec.stderr_path = dir / "server.log";
-  return spec;
 }
 
 const char* const http_server_script = R"(import http.server, os, signal, sys, threading
@@ -348,6 +291,35 @@ except KeyboardInterrupt:
   CHECK(report.orphans_killed == 1);
   CHECK(proc_state(daemon) == '\0');
   CHECK(proc_state(middle) == '\0');  // reparented to us when the leader died, and reaped
+}
+
+TEST_CASE("a server pinned to CPUs runs there, and so does every process it starts") {
+  cpu_set_t allowed;
+  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  int last = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &allowed)) last = cpu;
+  REQUIRE(last >= 0);
+  TempDir dir;
+  auto spec = python_server(dir, R"(import os, pathlib, sys, time
+child = os.fork()
+if child == 0:
+    pathlib.Path(sys.argv[1]).write_text(" ".join(map(str, sorted(os.sched_getaffinity(0)))))
+    time.sleep(30)
+    os._exit(0)
+time.sleep(30)
+)",
+                            {(dir / "child-cpus").string()});
+  spec.cpus = {last};
+  auto server = sv::ServerProcess::start(spec);
+  MarkerSweep sweep{server.marker(), {}};
+  REQUIRE(eventually([&] { return !read_file(dir / "child-cpus").empty(); }));
+  CHECK(read_file(dir / "child-cpus") == std::to_string(last));
+  cpu_set_t leader;
+  REQUIRE(::sched_getaffinity(server.pid(), sizeof leader, &leader) == 0);
+  CHECK(CPU_COUNT(&leader) == 1);
+  CHECK(CPU_ISSET(last, &leader));
+  server.stop();
 }
 
 TEST_CASE("a missing or unusable executable is a StartError naming it") {

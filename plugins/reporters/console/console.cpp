@@ -128,7 +128,19 @@ struct Totals {
 struct Supervision {
   std::optional<double> port, start_seconds, stop_seconds;
   std::optional<std::uint64_t> orphans;
-  std::optional<std::string> stop_signal, exit, run_dir;
+  std::optional<std::string> stop_signal, exit, run_dir, server_cpus, client_cpus;
+};
+
+// Start, end and peak of one monitored quantity.
+struct Span {
+  std::optional<std::uint64_t> start, end, peak;
+};
+
+struct MonitorView {
+  Span processes, rss_bytes;
+  std::optional<std::uint64_t> joined, exits;
+  std::vector<std::pair<std::string, std::uint64_t>> exit_causes;
+  std::optional<double> cpu_seconds;
 };
 
 struct ScenarioView {
@@ -146,6 +158,7 @@ struct TestView {
   std::optional<Totals> totals;
   std::vector<BehaviourView> behaviours;
   std::optional<Supervision> supervision;
+  std::optional<MonitorView> monitor;
 };
 
 struct Document {
@@ -177,6 +190,26 @@ BehaviourView read_behaviour(const Json& b, const std::string& path) {
     if (!count || *count > 0)
       v.latency =
           Latency{opt_number(*lat, "p50", lp), opt_number(*lat, "p99", lp), opt_number(*lat, "max", lp)};
+  }
+  return v;
+}
+
+Span read_span(const Json& parent, const char* key, const std::string& path) {
+  const Json* obj = opt_object(parent, key, path);
+  if (!obj) return {};
+  const std::string p = path + "." + key;
+  return {opt_count(*obj, "start", p), opt_count(*obj, "end", p), opt_count(*obj, "peak", p)};
+}
+
+MonitorView read_monitor(const Json& m, const std::string& path) {
+  MonitorView v;
+  v.processes = read_span(m, "processes", path);
+  v.rss_bytes = read_span(m, "rss_bytes", path);
+  v.joined = opt_count(m, "joined", path);
+  v.cpu_seconds = opt_number(m, "cpu_seconds", path);
+  if (const Json* exits = opt_object(m, "exits", path)) {
+    v.exits = opt_count(*exits, "total", path + ".exits");
+    v.exit_causes = count_map(opt_object(*exits, "causes", path + ".exits"), path + ".exits.causes");
   }
   return v;
 }
@@ -225,8 +258,11 @@ TestView read_test(const Json& t, const std::string& path) {
     v.supervision = Supervision{opt_number(*sup, "port", p),         opt_number(*sup, "start_seconds", p),
                                 opt_number(*sup, "stop_seconds", p), opt_count(*sup, "orphans", p),
                                 opt_string(*sup, "stop_signal", p),  opt_string(*sup, "exit", p),
-                                opt_string(*sup, "run_dir", p)};
+                                opt_string(*sup, "run_dir", p),      opt_string(*sup, "server_cpus", p),
+                                opt_string(*sup, "client_cpus", p)};
   }
+  if (const Json* monitor = opt_object(t, "monitor", path))
+    v.monitor = read_monitor(*monitor, path + ".monitor");
   return v;
 }
 
@@ -491,8 +527,39 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     }
     if (t.verdict) s += in + "verdict: " + style.verdict(*t.verdict) + "\n";
     if (!t.behaviours.empty()) s += behaviour_table(t.behaviours, in);
+    if (t.monitor) s += monitor_line(*t.monitor, in);
     if (t.supervision) s += supervision_line(*t.supervision, in);
     return s;
+  }
+
+  // "server: 3 processes (peak 4), 2 joined, 2 exited (killed by SIGSEGV x2); RSS 41.0 -> 52.3 MiB
+  // (peak 60.1); CPU 1.21 s"
+  static std::string monitor_line(const MonitorView& m, const std::string& in) {
+    auto mib = [](std::uint64_t bytes) { return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 1); };
+    std::vector<std::string> parts;
+    if (m.processes.end) {
+      std::string p = std::to_string(*m.processes.end) + (*m.processes.end == 1 ? " process" : " processes");
+      if (m.processes.peak && m.processes.peak != m.processes.end)
+        p += " (peak " + count(m.processes.peak) + ")";
+      if (m.joined && *m.joined) p += ", " + count(m.joined) + " joined";
+      if (m.exits && *m.exits) {
+        p += ", " + count(m.exits) + " exited (";
+        for (std::size_t i = 0; i < m.exit_causes.size(); ++i)
+          p += (i ? ", " : "") + m.exit_causes[i].first + " x" + std::to_string(m.exit_causes[i].second);
+        p += ")";
+      }
+      parts.push_back(p);
+    }
+    if (m.rss_bytes.start && m.rss_bytes.end) {
+      std::string r = "RSS " + mib(*m.rss_bytes.start) + " -> " + mib(*m.rss_bytes.end) + " MiB";
+      if (m.rss_bytes.peak) r += " (peak " + mib(*m.rss_bytes.peak) + ")";
+      parts.push_back(r);
+    }
+    if (m.cpu_seconds) parts.push_back("CPU " + fixed(*m.cpu_seconds, 2) + " s");
+    if (parts.empty()) return "";
+    std::string s = in + "server: ";
+    for (std::size_t i = 0; i < parts.size(); ++i) s += (i ? "; " : "") + parts[i];
+    return s + "\n";
   }
 
   static std::string scenario_line(const ScenarioView& sc, const std::string& in) {
@@ -549,6 +616,8 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     if (sv.exit) parts.push_back(*sv.exit);
     if (sv.orphans)
       parts.push_back(std::to_string(*sv.orphans) + (*sv.orphans == 1 ? " orphan" : " orphans"));
+    if (sv.server_cpus) parts.push_back("server on CPU " + *sv.server_cpus);
+    if (sv.client_cpus) parts.push_back("client on CPU " + *sv.client_cpus);
     if (sv.run_dir) parts.push_back("run dir kept: " + *sv.run_dir);
     std::string s = in + "supervision: ";
     for (std::size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];

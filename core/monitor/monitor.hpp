@@ -1,0 +1,94 @@
+// The monitor: watches a running server's processes while the load runs. It samples the
+// process tree from /proc (processes, threads, RSS, CPU, open descriptors) at a fixed
+// interval and records every process that joins (a worker spawned or respawned) or leaves
+// (a worker that died) with how it ended.
+//
+// A process belongs to the server if it is in the server's process group or carries its
+// LABOUR_MARKER (the supervisor's definition, so daemons that left the group count too).
+// Exits are learnt from the kernel's process events (the netlink proc connector) when the
+// host may listen to them (CAP_NET_ADMIN): then every exit has its cause and even a
+// worker that lives less than one interval is seen. Otherwise the samples alone find
+// exits, and a cause only when the exit is caught as a zombie.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace labour::monitor {
+
+// One process leaving the server while it was watched.
+struct Exit {
+  double at_s = 0;  // since the monitor started
+  pid_t pid = 0;
+  bool leader = false;  // the server's main process
+  std::string cause;    // "killed by SIGSEGV", "exit status 0", or "unknown"
+};
+
+// The whole server at one instant. `fds` is -1 when some process's descriptors could not
+// be counted (another user's process, without the right to look).
+struct Sample {
+  double at_s = 0;
+  std::uint32_t processes = 0;
+  std::uint32_t threads = 0;
+  std::uint64_t rss_bytes = 0;
+  double cpu_s = 0;  // CPU time used since the monitor started, all processes together
+  std::int64_t fds = 0;
+};
+
+struct Report {
+  std::chrono::milliseconds interval{0};
+  bool exact_exits = false;       // exits came from the kernel's process events
+  std::uint32_t lost_events = 0;  // times the kernel dropped events (its buffer was full)
+  std::vector<Sample> samples;    // the first is taken at start, the last at finish()
+  std::vector<Exit> exits;        // in the order they happened
+  std::uint32_t joined = 0;       // processes that joined after the first sample
+};
+
+// Where exits are learnt from: the kernel's process events when the host may listen, or
+// the samples alone (what a host without CAP_NET_ADMIN gets; tests choose it on purpose).
+enum class ExitSource { ProcessEventsIfAllowed, SamplesOnly };
+
+class Monitor {
+ public:
+  // Starts watching at once (the first sample is taken before the constructor returns).
+  Monitor(pid_t leader, std::string marker, std::chrono::milliseconds interval,
+          ExitSource source = ExitSource::ProcessEventsIfAllowed);
+  ~Monitor();  // stops watching
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  // Takes a last sample, stops watching and returns everything seen. Call it before the
+  // server is stopped: the exits of a stop are not the server's misbehaviour.
+  Report finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The fields of /proc/<pid>/stat the monitor reads (see proc(5)).
+struct ProcStat {
+  char state = '?';
+  pid_t ppid = 0;
+  pid_t pgrp = 0;
+  std::uint64_t cpu_ticks = 0;       // utime + stime
+  std::uint64_t children_ticks = 0;  // cutime + cstime: the children it has reaped
+  std::uint32_t threads = 0;
+  std::uint64_t start_ticks = 0;  // with the pid, identifies a process across pid reuse
+  std::uint64_t rss_pages = 0;
+  int exit_code = 0;  // waitpid(2) status; meaningful for a zombie only
+};
+// Parses the text of /proc/<pid>/stat; the command name may hold spaces and parentheses.
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
+// "killed by SIGSEGV" or "exit status 3" from a waitpid(2) status.
+std::string describe_wait_status(int status);
+
+}  // namespace labour::monitor
