@@ -360,6 +360,30 @@ TEST_CASE("console prints Labour's matrix with content-sized columns", "[reporte
   CHECK(header.find("SIGSEGV") == header.find("Plain") + std::string("1.0% 45.3/s").size() + 2);
 }
 
+TEST_CASE("console adds a table of what the servers' processes went through", "[reporters][console]") {
+  Library lib("console");
+  Instance console(lib);
+  Json doc = matrix_document();
+  const Rendered without = console.render(doc.dump());
+  CHECK(find_line(without.output, "server processes: .*") == -1);  // no monitor data, no table
+
+  doc["tests"][0]["monitor"] = {{"exits", {{"total", 0}}},
+                                {"rss_bytes", {{"start", 50 * 1048576}, {"end", 251 * 1048576}}}};
+  doc["tests"][1]["monitor"] = {{"exits", {{"total", 101}}},
+                                {"rss_bytes", {{"start", 53 * 1048576}, {"end", 47 * 1048576 + 524288}}}};
+  doc["tests"][2]["monitor"] = {{"exits", {{"total", 1}}},
+                                {"rss_bytes", {{"start", 10 * 1048576}, {"end", 10 * 1048576}}}};
+  const Rendered r = console.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  const long title =
+      find_line(r.output, "server processes: exits during the load, and RSS growth \\(end - start\\)");
+  REQUIRE(title >= 0);
+  CHECK(find_line(r.output, "  server +Plain +SIGSEGV", title) == title + 1);
+  CHECK(find_line(r.output, "  gunicorn +RSS \\+201 MiB +101 exits, RSS -5\\.5 MiB", title) == title + 2);
+  CHECK(find_line(r.output, "  waitress +1 exit, RSS \\+0\\.0 MiB +-", title) == title + 3);
+}
+
 TEST_CASE("console matrix: exactly 10 % is not Failed and skipped or absent cells are marked",
           "[reporters][console]") {
   Library lib("console");

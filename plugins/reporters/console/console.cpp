@@ -2,8 +2,9 @@
 // (docs/results-schema.md, schema_version 1), so it renders live runs and saved files alike.
 //
 // Per test: header, load and totals, verdict, a behaviour table (with the breakdown of
-// unexpected outcomes under each row), supervision; then, for more than one test, Labour's
-// servers x scenarios matrix of failure % and requests/s.
+// unexpected outcomes under each row), what the monitor saw of the server, supervision;
+// then, for more than one test, Labour's servers x scenarios matrix of failure % and
+// requests/s, and a second one of the servers' process exits and RSS growth.
 #include <unistd.h>
 #include <labour/sdk.hpp>
 
@@ -640,14 +641,31 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     return cell;
   }
 
-  static std::string matrix(const Document& doc, const Style& style) {
+  // What the server's processes went through, for the second table: "101 exits, RSS +25 MiB".
+  static std::string process_cell_text(const TestView& t) {
+    if (!t.monitor) return "-";
+    const MonitorView& m = *t.monitor;
+    std::string cell;
+    if (m.exits && *m.exits) cell = std::to_string(*m.exits) + (*m.exits == 1 ? " exit, " : " exits, ");
+    if (m.rss_bytes.start && m.rss_bytes.end) {
+      const double mib = (static_cast<double>(*m.rss_bytes.end) - static_cast<double>(*m.rss_bytes.start)) /
+                         (1024.0 * 1024.0);
+      cell += "RSS " + std::string(mib >= 0 ? "+" : "") + fixed(mib, std::fabs(mib) < 10 ? 1 : 0) + " MiB";
+    }
+    return cell.empty() ? "-" : cell;
+  }
+
+  // Rows servers, columns scenarios, in the order they first appear; `text` makes a cell.
+  template <class CellText, class Colour>
+  static std::string grid(const Document& doc, const std::string& title, CellText&& text, Colour&& colour,
+                          const Style& style) {
     std::vector<std::string> servers, scenarios;
     std::map<std::pair<std::string, std::string>, std::string> cells;
     for (const TestView& t : doc.tests) {
       if (std::find(servers.begin(), servers.end(), t.label) == servers.end()) servers.push_back(t.label);
       if (std::find(scenarios.begin(), scenarios.end(), t.scenario.name) == scenarios.end())
         scenarios.push_back(t.scenario.name);
-      cells.emplace(std::make_pair(t.label, t.scenario.name), cell_text(t));  // first run of a pair wins
+      cells.emplace(std::make_pair(t.label, t.scenario.name), text(t));  // first run of a pair wins
     }
     Table table;
     table.header = {"server"};
@@ -662,18 +680,36 @@ class ConsoleReporter final : public labour::sdk::Reporter {
       table.rows.push_back(std::move(row));
     }
     const auto w = table.widths();
-    const auto colour = [&](std::size_t column, const std::string& raw, const std::string& cell) {
-      if (column == 0) return cell;
-      if (raw.rfind("Failed", 0) == 0 || raw == "error") return style.bad(cell);
-      if (raw == "skipped") return style.warn(cell);
-      return cell;
-    };
-    std::string s = style.bold("matrix: failure % and requests/s; \"Failed\" above " +
-                               plain(kFailedAbovePct) + " % failures") +
-                    "\n";
     const auto as_is = [](std::size_t, const std::string&, const std::string& cell) { return cell; };
+    const auto decorate = [&](std::size_t column, const std::string& raw, const std::string& cell) {
+      return column == 0 ? cell : colour(raw, cell);
+    };
+    std::string s = style.bold(title) + "\n";
     s += "  " + table.line(table.header, w, as_is) + "\n";
-    for (const auto& row : table.rows) s += "  " + table.line(row, w, colour) + "\n";
+    for (const auto& row : table.rows) s += "  " + table.line(row, w, decorate) + "\n";
+    return s;
+  }
+
+  static std::string matrix(const Document& doc, const Style& style) {
+    std::string s = grid(
+        doc, "matrix: failure % and requests/s; \"Failed\" above " + plain(kFailedAbovePct) + " % failures",
+        cell_text,
+        [&](const std::string& raw, const std::string& cell) {
+          if (raw.rfind("Failed", 0) == 0 || raw == "error") return style.bad(cell);
+          if (raw == "skipped") return style.warn(cell);
+          return cell;
+        },
+        style);
+    const bool monitored =
+        std::any_of(doc.tests.begin(), doc.tests.end(), [](const TestView& t) { return t.monitor; });
+    if (monitored)
+      s += "\n" + grid(
+                      doc, "server processes: exits during the load, and RSS growth (end - start)",
+                      process_cell_text,
+                      [&](const std::string& raw, const std::string& cell) {
+                        return raw.find("exit") != std::string::npos ? style.warn(cell) : cell;
+                      },
+                      style);
     return s;
   }
 
