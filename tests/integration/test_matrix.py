@@ -1,6 +1,7 @@
 """The servers x scenarios matrix on every server available here, several configurations of
 one server under their own labels, and a server that ignores SIGINT and SIGTERM."""
 import json
+from html.parser import HTMLParser
 
 from conftest import available_servers, labour, run_json
 
@@ -42,6 +43,52 @@ def test_matrix_all_servers_plain_and_sigsegv_prints_labours_table(tmp_path, no_
         if scenario == "Plain":
             assert plain["unexpected"] == 0, (label, plain)  # every server answers plain requests
     assert len((out / "cells.jsonl").read_text().splitlines()) == 2 * len(servers)
+
+    # Every test of a matrix carries the monitor's figures; servers that die with their
+    # worker say so, and the second console table shows it.
+    for (label, scenario), t in cells.items():
+        m = t["monitor"]
+        assert m["processes"]["peak"] >= 1 and m["rss_bytes"]["peak"] > 0, (label, m)
+        died = [e for e in m["exits"]["first"] if e["leader"]]
+        if scenario == "Plain":
+            assert not died, (label, died)
+    assert "server processes:" in proc.stdout
+
+    # The saved run renders again as one well-formed HTML page linking every cell to its test.
+    page_file = tmp_path / "results.html"
+    labour("report", str(out / "results.json"), "--report", f"html:{page_file}", check=0, timeout=60)
+    page = WellFormed()
+    page.feed(page_file.read_text())
+    assert page.open == [] and page.errors == [], (page.open, page.errors)
+    assert len([a for a in page.links if a.startswith("#test-")]) == 2 * 2 * len(servers)  # two matrices
+    assert page.ids == {f"test-{i}" for i in range(2 * len(servers))}
+
+
+class WellFormed(HTMLParser):
+    """Checks that every element is closed in order; collects links and ids."""
+    VOID = {"meta", "rect", "polyline"}
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.errors, self.links, self.ids = [], [], [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "href" in attrs:
+            self.links.append(attrs["href"])
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        pass  # <rect .../>, <line .../>: self-closing SVG
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.errors.append((tag, self.open[-3:]))
+        else:
+            self.open.pop()
 
 
 def test_several_configurations_of_one_server_under_their_own_labels(tmp_path, no_leftovers):

@@ -552,6 +552,69 @@ TEST_CASE("json rejects an indent outside 0..8 at create", "[reporters][json]") 
 
 // ------------------------------------------------------------------ bad input --------
 
+// ------------------------------------------------------------------ html -------------
+
+namespace {
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("html is one page with both matrices, every test, its charts, and nothing unescaped",
+          "[reporters][html]") {
+  Library lib("html");
+  Instance html(lib);
+  REQUIRE(html.created());
+  Json doc = matrix_document();
+  doc["tests"][1]["monitor"] = {
+      {"processes", {{"start", 3}, {"end", 3}, {"peak", 3}}},
+      {"joined", 2},
+      {"exits",
+       {{"total", 2},
+        {"causes", {{"killed by SIGSEGV", 2}}},
+        {"first",
+         Json::array({{{"t_s", 0.5}, {"pid", 10}, {"leader", false}, {"cause", "killed by SIGSEGV"}},
+                      {{"t_s", 0.7}, {"pid", 11}, {"leader", false}, {"cause", "killed by SIGSEGV"}}})}}},
+      {"rss_bytes", {{"start", 1048576}, {"end", 3145728}, {"peak", 3145728}}},
+      {"cpu_seconds", 0.5},
+      {"series",
+       {{"t_s", {0, 0.5, 1}},
+        {"processes", {3, 2, 3}},
+        {"rss_bytes", {1048576, 2097152, 3145728}},
+        {"cpu_s", {0, 0.2, 0.5}}}}};
+  doc["tests"][3]["error"] = "exited: <script>alert(1)</script> & \"quotes\"";
+  const Rendered r = html.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  const std::string& page = r.output;
+  INFO(page);
+  CHECK(page.rfind("<!doctype html>", 0) == 0);
+  CHECK(page.find("<title>labour results</title>") != std::string::npos);
+  CHECK(page.find("<script") == std::string::npos);
+  CHECK(page.find("exited: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;") !=
+        std::string::npos);
+  for (const std::string element : {"section", "svg", "table", "tr", "h2", "p"})
+    CHECK(occurrences(page, "<" + element + ">") + occurrences(page, "<" + element + " ") ==
+          occurrences(page, "</" + element + ">"));
+  CHECK(occurrences(page, "<section id=\"test-") == 4);
+  // Labour's matrix links each cell to its test; the second matrix has the monitor's figures.
+  CHECK(page.find("<td class=\"failed\"><a href=\"#test-1\">Failed 45.0%</a></td>") != std::string::npos);
+  CHECK(page.find("<td><a href=\"#test-1\">2 exits, RSS +2.0 MiB</a></td>") != std::string::npos);
+  // Charts: the timeline's bars, the monitor's lines, one mark per exit with its cause.
+  CHECK(occurrences(page, "<rect class=\"ok\"") == 3 * 1);  // three completed tests, one bucket each
+  CHECK(occurrences(page, "<polyline class=\"rss\"") == 1);
+  CHECK(occurrences(page, "<line class=\"exit\"") == 2);
+  CHECK(page.find("<title>0.500 s: killed by SIGSEGV</title>") != std::string::npos);
+  CHECK(page.find("server: 3 processes, 2 joined, 2 exited (killed by SIGSEGV x2)") != std::string::npos);
+
+  Instance titled(lib, {{"title", "A & B"}});
+  CHECK(titled.render(matrix_document().dump()).output.find("<title>A &amp; B</title>") != std::string::npos);
+  const Rendered bad = html.render("{\"schema_version\": 2, \"tests\": []}");
+  CHECK(bad.rc != 0);
+  CHECK(bad.error.find("unsupported results schema_version 2") != std::string::npos);
+}
+
 TEST_CASE("a malformed document or another schema_version fails with a one-line reason", "[reporters]") {
   const std::string name = GENERATE(as<std::string>{}, "console", "json");
   Library lib(name);
