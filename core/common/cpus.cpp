@@ -84,13 +84,24 @@ CpuSplit Pinning::plan(unsigned client_threads) const {
   return {server ? *server : rest(*client), client ? *client : rest(*server)};
 }
 
-void pin_this_thread(const CpuList& cpus) {
-  if (cpus.empty()) return;
+namespace {
+bool set_thread_cpus(const CpuList& cpus) {
   cpu_set_t set;
   CPU_ZERO(&set);
-  for (int cpu : cpus) CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof set, &set) != 0)
-    throw RunError("cannot pin labour to CPUs " + format_cpu_list(cpus) + ": " + std::strerror(errno));
+  for (int cpu : cpus)
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+  return ::sched_setaffinity(0, sizeof set, &set) == 0;
+}
+}  // namespace
+
+ThreadPin::ThreadPin(const CpuList& cpus) {
+  if (cpus.empty()) return;
+  saved_ = allowed_cpus();
+  pinned_ = !saved_.empty() && set_thread_cpus(cpus);
+}
+
+ThreadPin::~ThreadPin() {
+  if (pinned_) set_thread_cpus(saved_);
 }
 
 }  // namespace labour

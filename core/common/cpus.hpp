@@ -38,8 +38,20 @@ struct Pinning {
   CpuSplit plan(unsigned client_threads) const;
 };
 
-// Pins the calling thread (and the threads it creates afterwards) to `cpus`; empty: left
-// as it is. Throws RunError if the kernel refuses.
-void pin_this_thread(const CpuList& cpus);
+// Pins the calling thread (and the threads it creates meanwhile) to `cpus` for its lifetime,
+// then gives the thread its CPUs back, so later children (probes, servers) do not inherit
+// the client's. Empty, or refused by the kernel: nothing is pinned (see pinned()).
+class ThreadPin {
+ public:
+  explicit ThreadPin(const CpuList& cpus);
+  ~ThreadPin();
+  ThreadPin(const ThreadPin&) = delete;
+  ThreadPin& operator=(const ThreadPin&) = delete;
+  bool pinned() const { return pinned_; }
+
+ private:
+  CpuList saved_;
+  bool pinned_ = false;
+};
 
 }  // namespace labour

@@ -404,7 +404,7 @@ json monitor_json(const monitor::Report& r) {
   json exits = json::array();
   for (const auto& e : r.exits) {
     causes[e.cause] = causes.value(e.cause, 0) + 1;
-    if (exits.size() < 100)
+    if (exits.size() < 100 || e.leader)  // the main process's end is always listed
       exits.push_back({{"t_s", std::round(e.at_s * 1000) / 1000},
                        {"pid", e.pid},
                        {"leader", e.leader},
@@ -420,7 +420,8 @@ json monitor_json(const monitor::Report& r) {
               {"rss_bytes", {{"start", first.rss_bytes}, {"end", last.rss_bytes}, {"peak", peak_rss}}},
               {"cpu_seconds", std::round(last.cpu_s * 1000) / 1000},
               {"series", series}};
-  if (fds_known) out["fds"] = {{"start", first.fds}, {"end", last.fds}, {"peak", peak_fds}};
+  if (fds_known && !r.samples.empty())
+    out["fds"] = {{"start", first.fds}, {"end", last.fds}, {"peak", peak_fds}};
   return out;
 }
 
@@ -499,7 +500,9 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
   options.duration = std::chrono::milliseconds(static_cast<std::int64_t>(sc.duration_s * 1000));
   options.rate = sc.rate;
   options.keep_alive = sc.keep_alive;
-  pin_this_thread(cpus.client);  // the engine's threads inherit it
+  ThreadPin client_pin(cpus.client);  // the engine's and the monitor's threads inherit it
+  if (!cpus.client.empty() && !client_pin.pinned())
+    spdlog::warn("could not pin the client to CPUs {}: it runs unpinned", format_cpu_list(cpus.client));
   monitor::Monitor watch(session->process().pid(), session->process().marker(), settings.monitor_interval);
   const auto load = engine::run_load({"127.0.0.1", session->port()}, workload, options, &stop);
   const auto usage = watch.finish();  // before the stop, whose exits are not misbehaviour
@@ -558,7 +561,7 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
                       {"orphans", stopped.orphans_killed},
                       {"exit", stopped.status ? stopped.status->describe() : "unknown"}};
   if (!cpus.server.empty()) supervision["server_cpus"] = format_cpu_list(cpus.server);
-  if (!cpus.client.empty()) supervision["client_cpus"] = format_cpu_list(cpus.client);
+  if (client_pin.pinned()) supervision["client_cpus"] = format_cpu_list(cpus.client);
   if (settings.keep_run_dir) supervision["run_dir"] = session->run_dir().string();
   test["supervision"] = supervision;
   return test;

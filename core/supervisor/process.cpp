@@ -131,7 +131,11 @@ struct ChildExec {
   boost::system::error_code on_exec_setup(bp::posix::default_launcher&, const bp::filesystem::path&,
                                           const char* const*&) {
     ::setpgid(0, 0);  // own group: the stop signals reach every descendant that stays in it
-    if (cpus) ::sched_setaffinity(0, sizeof *cpus, cpus);  // inherited by all it starts
+    if (cpus && ::sched_setaffinity(0, sizeof *cpus, cpus) != 0) {  // inherited by all it starts
+      const int error = -errno;  // negative: the pinning failed, not the exec
+      [[maybe_unused]] ssize_t ignored = ::write(error_fd, &error, sizeof error);
+      ::_exit(127);
+    }
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -271,7 +275,9 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
     ssize_t n;
     do n = ::read(error_read.fd, &child_errno, sizeof child_errno);
     while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof child_errno))
+    if (n == static_cast<ssize_t>(sizeof child_errno) && child_errno < 0)
+      failure = "cannot pin it to the CPUs asked for: " + std::string(std::strerror(-child_errno));
+    else if (n == static_cast<ssize_t>(sizeof child_errno))
       failure = "exec of '" + executable.string() + "' failed: " + std::strerror(child_errno);
   }
   if (!failure.empty()) {

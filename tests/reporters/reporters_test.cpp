@@ -615,6 +615,35 @@ TEST_CASE("html is one page with both matrices, every test, its charts, and noth
   CHECK(bad.error.find("unsupported results schema_version 2") != std::string::npos);
 }
 
+TEST_CASE("html charts stay inside their frame whatever the numbers", "[reporters][html]") {
+  Library lib("html");
+  Instance html(lib);
+  Json doc = document(Json::array({completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4)}));
+  doc["tests"][0]["timeline"]["expected"] = Json::array({Json::array({-5, 2}), Json::array({1e300, 0})});
+  doc["tests"][0]["monitor"] = {
+      {"series",
+       {{"t_s", {0, 2, 1}}, {"processes", {1, -1, 2}}, {"rss_bytes", {-1, 5e300, 0}}, {"cpu_s", {0, 0, 0}}}},
+      {"exits",
+       {{"total", 1}, {"first", Json::array({{{"t_s", 9}, {"leader", true}, {"cause", "exit status 1"}}})}}}};
+  const Rendered r = html.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  CHECK(r.output.find("nan") == std::string::npos);
+  CHECK(r.output.find("inf") == std::string::npos);
+  const std::regex coordinate("(?:x|y|x1|x2|y1|y2|width|height)=\"(-?[0-9.]+)\"");
+  for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), coordinate);
+       it != std::sregex_iterator(); ++it) {
+    const double v = std::stod((*it)[1]);
+    CHECK((v >= 0 && v <= 760));
+  }
+  const std::regex point("(-?[0-9.]+),(-?[0-9.]+) ");
+  for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), point); it != std::sregex_iterator();
+       ++it) {
+    CHECK((std::stod((*it)[1]) >= 60 && std::stod((*it)[1]) <= 700));
+    CHECK((std::stod((*it)[2]) >= 14 && std::stod((*it)[2]) <= 156));
+  }
+}
+
 TEST_CASE("a malformed document or another schema_version fails with a one-line reason", "[reporters]") {
   const std::string name = GENERATE(as<std::string>{}, "console", "json");
   Library lib(name);

@@ -322,6 +322,21 @@ time.sleep(30)
   server.stop();
 }
 
+TEST_CASE("a server that cannot be pinned to the CPUs asked for does not start, and says why") {
+  TempDir dir;
+  auto spec = python_server(dir, "import time\ntime.sleep(30)\n");
+  spec.cpus = {CPU_SETSIZE - 1};  // no machine here has it
+  MarkerSweep sweep{spec.marker = sv::new_marker(), {}};
+  try {
+    sv::ServerProcess::start(spec);
+    FAIL("the server started unpinned");
+  } catch (const sv::StartError& e) {
+    CHECK(std::string(e.what()).find("cannot pin it to the CPUs asked for") != std::string::npos);
+  }
+  CHECK(sv::find_marked_processes(spec.marker).empty());
+  CHECK(zombie_children() == 0);
+}
+
 TEST_CASE("a missing or unusable executable is a StartError naming it") {
   TempDir dir;
   const int zombies_before = zombie_children();

@@ -66,3 +66,16 @@ TEST_CASE("pinning: one side given, the other gets the rest; --no-pin pins nothi
   CHECK(pin.plan(1).server.empty());
   CHECK(pin.plan(1).client.empty());
 }
+
+TEST_CASE("a thread pin lasts as long as its scope, then the thread gets its CPUs back") {
+  const CpuList before = labour::allowed_cpus();
+  REQUIRE_FALSE(before.empty());
+  {
+    labour::ThreadPin pin({before.back()});
+    CHECK(pin.pinned());
+    CHECK(labour::allowed_cpus() == CpuList{before.back()});
+    labour::ThreadPin nothing({});
+    CHECK_FALSE(nothing.pinned());
+  }
+  CHECK(labour::allowed_cpus() == before);
+}

@@ -54,7 +54,10 @@ std::string tag(const std::string& name, const std::string& text, const std::str
 constexpr double kWidth = 760, kHeight = 180, kLeft = 60, kRight = 60, kTop = 14, kBottom = 24;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 
-std::string num(double v) { return fixed(v, 1); }
+std::string num(double v) { return fixed(std::isfinite(v) ? v : 0.0, 1); }
+
+// A value a chart can draw: finite and not below zero.
+double drawable(double v) { return std::isfinite(v) && v > 0 ? v : 0.0; }
 
 std::string chart_open(const std::string& label) {
   return "<svg class=\"chart\" viewBox=\"0 0 " + num(kWidth) + " " + num(kHeight) +
@@ -81,8 +84,8 @@ std::string timeline_chart(const TimelineView& tl) {
   auto total = [](const std::vector<std::vector<double>>& rows, std::size_t i) {
     double sum = 0;
     if (i < rows.size())
-      for (double v : rows[i]) sum += v;
-    return sum;
+      for (double v : rows[i]) sum += drawable(v);
+    return drawable(sum);
   };
   double top = 1;
   for (std::size_t i = 0; i < n; ++i) top = std::max(top, total(tl.expected, i) + total(tl.unexpected, i));
@@ -110,26 +113,28 @@ std::string polyline(const std::vector<double>& t, const std::vector<double>& v,
                      const std::string& cls) {
   std::string points;
   const std::size_t n = std::min(t.size(), v.size());
-  for (std::size_t i = 0; i < n; ++i)
-    points += num(kLeft + kPlotW * t[i] / t_max) + "," + num(kTop + kPlotH - kPlotH * v[i] / v_max) + " ";
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = std::min(drawable(t[i]) / t_max, 1.0), y = std::min(drawable(v[i]) / v_max, 1.0);
+    points += num(kLeft + kPlotW * x) + "," + num(kTop + kPlotH - kPlotH * y) + " ";
+  }
   return "<polyline class=\"" + cls + "\" points=\"" + points + "\"/>";
 }
 
 // RSS (left axis) and processes (right axis) over time, each exit a mark on the top edge.
 std::string monitor_chart(const MonitorView& m) {
   if (m.t_s.size() < 2) return "";
-  const double t_max = std::max(m.t_s.back(), 0.001);
-  double rss_max = 1, proc_max = 1;
-  for (double v : m.series_rss_bytes) rss_max = std::max(rss_max, v);
-  for (double v : m.series_processes) proc_max = std::max(proc_max, v);
+  double t_max = 0.001, rss_max = 1, proc_max = 1;
+  for (double v : m.t_s) t_max = std::max(t_max, drawable(v));
+  for (double v : m.series_rss_bytes) rss_max = std::max(rss_max, drawable(v));
+  for (double v : m.series_processes) proc_max = std::max(proc_max, drawable(v));
   std::vector<double> rss_mib;
-  for (double v : m.series_rss_bytes) rss_mib.push_back(v / (1024.0 * 1024.0));
+  for (double v : m.series_rss_bytes) rss_mib.push_back(drawable(v) / (1024.0 * 1024.0));
   const double mib_max = rss_max / (1024.0 * 1024.0);
   std::string svg = chart_open("server memory and processes");
   svg += polyline(m.t_s, rss_mib, t_max, mib_max, "rss");
   svg += polyline(m.t_s, m.series_processes, t_max, proc_max * 1.25, "procs");
   for (const ExitView& e : m.first_exits) {
-    const double x = kLeft + kPlotW * std::clamp(e.t_s / t_max, 0.0, 1.0);
+    const double x = kLeft + kPlotW * std::min(drawable(e.t_s) / t_max, 1.0);
     svg += "<line class=\"exit\" x1=\"" + num(x) + "\" y1=\"" + num(kTop - 8) + "\" x2=\"" + num(x) +
            "\" y2=\"" + num(kTop) + "\"><title>" +
            escape(fixed(e.t_s, 3) + " s: " + e.cause + (e.leader ? " (main process)" : "")) +
