@@ -65,18 +65,6 @@ std::int64_t count_fds(pid_t pid) {
   return n;
 }
 
-bool carries_entry(pid_t pid, const std::string& entry) {
-  const std::string env = read_small_file("/proc/" + std::to_string(pid) + "/environ");
-  std::size_t pos = 0;
-  while (pos < env.size()) {
-    std::size_t end = env.find('\0', pos);
-    if (end == std::string::npos) end = env.size();
-    if (env.compare(pos, end - pos, entry) == 0) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
 std::set<pid_t> list_pids() {
   std::set<pid_t> pids;
   DIR* dir = ::opendir("/proc");
@@ -144,7 +132,7 @@ struct Monitor::Impl {
   };
 
   pid_t leader;
-  std::string marker_entry;
+  std::string marker;
   std::chrono::milliseconds interval;
   Clock::time_point started = Clock::now();
   std::unique_ptr<detail::ProcEvents> events;
@@ -168,7 +156,7 @@ struct Monitor::Impl {
   }
 
   bool ours(pid_t pid, const ProcStat& stat) const {
-    return stat.pgrp == leader || (!marker_entry.empty() && carries_entry(pid, marker_entry));
+    return stat.pgrp == leader || supervisor::carries_marker(pid, marker);
   }
 
   void joined(pid_t pid, Member m) {
@@ -305,7 +293,7 @@ struct Monitor::Impl {
 Monitor::Monitor(pid_t leader, std::string marker, std::chrono::milliseconds interval, ExitSource source)
     : impl_(std::make_unique<Impl>()) {
   impl_->leader = leader;
-  if (!marker.empty()) impl_->marker_entry = "LABOUR_MARKER=" + marker;
+  impl_->marker = std::move(marker);
   impl_->interval = std::max(interval, std::chrono::milliseconds(1));
   impl_->report.interval = impl_->interval;
   if (source == ExitSource::ProcessEventsIfAllowed) impl_->events = detail::ProcEvents::open();

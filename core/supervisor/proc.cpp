@@ -89,6 +89,10 @@ std::vector<pid_t> find_marked_processes(const std::string& marker) {
   return found;
 }
 
+bool carries_marker(pid_t pid, const std::string& marker) {
+  return !marker.empty() && detail::environ_has_entry(pid, "LABOUR_MARKER=" + marker);
+}
+
 std::string new_marker() {
   std::random_device device;  // /dev/urandom on Linux
   std::string marker;

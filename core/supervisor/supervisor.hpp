@@ -122,6 +122,10 @@ int interrupt_signal();  // 0 if none arrived yet
 // zombies have no environment and are not listed). Empty marker: empty result.
 std::vector<pid_t> find_marked_processes(const std::string& marker);
 
+// Does this process carry LABOUR_MARKER=<marker>, i.e. belong to that server? (False if it
+// is gone or its environment cannot be read.)
+bool carries_marker(pid_t pid, const std::string& marker);
+
 // A fresh random marker for one server start (32 hex digits).
 std::string new_marker();
 
