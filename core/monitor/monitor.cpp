@@ -9,110 +9,27 @@
 // members that no member will reap (the leader, processes that left the tree).
 #include "monitor/monitor.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
+#include <atomic>
 #include <cerrno>
-#include <charconv>
-#include <cstring>
 #include <map>
 #include <set>
 #include <system_error>
 #include <thread>
 
 #include "monitor/proc_events.hpp"
+#include "supervisor/procfs.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::monitor {
 
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-std::string read_small_file(const std::string& path) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  std::array<char, 8192> buf;
-  for (;;) {
-    const ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-std::optional<ProcStat> read_proc_stat(pid_t pid) {
-  return parse_proc_stat(read_small_file("/proc/" + std::to_string(pid) + "/stat"));
-}
-
-// Open descriptors of one process, or -1 if they cannot be listed.
-std::int64_t count_fds(pid_t pid) {
-  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (!dir) return -1;
-  std::int64_t n = 0;
-  while (const dirent* entry = ::readdir(dir))
-    if (entry->d_name[0] != '.') ++n;
-  ::closedir(dir);
-  return n;
-}
-
-std::set<pid_t> list_pids() {
-  std::set<pid_t> pids;
-  DIR* dir = ::opendir("/proc");
-  if (!dir) return pids;
-  while (const dirent* entry = ::readdir(dir)) {
-    pid_t pid = 0;
-    const char* end = entry->d_name + std::strlen(entry->d_name);
-    const auto [ptr, ec] = std::from_chars(entry->d_name, end, pid);
-    if (ec == std::errc() && ptr == end && pid > 0) pids.insert(pid);
-  }
-  ::closedir(dir);
-  return pids;
-}
-
-}  // namespace
-
-std::optional<ProcStat> parse_proc_stat(std::string_view text) {
-  // "pid (comm) state ppid pgrp ...": fields are counted from after the last ')'.
-  const auto close = text.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  std::vector<std::string_view> fields;  // fields[0] is field 3 (state) of proc(5)
-  std::size_t pos = close + 1;
-  while (pos < text.size()) {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\n')) ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] != ' ' && text[pos] != '\n') ++pos;
-    if (pos > start) fields.push_back(text.substr(start, pos - start));
-  }
-  if (fields.size() < 22) return std::nullopt;  // up to rss (field 24)
-  auto number = [&](std::size_t field, auto& out) {
-    const auto f = fields[field - 3];
-    return std::from_chars(f.data(), f.data() + f.size(), out).ec == std::errc();
-  };
-  ProcStat s;
-  if (fields[0].size() != 1) return std::nullopt;
-  s.state = fields[0][0];
-  std::uint64_t utime = 0, stime = 0;
-  long long cutime = 0, cstime = 0, rss = 0;
-  if (!number(4, s.ppid) || !number(5, s.pgrp) || !number(14, utime) || !number(15, stime) ||
-      !number(16, cutime) || !number(17, cstime) || !number(20, s.threads) || !number(22, s.start_ticks) ||
-      !number(24, rss))
-    return std::nullopt;
-  s.cpu_ticks = utime + stime;
-  s.children_ticks = static_cast<std::uint64_t>(std::max(0LL, cutime) + std::max(0LL, cstime));
-  s.rss_pages = rss > 0 ? static_cast<std::uint64_t>(rss) : 0;
-  if (fields.size() >= 50) number(52, s.exit_code);  // since Linux 3.5
-  return s;
-}
+using procfs::ProcStat;
 
 std::string describe_wait_status(int status) {
   if (WIFSIGNALED(status)) return "killed by " + supervisor::signal_name(WTERMSIG(status));
@@ -143,6 +60,7 @@ struct Monitor::Impl {
   std::set<pid_t> skip;  // not ours, or ours and already counted as exited: until the pid is gone
   std::uint64_t dead_ticks = 0;
   Report report;
+  std::atomic<bool> leader_gone{false};  // written by the sampling thread, polled by others
   const double tick_s = 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
   const std::uint64_t page_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 
@@ -178,6 +96,7 @@ struct Monitor::Impl {
       dead_ticks += m.used();
     skip.insert(pid);  // its zombie must not join again
     report.exits.push_back({at_s, pid, pid == leader, std::move(cause)});
+    if (pid == leader) leader_gone = true;
   }
 
   void handle_events() {
@@ -211,14 +130,15 @@ struct Monitor::Impl {
   }
 
   void sample() {
-    const auto pids = list_pids();
+    const auto pids = procfs::list_pids();
+    const auto listed = [&](pid_t pid) { return std::binary_search(pids.begin(), pids.end(), pid); };
     Sample s;
     s.at_s = now_s();
     bool fds_known = true;
-    for (auto it = skip.begin(); it != skip.end();) it = pids.count(*it) ? std::next(it) : skip.erase(it);
+    for (auto it = skip.begin(); it != skip.end();) it = listed(*it) ? std::next(it) : skip.erase(it);
     for (const pid_t pid : pids) {
       if (skip.count(pid)) continue;
-      const auto stat = read_proc_stat(pid);
+      const auto stat = procfs::read_stat(pid);
       if (!stat) continue;  // gone meanwhile: the pass below notices if it was ours
       auto it = members.find(pid);
       if (it != members.end() && it->second.start_ticks && it->second.start_ticks != stat->start_ticks) {
@@ -252,12 +172,13 @@ struct Monitor::Impl {
       ++s.processes;
       s.threads += stat->threads;
       s.rss_bytes += stat->rss_pages * page_bytes;
-      const auto fds = count_fds(pid);
-      if (fds < 0) fds_known = false;
-      s.fds += fds < 0 ? 0 : fds;
+      if (const auto fds = procfs::count_fds(pid))
+        s.fds += static_cast<std::int64_t>(*fds);
+      else
+        fds_known = false;
     }
     for (auto& [pid, m] : members)
-      if (!pids.count(pid)) m.vanished = true;  // reaped between two samples
+      if (!listed(pid)) m.vanished = true;  // reaped between two samples
     settle_vanished(false);
 
     std::uint64_t ticks = dead_ticks;
@@ -306,6 +227,9 @@ Monitor::Monitor(pid_t leader, std::string marker, std::chrono::milliseconds int
     impl_->events->drain(stale);
   }
   impl_->sample();
+  // A leader already gone before the first sample never shows an exit; it has exited all
+  // the same. (One that lives outside the server's group and marker is not judged.)
+  if (!impl_->members.count(leader) && !procfs::read_stat(leader)) impl_->leader_gone = true;
   impl_->thread = std::thread([impl = impl_.get()] {
     try {
       impl->run();
@@ -336,6 +260,8 @@ Report Monitor::finish() {
   }
   return impl_->report;
 }
+
+bool Monitor::leader_exited() const { return impl_->leader_gone.load(); }
 
 Monitor::~Monitor() {
   try {

@@ -16,9 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace labour::monitor {
@@ -68,25 +66,15 @@ class Monitor {
   // server is stopped: the exits of a stop are not the server's misbehaviour.
   Report finish();
 
+  // True once the monitor has seen the leader exit (by event or sample, so within about
+  // one interval), or found it gone at the start. Safe to poll from any thread, e.g. to
+  // end the load early when the server died.
+  bool leader_exited() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The fields of /proc/<pid>/stat the monitor reads (see proc(5)).
-struct ProcStat {
-  char state = '?';
-  pid_t ppid = 0;
-  pid_t pgrp = 0;
-  std::uint64_t cpu_ticks = 0;       // utime + stime
-  std::uint64_t children_ticks = 0;  // cutime + cstime: the children it has reaped
-  std::uint32_t threads = 0;
-  std::uint64_t start_ticks = 0;  // with the pid, identifies a process across pid reuse
-  std::uint64_t rss_pages = 0;
-  int exit_code = 0;  // waitpid(2) status; meaningful for a zombie only
-};
-// Parses the text of /proc/<pid>/stat; the command name may hold spaces and parentheses.
-std::optional<ProcStat> parse_proc_stat(std::string_view text);
 
 // "killed by SIGSEGV" or "exit status 3" from a waitpid(2) status.
 std::string describe_wait_status(int status);

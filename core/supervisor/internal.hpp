@@ -1,11 +1,10 @@
-// Pieces shared by the supervisor's source files; not part of its interface.
+// Pieces shared by the supervisor's source files; not part of its interface. /proc is read
+// through supervisor/procfs.hpp.
 #pragma once
 
 #include <sys/types.h>
 
-#include <optional>
 #include <string>
-#include <vector>
 
 namespace labour::supervisor::detail {
 
@@ -13,20 +12,5 @@ namespace labour::supervisor::detail {
 // host killed mid-start still has the marker covered) and "del <pgid> <marker>".
 void watchdog_add(pid_t pgid, const std::string& marker);
 void watchdog_del(pid_t pgid, const std::string& marker);
-
-// The fields of /proc/<pid>/stat that the supervisor needs.
-struct ProcStat {
-  char state = '?';
-  pid_t ppid = 0;
-  pid_t pgrp = 0;
-  pid_t session = 0;
-};
-std::optional<ProcStat> read_proc_stat(pid_t pid);
-
-// All numeric entries of /proc.
-std::vector<pid_t> list_pids();
-
-// Does /proc/<pid>/environ hold exactly this NUL-separated entry?
-bool environ_has_entry(pid_t pid, const std::string& entry);
 
 }  // namespace labour::supervisor::detail

@@ -25,6 +25,7 @@
 #include <boost/process/v2.hpp>
 
 #include "supervisor/internal.hpp"
+#include "supervisor/procfs.hpp"
 #include "supervisor/supervisor.hpp"
 
 extern char** environ;
@@ -346,9 +347,9 @@ namespace {
 // succeeding until they are reaped.
 void reap_zombies_in(const std::set<pid_t>& groups, pid_t own_leader) {
   const pid_t self = ::getpid();
-  for (pid_t pid : detail::list_pids()) {
+  for (pid_t pid : procfs::list_pids()) {
     if (pid == own_leader || is_other_leader(pid, own_leader)) continue;
-    auto stat = detail::read_proc_stat(pid);
+    auto stat = procfs::read_stat(pid);
     if (stat && stat->state == 'Z' && stat->ppid == self &&
         (groups.count(stat->pgrp) || groups.count(stat->session)))
       ::waitpid(pid, nullptr, WNOHANG);
@@ -405,7 +406,7 @@ StopReport ServerProcess::stop(const StopPolicy& policy) {
         for (pid_t pid : marked) {
           if (is_other_leader(pid, s.pid)) continue;
           // Never our own group or session: that would take in other children of ours.
-          if (auto stat = detail::read_proc_stat(pid)) {
+          if (auto stat = procfs::read_stat(pid)) {
             if (stat->pgrp > 1 && stat->pgrp != ::getpgrp()) groups.insert(stat->pgrp);
             if (stat->session > 1 && stat->session != ::getsid(0)) groups.insert(stat->session);
           }
@@ -424,7 +425,7 @@ StopReport ServerProcess::stop(const StopPolicy& policy) {
       [&] {
         reap_zombies_in(groups, s.pid);
         for (auto it = killed.begin(); it != killed.end();) {
-          auto stat = detail::read_proc_stat(*it);
+          auto stat = procfs::read_stat(*it);
           bool done = !stat;
           if (stat && stat->ppid == self && ::waitpid(*it, nullptr, WNOHANG) == *it) done = true;
           it = done ? killed.erase(it) : std::next(it);

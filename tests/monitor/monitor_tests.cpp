@@ -6,14 +6,17 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 #include "monitor/monitor.hpp"
 #include "process_fixture.hpp"
+#include "supervisor/procfs.hpp"
 
 using namespace labour::test;
 using labour::monitor::ExitSource;
 using labour::monitor::Monitor;
 using labour::monitor::Report;
+namespace procfs = labour::procfs;
 
 namespace {
 
@@ -85,29 +88,56 @@ void check_tree(const Report& r) {
 
 TEST_CASE("proc stat lines are parsed after the command name, whatever it holds") {
   const std::string line =
-      "4242 (odd ) (name) S 1 4240 4240 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 3 0 777 123456 2500 "
+      "4242 (odd ) (name) S 1 4240 4200 0 -1 4194560 100 0 0 0 150 50 7 5 20 0 3 0 777 123456 2500 "
       "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 139\n";
-  const auto stat = labour::monitor::parse_proc_stat(line);
+  const auto stat = procfs::parse_stat(line);
   REQUIRE(stat);
   CHECK(stat->state == 'S');
   CHECK(stat->ppid == 1);
   CHECK(stat->pgrp == 4240);
+  CHECK(stat->session == 4200);
   CHECK(stat->cpu_ticks == 200);
+  CHECK(stat->children_ticks == 12);
   CHECK(stat->threads == 3);
   CHECK(stat->start_ticks == 777);
   CHECK(stat->rss_pages == 2500);
   CHECK(stat->exit_code == 139);
-  CHECK_FALSE(labour::monitor::parse_proc_stat("4242 (cut) S 1 4240"));
-  CHECK_FALSE(labour::monitor::parse_proc_stat("no parenthesis at all"));
+  CHECK_FALSE(procfs::parse_stat("4242 (cut) S 1 4240"));
+  CHECK_FALSE(procfs::parse_stat("no parenthesis at all"));
 }
 
 TEST_CASE("this process's own stat reads back what the kernel says") {
-  const auto stat = labour::monitor::parse_proc_stat(read_file("/proc/self/stat"));
+  const auto stat = procfs::parse_stat(read_file("/proc/self/stat"));
   REQUIRE(stat);
   CHECK(stat->ppid == ::getppid());
   CHECK(stat->pgrp == ::getpgrp());
+  CHECK(stat->session == ::getsid(0));
   CHECK(stat->threads >= 1);
   CHECK(stat->rss_pages > 0);
+  const auto read = procfs::read_stat(::getpid());
+  REQUIRE(read);
+  CHECK(read->start_ticks == stat->start_ticks);
+}
+
+TEST_CASE("/proc lists this process, counts its descriptors and reads its environment") {
+  const auto pids = procfs::list_pids();
+  CHECK(std::is_sorted(pids.begin(), pids.end()));
+  CHECK(std::binary_search(pids.begin(), pids.end(), ::getpid()));
+
+  const auto before = procfs::count_fds(::getpid());
+  REQUIRE(before);
+  const int extra = ::dup(STDERR_FILENO);
+  REQUIRE(extra >= 0);
+  CHECK(procfs::count_fds(::getpid()) == *before + 1);
+  ::close(extra);
+  CHECK_FALSE(procfs::count_fds(-1));
+
+  // /proc/<pid>/environ is the environment the process started with, as getenv sees it here.
+  if (const char* path = std::getenv("PATH"))
+    CHECK(procfs::environ_has_entry(::getpid(), std::string("PATH=") + path));
+  CHECK_FALSE(procfs::environ_has_entry(::getpid(), "PATH"));  // a name alone is not an entry
+  CHECK_FALSE(procfs::environ_has_entry(::getpid(), "LABOUR_NO_SUCH_ENTRY=1"));
+  CHECK(procfs::read_small_file("/proc/self/no-such-file").empty());
 }
 
 TEST_CASE("wait statuses are described the way the supervisor describes them") {
@@ -146,8 +176,7 @@ TEST_CASE("the server's own death is recorded with its exit status") {
     Monitor monitor(server.pid(), spec.marker, std::chrono::milliseconds(20), source);
     // Polled through /proc, not running(): reaping the leader would hide its status.
     REQUIRE(eventually([&] {
-      const auto stat =
-          labour::monitor::parse_proc_stat(read_file("/proc/" + std::to_string(server.pid()) + "/stat"));
+      const auto stat = procfs::parse_stat(read_file("/proc/" + std::to_string(server.pid()) + "/stat"));
       return stat && stat->state == 'Z';
     }));
     std::this_thread::sleep_for(100ms);  // a few intervals for the sampler
@@ -158,4 +187,50 @@ TEST_CASE("the server's own death is recorded with its exit status") {
     CHECK(report.exits[0].cause == "exit status 3");
     CHECK(report.samples.back().processes == 0);
   }
+}
+
+TEST_CASE("leader_exited turns true once the leader exits, not when a worker does") {
+  // The worker lives long enough for a sample to see it and exits first; then the leader
+  // waits for a go (bounded, so nothing lingers).
+  const char* const script = R"(import os, pathlib, sys, time
+worker = os.fork()
+if worker == 0:
+    time.sleep(0.1)
+    os._exit(0)
+os.waitpid(worker, 0)
+pathlib.Path(sys.argv[1]).write_text("worker gone")
+go = pathlib.Path(sys.argv[2])
+deadline = time.monotonic() + 30
+while not go.exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
+)";
+  for (const auto source : {ExitSource::ProcessEventsIfAllowed, ExitSource::SamplesOnly}) {
+    TempDir dir;
+    auto spec = python_server(dir, script, {(dir / "worker-gone").string(), (dir / "go").string()});
+    spec.marker = sv::new_marker();
+    MarkerSweep sweep{spec.marker, {}};
+    auto server = sv::ServerProcess::start(spec);
+    Monitor monitor(server.pid(), spec.marker, std::chrono::milliseconds(20), source);
+    CHECK_FALSE(monitor.leader_exited());
+    REQUIRE(eventually([&] { return std::filesystem::exists(dir / "worker-gone"); }));
+    std::this_thread::sleep_for(100ms);  // a few intervals: a worker's exit must not count
+    CHECK_FALSE(monitor.leader_exited());
+
+    write_file(dir / "go", "");
+    CHECK(eventually([&] { return monitor.leader_exited(); }, 5s));
+    const Report report = monitor.finish();
+    CHECK(monitor.leader_exited());
+    CHECK(std::any_of(report.exits.begin(), report.exits.end(), [](const auto& e) { return e.leader; }));
+    server.stop();
+  }
+}
+
+TEST_CASE("leader_exited is true at once for a leader that is already gone") {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);  // reaped: nothing of it is left in /proc
+  Monitor monitor(child, sv::new_marker(), std::chrono::milliseconds(20), ExitSource::SamplesOnly);
+  CHECK(monitor.leader_exited());
 }
