@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -61,8 +62,10 @@ void RunFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--threads", overrides.threads, "Client threads (one event loop each)")
       ->check(CLI::Range(1u, 64u));
   cmd.add_option("--seed", overrides.seed, "Seed of the behaviour selection");
-  cmd.add_option("--policy", policy, "Selection policy: random or repeat")
-      ->check(CLI::IsMember({"random", "repeat"}));
+  cmd.add_option("--policy", policy, "Selection policy: random, repeat or spaced")
+      ->check(CLI::IsMember({"random", "repeat", "spaced"}));
+  cmd.add_option("--repeat", repeat, "Run each cell N times, each on a fresh server (medians and ranges)")
+      ->check(CLI::Range(1U, 1000U));
   cmd.add_flag("--no-keepalive", no_keepalive, "One connection per request");
   cmd.add_option("--timeout", overrides.timeout_ms, "Per-request timeout in milliseconds")
       ->check(CLI::Range(1u, 3600000u));
@@ -86,7 +89,9 @@ void RunFlags::finish() {
   if (!duration.empty())
     overrides.duration_s = parse_duration(duration, "-d '" + duration + "'").count() / 1000.0;
   if (!policy.empty())
-    overrides.policy = policy == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
+    overrides.policy = policy == "repeat"   ? engine::Policy::Repeat
+                       : policy == "spaced" ? engine::Policy::Spaced
+                                            : engine::Policy::Random;
   if (no_keepalive) overrides.keep_alive = false;
   settings.ready_timeout = std::chrono::milliseconds(static_cast<long>(ready_timeout_s * 1000));
   if (!monitor_interval.empty()) {
@@ -119,9 +124,16 @@ int write_to_file(void* ctx, labour_str_t bytes) {
 
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports_given,
                                         const std::vector<std::string>& report_opts) {
-  const std::vector<std::string> reports =
-      reports_given.empty() ? std::vector<std::string>{"console"} : reports_given;
+  std::vector<std::string> reports = reports_given;
+  // The console summary always reaches stdout, also when the reports asked for go to files;
+  // a report that already writes to stdout takes its place (output must stay parseable).
+  const bool to_stdout = std::any_of(reports.begin(), reports.end(), [](const std::string& spec) {
+    const auto colon = spec.find(':');
+    return colon == std::string::npos || colon + 1 == spec.size() || spec.substr(colon + 1) == "-";
+  });
   auto& registry = ctx.registry();
+  if (!to_stdout && (reports.empty() || registry.find(plugins::Kind::Reporter, "console")))
+    reports.push_back("console");
   std::vector<PlannedReport> planned;
   for (const auto& spec : reports) {
     const auto colon = spec.find(':');
@@ -137,6 +149,15 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
       for (auto& kv : plugins::parse_assignments(opt.substr(dot + 1), "--report-opt " + opt))
         given.push_back(kv);
     }
+    // -v asks the console for every test's details, unless its own option says otherwise.
+    const auto declares = [&](const std::string& key) {
+      return std::any_of(plugin.params.begin(), plugin.params.end(),
+                         [&](const plugins::ParamInfo& p) { return p.name == key; });
+    };
+    const bool details_given =
+        std::any_of(given.begin(), given.end(), [](const auto& kv) { return kv.first == "details"; });
+    if (ctx.verbosity > 0 && name == "console" && declares("details") && !details_given)
+      given.emplace_back("details", "true");
     if (!path.empty() && path != "-") {
       const fs::path parent = fs::path(path).parent_path();
       if (!parent.empty() && !fs::is_directory(parent))
@@ -147,7 +168,7 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
   return planned;
 }
 
-void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::json& document) {
+void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::ordered_json& document) {
   const std::string text = document.dump();
   for (const auto& p : planned) {
     auto reporter = plugins::Instance::create(*p.plugin, p.options);

@@ -38,6 +38,7 @@ struct RunFlags {
   std::string server_cpus, client_cpus;
   bool no_pin = false;
   bool no_keepalive = false;
+  std::uint32_t repeat = 1;  // runs of each cell, each on a fresh server
   run::Settings settings;
   double ready_timeout_s = 30;
   void add_to(CLI::App& cmd);
@@ -45,7 +46,8 @@ struct RunFlags {
 };
 
 // The --report and --report-opt flags, checked before any work starts (so bad input never
-// costs a finished run); console to stdout when none is given.
+// costs a finished run). The console summary goes to stdout unless a report already writes
+// there; -v (Context::verbosity) turns on its `details` unless --report-opt sets them.
 struct PlannedReport {
   const plugins::PluginInfo* plugin;
   plugins::ParamValues options;
@@ -53,7 +55,7 @@ struct PlannedReport {
 };
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports,
                                         const std::vector<std::string>& report_opts);
-void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::json& document);
+void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::ordered_json& document);
 
 void add_run_commands(CLI::App& root, Context& ctx, Action& action);   // run, matrix
 void add_info_commands(CLI::App& root, Context& ctx, Action& action);  // list, doctor, serve, report

@@ -13,7 +13,7 @@
 
 namespace labour::cli {
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // the document keeps the order it is written in
 
 namespace {
 

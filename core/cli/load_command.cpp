@@ -15,6 +15,7 @@
 #include "common/duration.hpp"
 #include "common/errors.hpp"
 #include "engine/engine.hpp"
+#include "run/serialize.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::cli {
@@ -94,12 +95,6 @@ std::string human_us(std::uint64_t us) {
   return buf;
 }
 
-nlohmann::json latency_json(const engine::Histogram& h) {
-  return {{"count", h.count()},      {"mean", h.mean()},        {"p50", h.percentile(50)},
-          {"p90", h.percentile(90)}, {"p99", h.percentile(99)}, {"p99_9", h.percentile(99.9)},
-          {"max", h.max()},          {"min", h.min()}};
-}
-
 int run(const LoadFlags& f) {
   const Url url = parse_url(f.url);
   if (f.connections == 0) throw UsageError("-c 0: need at least 1 connection");
@@ -143,17 +138,15 @@ int run(const LoadFlags& f) {
 
   const engine::BehaviourStats& s = result.behaviours.at(0);
   const double rps = result.duration_s > 0 ? static_cast<double>(s.sent) / result.duration_s : 0;
-  // Errors: every outcome but a 1xx-3xx response, by outcome class.
-  std::uint64_t errors = 0;
+  // Errors are the engine's unexpected outcomes: with no judge, everything but a complete
+  // response below 400.
+  const std::uint64_t errors = s.unexpected;
   std::string error_list;
-  for (const auto& [key, count] : s.outcomes) {
-    if (key.rfind("http_", 0) == 0 && key.size() == 8 && key[5] < '4') continue;
-    errors += count;
+  for (const auto& [key, count] : s.unexpected_outcomes)
     error_list += " " + key + " " + std::to_string(count);
-  }
 
   if (f.json) {
-    nlohmann::json out = {
+    nlohmann::ordered_json out = {
         {"url", f.url},
         {"threads", std::min(f.threads, f.connections)},
         {"connections", f.connections},
@@ -162,9 +155,9 @@ int run(const LoadFlags& f) {
         {"keep_alive", !f.no_keepalive},
         {"requests", s.sent},
         {"duration_s", result.duration_s},
-        {"requests_per_sec", rps},
-        {"latency_us", latency_json(s.latency)},
-        {"service_latency_us", latency_json(s.service_latency)},
+        {"requests_per_second", rps},
+        {"latency_us", run::latency_json(s.latency)},
+        {"service_latency_us", run::latency_json(s.service_latency)},
         {"outcomes", s.outcomes},
         {"errors", errors},
         {"late_sends", result.late_sends},

@@ -1,6 +1,5 @@
-// `labour run` (one server x one scenario) and `labour matrix` (servers x scenarios). Both
-// run cells the same way; a matrix also skips unavailable servers, shows progress, appends
-// each finished cell to --out at once and can --resume.
+// `labour run` (one server x one scenario) and `labour matrix` (servers x scenarios): the
+// command lines only. Planning, the cells, cells.jsonl and --resume live in run/matrix.
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,19 +13,15 @@
 
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
+#include "run/matrix.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::cli {
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // the document keeps the order it is written in
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-struct Cell {
-  const run::ServerConfig* server;
-  const scenario::Scenario* scenario;
-};
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -41,174 +36,30 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
-// Appends one finished cell to <out>/cells.jsonl at once, so an interrupted matrix keeps it.
-class ResultsFile {
- public:
-  ResultsFile(const std::string& dir, bool resume) {
-    if (dir.empty()) return;
-    path_ = fs::path(dir) / "cells.jsonl";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw UsageError("--out '" + dir + "': cannot create the folder (" + ec.message() + ")");
-    if (resume) {
-      std::ifstream in(path_);
-      std::string line;
-      int number = 0;
-      while (std::getline(in, line)) {
-        ++number;
-        if (line.empty()) continue;
-        json cell = json::parse(line, nullptr, false);
-        if (cell.is_discarded() || !cell.contains("label") || !cell.contains("scenario"))
-          throw UsageError(path_.string() + ":" + std::to_string(number) +
-                           ": not a labour results line (remove it or start without --resume)");
-        if (cell.value("status", "") != "interrupted") kept_.push_back(cell);
-      }
-    } else if (fs::exists(path_)) {
-      throw UsageError("--out '" + dir +
-                       "' already holds results (add --resume to finish them, or choose another folder)");
-    }
-    // Rewrite without interrupted cells: they will be run again.
-    std::ofstream out(path_, std::ios::trunc);
-    for (const auto& c : kept_) out << c.dump() << "\n";
-    if (!out) throw UsageError("--out '" + dir + "': cannot write " + path_.string());
-  }
-  const std::vector<json>& kept() const { return kept_; }
-  bool done(const std::string& label, const std::string& scenario) const {
-    for (const auto& c : kept_)
-      if (c["label"] == label && c["scenario"]["name"] == scenario) return true;
-    return false;
-  }
-  void append(const json& cell) {
-    if (path_.empty()) return;
-    std::ofstream out(path_, std::ios::app);
-    out << cell.dump() << "\n";
-    out.flush();
-  }
-  void write_document(const json& document) {
-    if (path_.empty()) return;
-    const fs::path final_path = path_.parent_path() / "results.json";
-    const fs::path tmp = path_.parent_path() / "results.json.tmp";
-    std::ofstream(tmp, std::ios::trunc) << document.dump(2) << "\n";
-    fs::rename(tmp, final_path);
-  }
-
- private:
-  fs::path path_;
-  std::vector<json> kept_;
-};
-
-// "cell 3/8  gunicorn × SIGSEGV  elapsed 0:42  eta 1:10" on a terminal (redrawn), plain lines otherwise.
-class Progress {
- public:
-  explicit Progress(std::size_t total) : total_(total), tty_(::isatty(STDERR_FILENO)), start_(Clock::now()) {}
-  void begin(std::size_t index, const std::string& server, const std::string& scenario) {
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::string eta = "?";
-    if (index > 0) eta = clock(elapsed / static_cast<double>(index) * static_cast<double>(total_ - index));
-    std::fprintf(stderr, "%scell %zu/%zu  %s x %s  elapsed %s  eta %s%s", tty_ ? "\r\033[K" : "", index + 1,
-                 total_, server.c_str(), scenario.c_str(), clock(elapsed).c_str(), eta.c_str(),
-                 tty_ ? "" : "\n");
-    std::fflush(stderr);
-  }
-  void done() {
-    if (tty_) std::fprintf(stderr, "\r\033[K");
-  }
-
- private:
-  static std::string clock(double seconds) {
-    const long s = static_cast<long>(seconds);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-    return buf;
-  }
-  std::size_t total_;
-  bool tty_;
-  Clock::time_point start_;
-};
-
 struct MatrixArgs {
-  std::vector<std::string> servers;    // specs
-  std::vector<std::string> scenarios;  // names or files
+  run::MatrixRequest request;
   std::string out_dir;
   bool resume = false;
-  bool single = false;  // `labour run`: an unavailable server is the user's error
 };
 
-int run_cells(Context& ctx, RunFlags& flags, const MatrixArgs& args) {
+int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   flags.finish();
   auto& registry = ctx.registry();
   run::check_python(flags.settings.python);
-
   // Everything the user gave is checked before the first server starts.
-  std::vector<run::ServerConfig> servers;
-  std::set<std::string> labels;
-  for (const auto& spec : args.servers) {
-    servers.push_back(run::parse_server_spec(registry, spec));
-    if (!labels.insert(servers.back().label).second)
-      throw UsageError("--server '" + spec + "': label '" + servers.back().label +
-                       "' is used twice (add label=NAME)");
-  }
-  std::vector<scenario::Scenario> scenarios;
-  std::set<std::string> scenario_names;
-  for (const auto& name : args.scenarios) {
-    scenarios.push_back(scenario::load(name));
-    if (!scenario_names.insert(scenarios.back().name).second)
-      throw UsageError("--scenarios: scenario name '" + scenarios.back().name +
-                       "' appears twice (results are kept by server label and scenario name)");
-    flags.overrides.apply(scenarios.back());
-    for (const auto& entry : scenarios.back().mix) {
-      const auto& plugin = registry.require(plugins::Kind::Behaviour, entry.behaviour);
-      plugins::validate(plugin, entry.params,
-                        "scenario " + scenarios.back().name + ", behaviour " + entry.behaviour);
-    }
-  }
+  args.request.overrides = flags.overrides;
+  args.request.repeat = flags.repeat;
+  const auto plan = run::plan_matrix(registry, args.request);
   const auto reports = plan_reports(ctx, flags.reports, flags.report_opts);
-
-  ResultsFile results(args.out_dir, args.resume);
-  json document = run::document_header(flags.settings);
-  for (const auto& kept : results.kept()) document["tests"].push_back(kept);
-
-  std::vector<Cell> cells;
-  for (const auto& server : servers)
-    for (const auto& sc : scenarios)
-      if (!results.done(server.label, sc.name)) cells.push_back({&server, &sc});
-
   const auto& stop = supervisor::interrupt_flag();
-  Progress progress(cells.size());
-  bool any_failed = false;
-  std::map<std::string, run::Availability> availability;  // probe each server once
-  for (std::size_t i = 0; i < cells.size() && !stop.load(); ++i) {
-    const auto& cell = cells[i];
-    if (!args.single) progress.begin(i, cell.server->label, cell.scenario->name);
-    auto it = availability.find(cell.server->label);
-    if (it == availability.end()) {
-      it = availability.emplace(cell.server->label, run::probe(*cell.server, flags.settings)).first;
-      if (!it->second.available) {
-        if (args.single)
-          throw UsageError("server '" + cell.server->label + "' is not available: " + it->second.reason);
-        spdlog::warn("skipping {}: {}", cell.server->label, it->second.reason);
-      }
-    }
-    const auto& avail = it->second;
-    json test = run::run_test(registry, *cell.server, avail, *cell.scenario, flags.settings, stop);
-    if (test["status"] == "failed") {
-      any_failed = true;
-      spdlog::error("{} x {}: {}", cell.server->label, cell.scenario->name, test.value("error", ""));
-    }
-    results.append(test);
-    document["tests"].push_back(test);
-  }
-  if (!args.single) progress.done();
-  results.write_document(document);
-  render_reports(reports, document);
-  if (stop.load()) {
-    const auto finished = std::count_if(document["tests"].begin(), document["tests"].end(),
-                                        [](const json& t) { return t.value("status", "") != "interrupted"; });
-    std::fprintf(stderr, "labour: interrupted; %ld finished cells kept%s\n", static_cast<long>(finished),
+  const auto outcome = run::execute_matrix(registry, plan, flags.settings, args.out_dir, args.resume, stop);
+  render_reports(reports, outcome.document);
+  if (outcome.interrupted) {
+    std::fprintf(stderr, "labour: interrupted; %zu finished cells kept%s\n", outcome.finished,
                  args.out_dir.empty() ? "" : (" in " + args.out_dir + " (add --resume to finish)").c_str());
     return kExitInterrupted;
   }
-  return any_failed ? kExitRunFailed : kExitOk;
+  return outcome.any_failed ? kExitRunFailed : kExitOk;
 }
 
 }  // namespace
@@ -228,9 +79,9 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
     flags->add_to(*cmd);
     cmd->callback([&ctx, &action, flags, args, server, scenario_name] {
       action = [&ctx, flags, args, server, scenario_name] {
-        args->servers = {*server};
-        args->scenarios = {*scenario_name};
-        args->single = true;
+        args->request.servers = {*server};
+        args->request.scenarios = {*scenario_name};
+        args->request.single = true;
         return run_cells(ctx, *flags, *args);
       };
     });
@@ -255,13 +106,14 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
       action = [&ctx, flags, args, servers, scenarios] {
         if (args->resume && args->out_dir.empty())
           throw UsageError("--resume needs --out DIR (the folder of the matrix to finish)");
-        args->servers.clear();
+        auto& servers_out = args->request.servers;
+        servers_out.clear();
         const bool all_servers = servers->empty() || (servers->size() == 1 && (*servers)[0] == "all");
         if (all_servers) {
-          args->servers = ctx.registry().names(plugins::Kind::Server);
+          servers_out = ctx.registry().names(plugins::Kind::Server);
           // `command` needs the user's own command line: it is never implied by "all".
-          args->servers.erase(std::remove(args->servers.begin(), args->servers.end(), "command"),
-                              args->servers.end());
+          servers_out.erase(std::remove(servers_out.begin(), servers_out.end(), "command"),
+                            servers_out.end());
         } else {
           // A spec holds commas between its options, so servers are separated by spaces,
           // or by commas where the next item is a server name.
@@ -273,15 +125,15 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
               if (is_option && !current.empty())
                 current += "," + part;
               else {
-                if (!current.empty()) args->servers.push_back(current);
+                if (!current.empty()) servers_out.push_back(current);
                 current = part;
               }
             }
-            if (!current.empty()) args->servers.push_back(current);
+            if (!current.empty()) servers_out.push_back(current);
           }
         }
-        args->scenarios = *scenarios == "all" ? scenario::builtin_names() : split_list(*scenarios);
-        if (args->scenarios.empty())
+        args->request.scenarios = *scenarios == "all" ? scenario::builtin_names() : split_list(*scenarios);
+        if (args->request.scenarios.empty())
           throw UsageError("--scenarios: no scenario given (use all or names, e.g. Plain,SIGSEGV)");
         return run_cells(ctx, *flags, *args);
       };

@@ -83,6 +83,15 @@ void validate(const Target& target, const Workload& w, const LoadOptions& o) {
                              "' must start with '/' and hold no spaces or control characters");
     if (r.timeout_ms == 0) throw invalid_argument(which + "timeout_ms is 0 (must be > 0)");
   }
+  if (!w.innocent.empty() && w.innocent.size() != w.requests.size())
+    throw invalid_argument("workload: " + std::to_string(w.innocent.size()) + " innocent flags for " +
+                           std::to_string(w.requests.size()) + " behaviours (need one each, or none)");
+  if (w.policy == Policy::Spaced && w.schedule.empty())
+    throw invalid_argument("workload: the spaced policy needs a schedule");
+  for (const std::size_t b : w.schedule)
+    if (b >= w.requests.size())
+      throw invalid_argument("workload: the schedule names behaviour " + std::to_string(b) + " of " +
+                             std::to_string(w.requests.size()));
 }
 
 bool is_loopback(const asio::ip::address& a) {
@@ -154,9 +163,9 @@ struct OutcomeCounts {
 };
 
 struct Counters {
-  std::uint64_t sent = 0, expected = 0, unexpected = 0;
+  std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
   OutcomeCounts all, unexpected_only;
-  Histogram latency, service_latency;
+  Histogram latency, service_latency, unexpected_latency;
 };
 
 struct Shared {
@@ -165,12 +174,15 @@ struct Shared {
   tcp::endpoint endpoint;
   std::vector<std::string> request_bytes;  // per behaviour
   std::vector<bool> head_request;          // per behaviour
+  Clock::time_point epoch;                 // the timeline's time zero
   Clock::time_point start;
   Clock::time_point deadline;  // Clock::time_point::max() without a duration
   const std::atomic<bool>* stop;
   std::uint32_t total_connections;
   std::uint32_t threads;
   Clock::duration tick;
+  // An early end (stalled, recovered) found by one thread ends every thread's load.
+  mutable std::atomic<int> early_end{0};  // a LoadEnd, 0 while none
 };
 
 class Worker;
@@ -181,7 +193,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  void begin(Clock::time_point intended, Clock::time_point now);
+  void begin(Clock::time_point intended, Clock::time_point now, std::size_t behaviour);
+  std::size_t pick() { return selector_.next(); }  // Random/Repeat: this connection's own choice
   bool busy() const { return phase_ != Phase::Idle; }
   void check_timeout(Clock::time_point now);
   void abort();  // closes the socket; pending handlers then see the worker stopping
@@ -227,14 +240,20 @@ class Worker {
   std::uint64_t late = 0, abandoned = 0, connects = 0;
   bool stopping = false;
   bool interrupted = false;
+  std::optional<Clock::time_point> recovered_at;  // send time of the first of the successes in a row
 
   // A connection became idle: give it the next request, if any.
   void on_idle(Connection& c, Clock::time_point now);
   void record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
-              std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point now);
+              std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point sent,
+              Clock::time_point now);
 
  private:
   bool take_request(Clock::time_point now, Clock::time_point& intended);
+  std::size_t pick(Connection& c);  // the behaviour of the request just taken
+  TimelineBucket& bucket_at(Clock::time_point t);
+  void end_early(LoadEnd why);
+  void watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent, Clock::time_point now);
   Clock::time_point intended_time(std::uint64_t k) const;
   void on_tick();
   void on_pace();
@@ -244,6 +263,11 @@ class Worker {
 
   std::uint32_t index_;
   std::uint64_t quota_;  // requests this thread sends (UINT64_MAX: until the deadline)
+  // Innocent outcomes, for the stall and recovery rules.
+  Clock::time_point last_innocent_success_;
+  bool innocent_failed_since_ = false;
+  std::uint32_t innocent_in_a_row_ = 0;
+  Clock::time_point run_sent_{};  // send time of the first of them
   std::uint64_t issued_ = 0;
   std::uint64_t due_ = 0;  // open model: requests whose intended time has come
   bool open_model_;
@@ -270,11 +294,11 @@ bool Connection::peer_closed_while_idle() {
   return errno != EAGAIN && errno != EWOULDBLOCK;
 }
 
-void Connection::begin(Clock::time_point intended, Clock::time_point now) {
+void Connection::begin(Clock::time_point intended, Clock::time_point now, std::size_t behaviour) {
   intended_ = intended;
   started_ = now;
   timed_out_ = false;
-  behaviour_ = selector_.next();
+  behaviour_ = behaviour;
   parser_.reset(w_.shared.head_request[behaviour_]);
   if (intended < now - kLateThreshold && w_.shared.options.rate > 0) ++w_.late;
   if (open_ && now - last_used_ > kStaleCheckAfter && peer_closed_while_idle()) close();
@@ -426,7 +450,8 @@ void Connection::finish(Ending ending, int error_number) {
   } else {
     expected = http && obs.http_status < 400;
   }
-  w_.record(behaviour_, kind, obs.http_status, expected, micros(now - intended_), obs.elapsed_us, now);
+  w_.record(behaviour_, kind, obs.http_status, expected, micros(now - intended_), obs.elapsed_us, intended_,
+            now);
   if (!(http && parser_.keep_alive() && w_.shared.options.keep_alive)) close();
   phase_ = Phase::Idle;
   last_used_ = now;
@@ -441,6 +466,7 @@ Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
       index_(index),
       quota_(quota),
       open_model_(s.options.rate > 0) {
+  last_innocent_success_ = s.start;
   for (std::uint32_t c = index; c < s.total_connections; c += s.threads)
     connections_.push_back(std::make_unique<Connection>(*this, c));
   idle_.reserve(connections_.size());
@@ -465,10 +491,17 @@ bool Worker::take_request(Clock::time_point now, Clock::time_point& intended) {
   return true;
 }
 
+std::size_t Worker::pick(Connection& c) {
+  if (shared.workload.policy != Policy::Spaced) return c.pick();
+  // The request just taken is this thread's (issued_ - 1)-th, the load's k-th.
+  const std::uint64_t k = (issued_ - 1) * shared.threads + index_;
+  return shared.workload.schedule[k % shared.workload.schedule.size()];
+}
+
 void Worker::on_idle(Connection& c, Clock::time_point now) {
   Clock::time_point intended;
   if (take_request(now, intended)) {
-    c.begin(intended, now);
+    c.begin(intended, now, pick(c));
   } else {
     idle_.push_back(&c);
     maybe_finish();
@@ -492,11 +525,24 @@ void Worker::shutdown(bool abandon) {
   pace_timer_.cancel();
 }
 
+TimelineBucket& Worker::bucket_at(Clock::time_point t) {
+  const auto i =
+      static_cast<std::size_t>(micros(t - shared.epoch) / 1000 / shared.options.timeline_bucket_ms);
+  if (i >= timeline.size()) {
+    const std::size_t n = counters.size();
+    const std::vector<std::uint64_t> zeros(n);
+    timeline.resize(i + 1, TimelineBucket{zeros, zeros, zeros, zeros, {}});
+  }
+  return timeline[i];
+}
+
 void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
-                    std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point now) {
+                    std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point sent,
+                    Clock::time_point now) {
   Counters& c = counters[behaviour];
   ++c.sent;
   c.all.add(kind, status);
+  if (kind == LABOUR_OUTCOME_HTTP) ++c.responses;
   if (expected) {
     ++c.expected;
     c.latency.record(latency_us);
@@ -504,17 +550,43 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
   } else {
     ++c.unexpected;
     c.unexpected_only.add(kind, status);
+    c.unexpected_latency.record(latency_us);
   }
-  const auto bucket =
-      static_cast<std::size_t>(micros(now - shared.start) / 1000 / shared.options.timeline_bucket_ms);
-  if (bucket >= timeline.size()) {
-    const std::size_t n = counters.size();
-    timeline.resize(bucket + 1, TimelineBucket{std::vector<std::uint64_t>(n), std::vector<std::uint64_t>(n),
-                                               std::vector<std::uint64_t>(n)});
-  }
-  TimelineBucket& b = timeline[bucket];
+  const bool innocent = !shared.workload.innocent.empty() && shared.workload.innocent[behaviour];
+  TimelineBucket& b = bucket_at(sent);
   ++b.sent[behaviour];
   ++(expected ? b.expected : b.unexpected)[behaviour];
+  if (innocent && expected) b.innocent_latency.record(latency_us);
+  ++bucket_at(now).completed[behaviour];
+  if (innocent) watch_innocent(expected, latency_us, sent, now);
+}
+
+void Worker::watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent,
+                            Clock::time_point now) {
+  if (expected) {
+    last_innocent_success_ = now;
+    innocent_failed_since_ = false;
+    const std::uint64_t limit = shared.options.recovered_latency_us;
+    if (limit > 0 && latency_us > limit) {  // an answer, but not yet a normal one
+      innocent_in_a_row_ = 0;
+      return;
+    }
+    if (innocent_in_a_row_++ == 0) run_sent_ = sent;
+    const std::uint32_t wanted = shared.options.end_after_successes;
+    if (wanted > 0 && innocent_in_a_row_ >= wanted && !stopping) {
+      recovered_at = run_sent_;
+      end_early(LoadEnd::Recovered);
+    }
+  } else {
+    innocent_failed_since_ = true;
+    innocent_in_a_row_ = 0;
+  }
+}
+
+void Worker::end_early(LoadEnd why) {
+  int none = 0;
+  shared.early_end.compare_exchange_strong(none, static_cast<int>(why));
+  shutdown(true);
 }
 
 void Worker::on_tick() {
@@ -525,6 +597,11 @@ void Worker::on_tick() {
     return shutdown(true);
   }
   if (now >= shared.deadline) return shutdown(true);
+  if (shared.early_end.load(std::memory_order_relaxed)) return shutdown(true);
+  if (shared.options.end_now && shared.options.end_now()) return end_early(LoadEnd::EndNow);
+  const auto stall = shared.options.end_when_stalled;
+  if (stall.count() > 0 && innocent_failed_since_ && now - last_innocent_success_ >= stall)
+    return end_early(LoadEnd::Stalled);
   for (auto& c : connections_) c->check_timeout(now);
   tick_timer_.expires_at(now + shared.tick);
   tick_timer_.async_wait([this](const error_code& ec) {
@@ -550,7 +627,7 @@ void Worker::on_pace() {
   while (!idle_.empty() && take_request(now, intended)) {
     Connection* c = idle_.back();
     idle_.pop_back();
-    c->begin(intended, now);
+    c->begin(intended, now, pick(*c));
   }
   schedule_pace();
 }
@@ -570,13 +647,31 @@ void Worker::run() {
 
 }  // namespace
 
+std::string_view load_end_name(LoadEnd e) {
+  switch (e) {
+    case LoadEnd::Requests:
+      return "requests";
+    case LoadEnd::Duration:
+      return "duration";
+    case LoadEnd::Interrupted:
+      return "interrupted";
+    case LoadEnd::EndNow:
+      return "ended by the host";
+    case LoadEnd::Stalled:
+      return "stalled";
+    case LoadEnd::Recovered:
+      return "recovered";
+  }
+  return "unknown";
+}
+
 LoadResult run_load(const Target& target, const Workload& workload, const LoadOptions& options,
                     const std::atomic<bool>* stop) {
   validate(target, workload, options);
   // Checks weights (throws on a 0) before any thread starts.
   Selector check(workload.weights, workload.policy, workload.seed, 0, 1);
 
-  Shared shared{workload, options, resolve_target(target, options.allow_remote), {}, {}, {}, {}, stop, 0,
+  Shared shared{workload, options, resolve_target(target, options.allow_remote), {}, {}, {}, {}, {}, stop, 0,
                 0,        {}};
   for (const auto& r : workload.requests) {
     shared.request_bytes.push_back(build_request_bytes(r, target, options.keep_alive));
@@ -591,6 +686,7 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
 
   std::vector<std::unique_ptr<Worker>> workers;
   shared.start = Clock::now();
+  shared.epoch = options.epoch ? std::min(*options.epoch, shared.start) : shared.start;
   shared.deadline = options.duration.count() > 0 ? shared.start + options.duration : Clock::time_point::max();
   for (std::uint32_t t = 0; t < shared.threads; ++t) {
     std::uint64_t quota = UINT64_MAX;
@@ -623,6 +719,7 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
   LoadResult result;
   result.timeline_bucket_ms = options.timeline_bucket_ms;
   result.duration_s = std::chrono::duration<double>(end - shared.start).count();
+  result.start_s = std::chrono::duration<double>(shared.start - shared.epoch).count();
   result.behaviours.resize(workload.requests.size());
   const std::size_t n = workload.requests.size();
   for (const auto& w : workers) {
@@ -630,28 +727,43 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
     result.late_sends += w->late;
     result.abandoned += w->abandoned;
     result.connections_opened += w->connects;
+    if (w->recovered_at && !result.recovered_at_s)
+      result.recovered_at_s = std::chrono::duration<double>(*w->recovered_at - shared.epoch).count();
     for (std::size_t b = 0; b < n; ++b) {
       const Counters& c = w->counters[b];
       BehaviourStats& s = result.behaviours[b];
       s.sent += c.sent;
       s.expected += c.expected;
       s.unexpected += c.unexpected;
+      s.responses += c.responses;
       s.latency.merge(c.latency);
       s.service_latency.merge(c.service_latency);
+      s.unexpected_latency.merge(c.unexpected_latency);
       c.all.add_to(s.outcomes);
       c.unexpected_only.add_to(s.unexpected_outcomes);
     }
-    if (w->timeline.size() > result.timeline.size())
-      result.timeline.resize(w->timeline.size(),
-                             TimelineBucket{std::vector<std::uint64_t>(n), std::vector<std::uint64_t>(n),
-                                            std::vector<std::uint64_t>(n)});
-    for (std::size_t i = 0; i < w->timeline.size(); ++i)
+    if (w->timeline.size() > result.timeline.size()) {
+      const std::vector<std::uint64_t> zeros(n);
+      result.timeline.resize(w->timeline.size(), TimelineBucket{zeros, zeros, zeros, zeros, {}});
+    }
+    for (std::size_t i = 0; i < w->timeline.size(); ++i) {
+      TimelineBucket& into = result.timeline[i];
+      const TimelineBucket& from = w->timeline[i];
       for (std::size_t b = 0; b < n; ++b) {
-        result.timeline[i].sent[b] += w->timeline[i].sent[b];
-        result.timeline[i].expected[b] += w->timeline[i].expected[b];
-        result.timeline[i].unexpected[b] += w->timeline[i].unexpected[b];
+        into.sent[b] += from.sent[b];
+        into.expected[b] += from.expected[b];
+        into.unexpected[b] += from.unexpected[b];
+        into.completed[b] += from.completed[b];
       }
+      into.innocent_latency.merge(from.innocent_latency);
+    }
   }
+  if (result.interrupted)
+    result.ended_by = LoadEnd::Interrupted;
+  else if (const int early = shared.early_end.load())
+    result.ended_by = static_cast<LoadEnd>(early);
+  else if (end >= shared.deadline)
+    result.ended_by = LoadEnd::Duration;
   return result;
 }
 

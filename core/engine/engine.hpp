@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,13 @@ struct Workload {
   std::vector<std::uint32_t> weights;     // same size, each > 0
   Policy policy = Policy::Random;
   std::uint64_t seed = 1;
+  // Policy::Spaced: the k-th request of the load (over all connections) is behaviour
+  // schedule[k % schedule.size()] (see spaced_schedule). Must be non-empty for Spaced.
+  std::vector<std::size_t> schedule;
+  // Behaviours whose outcomes tell whether the server serves good requests (same size as
+  // requests, or empty: none). Their latency is kept per timeline bucket, and the stall
+  // and recovery rules of LoadOptions watch them.
+  std::vector<bool> innocent;
   // Thread-safe; true when the observation is what the behaviour expects. Empty: expected
   // means a complete HTTP response with a status below 400. A judge that throws counts as
   // unexpected.
@@ -71,19 +79,42 @@ struct LoadOptions {
   std::uint32_t connect_timeout_ms = 2000;
   std::uint32_t timeline_bucket_ms = 100;
   bool allow_remote = false;  // false: every address of the target must be 127.0.0.0/8 or ::1
+  // The timeline's time zero (default: when this load starts), so that several loads of one
+  // test (its phases) share one time axis. Must not be later than the start.
+  std::optional<std::chrono::steady_clock::time_point> epoch;
+  // Early ends; each ends the load as a duration does (requests in flight are abandoned)
+  // and is named in LoadResult::ended_by.
+  // Asked on every timeout tick (1..10 ms), from the engine's threads: true ends the load,
+  // e.g. when the server's main process died. Must be cheap and thread-safe.
+  std::function<bool()> end_now;
+  // Stalled: innocent requests failed and none succeeded for this long (0: off).
+  std::chrono::milliseconds end_when_stalled{0};
+  // Recovered: this many innocent outcomes in a row were expected, each within
+  // recovered_latency_us (0: any latency) (end_after_successes 0: off).
+  std::uint32_t end_after_successes = 0;
+  std::uint64_t recovered_latency_us = 0;
 };
+
+enum class LoadEnd { Requests, Duration, Interrupted, EndNow, Stalled, Recovered };
+std::string_view load_end_name(LoadEnd e);  // "requests", "duration", "interrupted", ...
 
 struct BehaviourStats {
   std::uint64_t sent = 0, expected = 0, unexpected = 0;
-  std::map<std::string, std::uint64_t> outcomes;             // outcome_key -> count
+  std::uint64_t responses = 0;                    // complete HTTP responses, whatever the judgement
+  std::map<std::string, std::uint64_t> outcomes;  // outcome_key -> count
   std::map<std::string, std::uint64_t> unexpected_outcomes;  // the unexpected ones among them
-  Histogram latency;          // microseconds, expected outcomes only; open model: from the intended
-                              // send time (includes waiting for a free connection)
-  Histogram service_latency;  // microseconds, expected outcomes only, from the actual start
+  Histogram latency;             // microseconds, expected outcomes only; open model: from the intended
+                                 // send time (includes waiting for a free connection)
+  Histogram service_latency;     // microseconds, expected outcomes only, from the actual start
+  Histogram unexpected_latency;  // microseconds, unexpected outcomes, as `latency`
 };
 
+// One bucket of the timeline. By send time: a request counts in the bucket it was sent in
+// (open model: its intended send time), whenever its outcome came; `completed` counts
+// outcomes by the bucket they arrived in. Abandoned requests are in neither.
 struct TimelineBucket {
-  std::vector<std::uint64_t> sent, expected, unexpected;  // per behaviour
+  std::vector<std::uint64_t> sent, expected, unexpected, completed;  // per behaviour
+  CoarseHistogram innocent_latency;  // expected innocent requests sent in this bucket
 };
 
 struct LoadResult {
@@ -91,6 +122,10 @@ struct LoadResult {
   std::vector<TimelineBucket> timeline;
   std::uint32_t timeline_bucket_ms = 100;
   double duration_s = 0;
+  double start_s = 0;  // when this load started, seconds after the epoch
+  LoadEnd ended_by = LoadEnd::Requests;
+  // Ended by end_after_successes: when the first of those successes was sent (after the epoch).
+  std::optional<double> recovered_at_s;
   bool interrupted = false;              // stopped early by `stop`
   std::uint64_t late_sends = 0;          // open model: requests started > 1 ms after their intended time
   std::uint64_t abandoned = 0;           // in flight when the duration ended or `stop` came; not counted

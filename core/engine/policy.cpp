@@ -1,8 +1,10 @@
 #include "engine/policy.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace labour::engine {
 
@@ -91,6 +93,56 @@ std::size_t Selector::next() {
     ++current_;
   }
   return picked;
+}
+
+std::vector<std::size_t> spaced_schedule(const std::vector<std::uint32_t>& weights,
+                                         const std::vector<std::uint64_t>& minimums, std::uint64_t length) {
+  if (weights.empty()) throw std::invalid_argument("workload: no behaviours to select from");
+  if (length == 0) throw std::invalid_argument("spaced schedule: length is 0");
+  if (std::find(weights.begin(), weights.end(), 0U) != weights.end())
+    throw std::invalid_argument("workload: every weight must be > 0");
+  const std::size_t n = weights.size();
+  const std::uint64_t total = std::accumulate(weights.begin(), weights.end(), std::uint64_t{0});
+
+  // Counts by largest remainder, so they add up to `length` exactly.
+  std::vector<std::uint64_t> counts(n);
+  std::vector<std::pair<unsigned __int128, std::size_t>> remainders;
+  std::uint64_t placed = 0;
+  for (std::size_t b = 0; b < n; ++b) {
+    const auto share = static_cast<unsigned __int128>(length) * weights[b];
+    counts[b] = static_cast<std::uint64_t>(share / total);
+    placed += counts[b];
+    remainders.emplace_back(share % total, b);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (std::size_t i = 0; placed < length; ++i, ++placed) ++counts[remainders[i % n].second];
+
+  // Minimums, each request taken from the behaviour that has the most above its own minimum.
+  auto minimum = [&](std::size_t b) { return b < minimums.size() ? minimums[b] : 0; };
+  for (std::size_t b = 0; b < n; ++b)
+    while (counts[b] < minimum(b)) {
+      std::size_t donor = n;
+      for (std::size_t d = 0; d < n; ++d)
+        if (d != b && counts[d] > minimum(d) && (donor == n || counts[d] > counts[donor])) donor = d;
+      if (donor == n) break;  // too short for every minimum: keep what fits
+      --counts[donor];
+      ++counts[b];
+    }
+
+  // The j-th of c occurrences belongs at (j + 1/2) * length / c; order all by that place.
+  std::vector<std::pair<double, std::size_t>> places;
+  places.reserve(length);
+  for (std::size_t b = 0; b < n; ++b)
+    for (std::uint64_t j = 0; j < counts[b]; ++j)
+      places.emplace_back(
+          (static_cast<double>(j) + 0.5) * static_cast<double>(length) / static_cast<double>(counts[b]), b);
+  std::stable_sort(places.begin(), places.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::size_t> schedule;
+  schedule.reserve(length);
+  for (const auto& p : places) schedule.push_back(p.second);
+  return schedule;
 }
 
 }  // namespace labour::engine

@@ -6,7 +6,10 @@
 
 namespace labour::engine {
 
-enum class Policy { Random, Repeat };
+// Random and Repeat pick per connection; Spaced follows one schedule for the whole load
+// (Workload::schedule, made by spaced_schedule), so a rare behaviour is sent at an even
+// spacing and a guaranteed number of times whatever the concurrency.
+enum class Policy { Random, Repeat, Spaced };
 
 // Small, fast, platform-independent PRNG (xoshiro256**, seeded through splitmix64), so a
 // seed gives the same sequence on every machine and standard library.
@@ -41,5 +44,13 @@ class Selector {
   std::uint64_t position_ = 0;  // Repeat: position in the pattern, < total
   std::size_t current_ = 0;     // Repeat: behaviour at position_
 };
+
+// The Spaced policy's schedule: `length` behaviour indices in which behaviour b appears in
+// proportion to weights[b] (largest remainder), at least minimums[b] times (taken from the
+// behaviours with the most requests; minimums may be shorter than weights, or empty), each
+// one's occurrences spread evenly over the schedule. Deterministic. Throws
+// std::invalid_argument for empty weights, a 0 weight or length 0.
+std::vector<std::size_t> spaced_schedule(const std::vector<std::uint32_t>& weights,
+                                         const std::vector<std::uint64_t>& minimums, std::uint64_t length);
 
 }  // namespace labour::engine

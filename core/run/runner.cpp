@@ -11,20 +11,24 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "common/build_info.hpp"
 #include "common/errors.hpp"
+#include "engine/probe.hpp"
 #include "monitor/monitor.hpp"
 #include "plugins/params.hpp"
+#include "supervisor/procfs.hpp"
 #include "workerapp/worker_app.hpp"
 
 namespace labour::run {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // the document keeps the order it is written in
 
 namespace {
 
@@ -160,12 +164,6 @@ std::string first_line(const std::string& text) {
   return line;
 }
 
-json options_json(const plugins::ParamValues& values) {
-  json o = json::object();
-  for (const auto& [k, v] : values) o[k] = v;
-  return o;
-}
-
 }  // namespace
 
 bool port_in_use(std::uint16_t port) {
@@ -294,8 +292,13 @@ ServerSession::ServerSession(const ServerConfig& server,
       } catch (const supervisor::StartError& e) {
         throw RunError("server '" + server.label + "' did not start: " + e.what());
       }
-      const auto ready = supervisor::wait_until_ready(*process_, "127.0.0.1", port_, app.ready_path,
-                                                      settings.ready_timeout, log);
+      const auto ready = supervisor::wait_until_ready(
+          *process_,
+          [&](std::chrono::milliseconds timeout) {
+            return engine::answers_http({"127.0.0.1", port_}, app.ready_path, timeout,
+                                        &supervisor::interrupt_flag());
+          },
+          "GET http://127.0.0.1:" + std::to_string(port_) + app.ready_path, settings.ready_timeout, log);
       if (ready.state == supervisor::Readiness::Ready) break;
       if (ready.state == supervisor::Readiness::Interrupted) throw Interrupted(ready.detail);
       process_->stop(settings.stop_policy);
@@ -356,84 +359,37 @@ struct ResolvedBehaviour {
   bool innocent = false;
 };
 
-json scenario_json(const scenario::Scenario& s) {
-  return {{"name", s.name},
-          {"source", s.source},
-          {"policy", scenario::policy_name(s.policy)},
-          {"requests", s.requests},
-          {"duration_s", s.duration_s},
-          {"concurrency", s.concurrency},
-          {"threads", s.threads},
-          {"rate", s.rate},
-          {"timeout_ms", s.timeout_ms},
-          {"keep_alive", s.keep_alive},
-          {"seed", s.seed}};
+// The innocent behaviours only, at their weights: the load of the baseline and recovery.
+std::vector<std::size_t> innocent_schedule(const std::vector<ResolvedBehaviour>& mix) {
+  std::vector<std::uint32_t> weights;
+  std::vector<std::size_t> index;
+  for (std::size_t i = 0; i < mix.size(); ++i)
+    if (mix[i].innocent) {
+      weights.push_back(mix[i].weight);
+      index.push_back(i);
+    }
+  std::uint64_t total = 0;
+  for (auto w : weights) total += w;
+  std::vector<std::size_t> schedule;
+  for (const std::size_t k : engine::spaced_schedule(weights, {}, total)) schedule.push_back(index[k]);
+  return schedule;
 }
 
-json latency_json(const engine::Histogram& h) {
-  if (h.count() == 0) return {{"count", 0}};
-  return {{"count", h.count()},      {"min", h.min()},          {"p50", h.percentile(50)},
-          {"p90", h.percentile(90)}, {"p99", h.percentile(99)}, {"p999", h.percentile(99.9)},
-          {"max", h.max()},          {"mean", h.mean()}};
-}
-
-// The monitor's report: a summary a reader can quote, then the samples as columns.
-json monitor_json(const monitor::Report& r) {
-  json series = {{"t_s", json::array()},       {"processes", json::array()}, {"threads", json::array()},
-                 {"rss_bytes", json::array()}, {"cpu_s", json::array()},     {"fds", json::array()}};
-  std::uint32_t peak_processes = 0, peak_threads = 0;
-  std::uint64_t peak_rss = 0;
-  std::int64_t peak_fds = 0;
-  bool fds_known = true;
-  for (const auto& s : r.samples) {
-    series["t_s"].push_back(std::round(s.at_s * 1000) / 1000);
-    series["processes"].push_back(s.processes);
-    series["threads"].push_back(s.threads);
-    series["rss_bytes"].push_back(s.rss_bytes);
-    series["cpu_s"].push_back(std::round(s.cpu_s * 1000) / 1000);
-    series["fds"].push_back(s.fds);
-    peak_processes = std::max(peak_processes, s.processes);
-    peak_threads = std::max(peak_threads, s.threads);
-    peak_rss = std::max(peak_rss, s.rss_bytes);
-    peak_fds = std::max(peak_fds, s.fds);
-    fds_known = fds_known && s.fds >= 0;
-  }
-  const monitor::Sample first = r.samples.empty() ? monitor::Sample{} : r.samples.front();
-  const monitor::Sample last = r.samples.empty() ? monitor::Sample{} : r.samples.back();
-  json causes = json::object();
-  json exits = json::array();
-  for (const auto& e : r.exits) {
-    causes[e.cause] = causes.value(e.cause, 0) + 1;
-    if (exits.size() < 100 || e.leader)  // the main process's end is always listed
-      exits.push_back({{"t_s", std::round(e.at_s * 1000) / 1000},
-                       {"pid", e.pid},
-                       {"leader", e.leader},
-                       {"cause", e.cause}});
-  }
-  json out = {{"interval_ms", r.interval.count()},
-              {"exits_seen_by", r.exact_exits ? "process events" : "samples"},
-              {"lost_events", r.lost_events},
-              {"processes", {{"start", first.processes}, {"end", last.processes}, {"peak", peak_processes}}},
-              {"joined", r.joined},
-              {"exits", {{"total", r.exits.size()}, {"causes", causes}, {"first", exits}}},
-              {"threads", {{"start", first.threads}, {"end", last.threads}, {"peak", peak_threads}}},
-              {"rss_bytes", {{"start", first.rss_bytes}, {"end", last.rss_bytes}, {"peak", peak_rss}}},
-              {"cpu_seconds", std::round(last.cpu_s * 1000) / 1000},
-              {"series", series}};
-  if (fds_known && !r.samples.empty())
-    out["fds"] = {{"start", first.fds}, {"end", last.fds}, {"peak", peak_fds}};
-  return out;
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
 }
 
 }  // namespace
 
-json run_test(const plugins::Registry& registry, const ServerConfig& server, const Availability& availability,
-              const scenario::Scenario& sc, const Settings& settings, const std::atomic<bool>& stop) {
-  json test = {
-      {"label", server.label},
-      {"server",
-       {{"name", server.adapter->name}, {"label", server.label}, {"options", options_json(server.options)}}},
-      {"scenario", scenario_json(sc)}};
+TestResult run_test(const plugins::Registry& registry, const ServerConfig& server,
+                    const Availability& availability, const scenario::Scenario& sc, const Settings& settings,
+                    const std::atomic<bool>& stop) {
+  TestResult result;
+  result.label = server.label;
+  result.server_name = server.adapter->name;
+  result.server_version = availability.version;
+  result.server_options = server.options;
+  result.scenario = sc;
 
   // Behaviours first: a bad parameter is the user's error and must not cost a server start.
   std::vector<ResolvedBehaviour> mix;
@@ -461,6 +417,7 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
     workload.requests.push_back(std::move(prepared));
     workload.weights.push_back(entry.weight);
     const bool innocent = api.behaviour_on_is_innocent(instance.handle()) != 0;
+    workload.innocent.push_back(innocent);
     if (std::find(plugins_used.begin(), plugins_used.end(), &plugin) == plugins_used.end())
       plugins_used.push_back(&plugin);
     mix.push_back({&plugin, std::move(params), entry.weight, std::move(instance), innocent});
@@ -471,12 +428,30 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
                              {o.body.data(), o.body.size()}, o.body_length, o.elapsed_us};
     return b.instance.api<labour_behaviour_api_t>().behaviour_on_judge(b.instance.handle(), &outcome) == 1;
   };
+  if (sc.policy == engine::Policy::Spaced) {
+    // Every misbehaviour its minimum, spaced evenly over the requests; under a duration, or
+    // past 100 000 requests (memory), over each cycle of a schedule repeated.
+    std::vector<std::uint64_t> minimums;
+    std::uint64_t total = 0;
+    for (const auto& b : mix) {
+      minimums.push_back(b.innocent ? 0 : sc.thresholds.min_misbehaviour);
+      total += b.weight;
+    }
+    const std::uint64_t cycle = std::max<std::uint64_t>(total, 100000);
+    workload.schedule = engine::spaced_schedule(workload.weights, minimums,
+                                                sc.requests ? std::min(sc.requests, cycle) : total);
+  }
+  const bool has_innocent = std::any_of(mix.begin(), mix.end(), [](const auto& b) { return b.innocent; });
+  engine::Workload innocent_only = workload;
+  if (has_innocent) {
+    innocent_only.policy = engine::Policy::Spaced;
+    innocent_only.schedule = innocent_schedule(mix);
+  }
 
-  test["server"]["version"] = availability.version;
   if (!availability.available) {
-    test["status"] = "skipped";
-    test["error"] = "server '" + server.label + "' is not available: " + availability.reason;
-    return test;
+    result.status = "skipped";
+    result.error = "server '" + server.label + "' is not available: " + availability.reason;
+    return result;
   }
 
   const CpuSplit cpus = settings.pinning.plan(sc.threads);
@@ -484,88 +459,105 @@ json run_test(const plugins::Registry& registry, const ServerConfig& server, con
   try {
     session.emplace(server, plugins_used, settings, 0, cpus.server);
   } catch (const ServerSession::Interrupted& e) {
-    test["status"] = "interrupted";
-    test["error"] = e.what();
-    return test;
+    result.status = "interrupted";
+    result.error = e.what();
+    return result;
   } catch (const RunError& e) {
-    test["status"] = "failed";
-    test["error"] = e.what();
-    return test;
+    result.status = "failed";
+    result.error = e.what();
+    return result;
   }
+
+  Measurements m;
+  for (const auto& b : mix) m.behaviours.push_back({b.plugin->name, b.params, b.weight, b.innocent});
 
   engine::LoadOptions options;
   options.concurrency = sc.concurrency;
   options.threads = sc.threads;
-  options.requests = sc.requests;
-  options.duration = std::chrono::milliseconds(static_cast<std::int64_t>(sc.duration_s * 1000));
   options.rate = sc.rate;
   options.keep_alive = sc.keep_alive;
   ThreadPin client_pin(cpus.client);  // the engine's and the monitor's threads inherit it
   if (!cpus.client.empty() && !client_pin.pinned())
     spdlog::warn("could not pin the client to CPUs {}: it runs unpinned", format_cpu_list(cpus.client));
   monitor::Monitor watch(session->process().pid(), session->process().marker(), settings.monitor_interval);
-  const auto load = engine::run_load({"127.0.0.1", session->port()}, workload, options, &stop);
-  const auto usage = watch.finish();  // before the stop, whose exits are not misbehaviour
-  const auto stopped = session->stop();
+  options.epoch = Clock::now();  // the monitor's time zero, to within its first sample
+  options.end_now = [&watch] { return watch.leader_exited(); };
+  const engine::Target target{"127.0.0.1", session->port()};
+  auto run_phase = [&](Phase phase, const engine::Workload& w, const engine::LoadOptions& o) {
+    m.phases[static_cast<std::size_t>(phase)] = engine::run_load(target, w, o, &stop);
+    return m.phases[static_cast<std::size_t>(phase)]->interrupted;
+  };
 
-  std::uint64_t sent = 0, expected = 0, unexpected = 0, innocent_sent = 0, innocent_unexpected = 0;
-  json behaviours = json::array();
-  for (std::size_t i = 0; i < mix.size(); ++i) {
-    const auto& stats = load.behaviours[i];
-    sent += stats.sent;
-    expected += stats.expected;
-    unexpected += stats.unexpected;
-    if (mix[i].innocent) {
-      innocent_sent += stats.sent;
-      innocent_unexpected += stats.unexpected;
+  // baseline -> fault -> recovery; an interruption ends the test where it is.
+  bool interrupted = false;
+  if (has_innocent) {
+    engine::LoadOptions baseline = options;
+    baseline.requests = sc.phases.baseline_requests;
+    baseline.duration = millis(sc.phases.baseline_s);
+    interrupted = run_phase(Phase::Baseline, innocent_only, baseline);
+  }
+  if (!interrupted) {
+    engine::LoadOptions fault = options;
+    fault.requests = sc.requests;
+    fault.duration = millis(sc.duration_s);
+    if (has_innocent) fault.end_when_stalled = millis(sc.phases.stall_s);
+    interrupted = run_phase(Phase::Fault, workload, fault);
+  }
+  if (!interrupted && has_innocent) {
+    engine::LoadOptions recovery = options;
+    recovery.duration = millis(sc.phases.recovery_s);
+    recovery.end_after_successes = sc.phases.recovered_after;
+    // "Back" means answering as in the baseline: within the latency a degraded verdict allows.
+    if (const auto* base = m.phase(Phase::Baseline)) {
+      engine::Histogram innocent;
+      for (std::size_t b = 0; b < mix.size(); ++b)
+        if (mix[b].innocent) innocent.merge(base->behaviours[b].latency);
+      const double p99_ms = static_cast<double>(innocent.percentile(99)) / 1000.0;
+      const double limit_ms = std::max(sc.thresholds.latency_floor_ms, p99_ms) * sc.thresholds.max_p99_ratio;
+      if (innocent.count() > 0) recovery.recovered_latency_us = static_cast<std::uint64_t>(limit_ms * 1000);
     }
-    behaviours.push_back({{"name", mix[i].plugin->name},
-                          {"params", options_json(mix[i].params)},
-                          {"weight", mix[i].weight},
-                          {"innocent", mix[i].innocent},
-                          {"sent", stats.sent},
-                          {"expected", stats.expected},
-                          {"unexpected", stats.unexpected},
-                          {"outcomes", stats.outcomes},
-                          {"unexpected_outcomes", stats.unexpected_outcomes},
-                          {"latency_us", latency_json(stats.latency)}});
+    // A dead main process only needs confirming that nothing else answers.
+    const auto confirmed_after = Clock::now() + std::chrono::seconds(1);
+    recovery.end_now = [&watch, confirmed_after] {
+      return watch.leader_exited() && Clock::now() >= confirmed_after;
+    };
+    interrupted = run_phase(Phase::Recovery, innocent_only, recovery);
   }
-  const double failure_pct = sent ? 100.0 * static_cast<double>(unexpected) / static_cast<double>(sent) : 0.0;
-  json timeline = {{"bucket_ms", load.timeline_bucket_ms},
-                   {"sent", json::array()},
-                   {"expected", json::array()},
-                   {"unexpected", json::array()}};
-  for (const auto& bucket : load.timeline) {
-    timeline["sent"].push_back(bucket.sent);
-    timeline["expected"].push_back(bucket.expected);
-    timeline["unexpected"].push_back(bucket.unexpected);
-  }
-  test["status"] = load.interrupted ? "interrupted" : "completed";
-  if (load.interrupted) test["error"] = "interrupted before the load finished";
-  test["duration_s"] = load.duration_s;
-  test["requests_per_second"] = load.duration_s > 0 ? static_cast<double>(sent) / load.duration_s : 0.0;
-  test["totals"] = {{"sent", sent},
-                    {"expected", expected},
-                    {"unexpected", unexpected},
-                    {"failure_pct", failure_pct},
-                    {"innocent_sent", innocent_sent},
-                    {"innocent_unexpected", innocent_unexpected}};
-  test["verdict"] = failure_pct > 10.0 ? "failed" : "passed";  // Labour's rule
-  test["behaviours"] = behaviours;
-  test["timeline"] = timeline;
-  test["monitor"] = monitor_json(usage);
-  json supervision = {{"port", session->port()},
-                      {"start_seconds", session->start_seconds()},
-                      {"stop_signal", stopped.signal_needed},
-                      {"stop_seconds", stopped.stop_seconds},
-                      {"orphans", stopped.orphans_killed},
-                      {"exit", stopped.status ? stopped.status->describe() : "unknown"}};
-  if (!cpus.server.empty()) supervision["server_cpus"] = format_cpu_list(cpus.server);
-  if (client_pin.pinned()) supervision["client_cpus"] = format_cpu_list(cpus.client);
-  if (settings.keep_run_dir) supervision["run_dir"] = session->run_dir().string();
-  test["supervision"] = supervision;
-  return test;
+  m.monitor = watch.finish();  // before the stop, whose exits are not misbehaviour
+  m.stop = session->stop();
+  m.port = session->port();
+  m.start_seconds = session->start_seconds();
+  if (!cpus.server.empty()) m.server_cpus = format_cpu_list(cpus.server);
+  if (client_pin.pinned()) m.client_cpus = format_cpu_list(cpus.client);
+  if (settings.keep_run_dir) m.run_dir = session->run_dir().string();
+
+  result.status = interrupted ? "interrupted" : "completed";
+  if (interrupted) result.error = "interrupted before the load finished";
+  result.summary = summarise(m, sc);
+  result.measured = std::move(m);
+  return result;
 }
+
+namespace {
+
+// "model name" and the number of distinct physical cores, from /proc/cpuinfo.
+std::pair<std::string, unsigned> cpu_model_and_cores() {
+  std::istringstream in(procfs::read_small_file("/proc/cpuinfo"));
+  std::string line, model, physical = "0";
+  std::set<std::string> cores;
+  auto value = [](const std::string& l) {
+    const auto colon = l.find(':');
+    return colon == std::string::npos ? std::string() : l.substr(l.find_first_not_of(" \t", colon + 1));
+  };
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0 && model.empty()) model = value(line);
+    if (line.rfind("physical id", 0) == 0) physical = value(line);
+    if (line.rfind("core id", 0) == 0) cores.insert(physical + "/" + value(line));
+  }
+  return {model.empty() ? "unknown" : model, static_cast<unsigned>(cores.size())};
+}
+
+}  // namespace
 
 json document_header(const Settings& settings) {
   utsname u{};
@@ -578,14 +570,24 @@ json document_header(const Settings& settings) {
   char started[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return {{"schema_version", 1},
-          {"tool", {{"name", "labour"}, {"version", LABOUR_VERSION}}},
+  const auto [cpu_model, cores] = cpu_model_and_cores();
+  const auto& pin = settings.pinning;
+  json pinning = {{"enabled", pin.enabled}, {"allowed_cpus", format_cpu_list(pin.allowed)}};
+  if (pin.server) pinning["server_cpus"] = format_cpu_list(*pin.server);
+  if (pin.client) pinning["client_cpus"] = format_cpu_list(*pin.client);
+  json tool = {{"name", "labour"}, {"version", LABOUR_VERSION}};
+  if (const std::string commit = build_commit(); !commit.empty()) tool["commit"] = commit;
+  return {{"schema_version", kSchemaVersion},
+          {"tool", tool},
           {"environment",
            {{"hostname", host},
             {"kernel", std::string(u.sysname) + " " + u.release + " " + u.machine},
             {"cpus", std::thread::hardware_concurrency()},
+            {"cpu_model", cpu_model},
+            {"cores", cores ? cores : std::thread::hardware_concurrency()},
             {"python", settings.python},
             {"python_version", python_version.exited_ok ? first_line(python_version.out) : "unknown"},
+            {"pinning", pinning},
             {"started_at", started}}},
           {"tests", json::array()}};
 }

@@ -16,6 +16,7 @@
 
 #include "common/cpus.hpp"
 #include "plugins/registry.hpp"
+#include "run/results.hpp"
 #include "scenario/scenario.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -52,12 +53,13 @@ struct Availability {
 Availability probe(const ServerConfig& server, const Settings& settings);
 
 // Runs one test against a server whose `availability` was probed (once per configuration:
-// an unavailable one gives status "skipped"). Never throws for a server that fails to start
-// (status "failed" in the JSON); throws UsageError for bad scenario parameters. `stop`
-// interrupts the load (status "interrupted", with what was measured).
-nlohmann::json run_test(const plugins::Registry& registry, const ServerConfig& server,
-                        const Availability& availability, const scenario::Scenario& scenario,
-                        const Settings& settings, const std::atomic<bool>& stop);
+// an unavailable one gives status "skipped"): baseline -> fault -> recovery on one freshly
+// started server, then summarise(). Never throws for a server that fails to start (status
+// "failed"); throws UsageError for bad scenario parameters. `stop` interrupts the load
+// (status "interrupted", with what was measured).
+TestResult run_test(const plugins::Registry& registry, const ServerConfig& server,
+                    const Availability& availability, const scenario::Scenario& scenario,
+                    const Settings& settings, const std::atomic<bool>& stop);
 
 // A started server hosting the worker app with the given behaviours; stops and cleans up on
 // destruction. Used by run_test and `labour serve`.
@@ -97,7 +99,7 @@ class ServerSession {
 };
 
 // The "tool" and "environment" parts of a results document.
-nlohmann::json document_header(const Settings& settings);
+nlohmann::ordered_json document_header(const Settings& settings);
 
 // True if something listens on 127.0.0.1:port already.
 bool port_in_use(std::uint16_t port);

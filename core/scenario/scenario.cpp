@@ -58,6 +58,12 @@ T positive_integer(const toml::node& node, const std::string& origin, const std:
   return static_cast<T>(value);
 }
 
+std::string fmt_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 double non_negative_number(const toml::node& node, const std::string& origin, const std::string& key) {
   double value = 0;
   if (auto i = node.as_integer())
@@ -70,9 +76,69 @@ double non_negative_number(const toml::node& node, const std::string& origin, co
   return value;
 }
 
+const toml::table& as_table(const toml::node& node, const std::string& origin, const std::string& key) {
+  const auto* table = node.as_table();
+  if (!table) fail(origin, node, "'" + key + "' must be a table ([" + key + "])");
+  return *table;
+}
+
+double number_in(const toml::node& node, const std::string& origin, const std::string& key, double lo,
+                 double hi) {
+  const double v = non_negative_number(node, origin, key);
+  if (v < lo || v > hi)
+    fail(origin, node, "'" + key + "' must be in [" + fmt_number(lo) + ", " + fmt_number(hi) + "]");
+  return v;
+}
+
+void parse_phases(const toml::node& node, const std::string& origin, Phases& p) {
+  const auto& t = as_table(node, origin, "phases");
+  reject_unknown_keys(
+      t, {"baseline_requests", "baseline_duration", "stall", "recovery_duration", "recovered_after"}, origin,
+      "[phases]");
+  if (auto* n = t.get("baseline_requests"))
+    p.baseline_requests = positive_integer<std::uint64_t>(*n, origin, "baseline_requests");
+  if (auto* n = t.get("baseline_duration"))
+    p.baseline_s = number_in(*n, origin, "baseline_duration", 0.1, 3600);
+  if (auto* n = t.get("stall")) p.stall_s = number_in(*n, origin, "stall", 0.1, 3600);
+  if (auto* n = t.get("recovery_duration"))
+    p.recovery_s = number_in(*n, origin, "recovery_duration", 0.1, 3600);
+  if (auto* n = t.get("recovered_after"))
+    p.recovered_after = positive_integer<std::uint32_t>(*n, origin, "recovered_after");
+}
+
+void parse_thresholds(const toml::node& node, const std::string& origin, Thresholds& v) {
+  const auto& t = as_table(node, origin, "verdict");
+  reject_unknown_keys(t,
+                      {"max_innocent_failure_pct", "max_p50_ratio", "max_p99_ratio", "latency_floor_ms",
+                       "min_throughput_pct", "min_misbehaviour", "max_baseline_failure_pct"},
+                      origin, "[verdict]");
+  if (auto* n = t.get("max_innocent_failure_pct"))
+    v.max_innocent_failure_pct = number_in(*n, origin, "max_innocent_failure_pct", 0, 100);
+  if (auto* n = t.get("max_p50_ratio")) v.max_p50_ratio = number_in(*n, origin, "max_p50_ratio", 1, 1e9);
+  if (auto* n = t.get("max_p99_ratio")) v.max_p99_ratio = number_in(*n, origin, "max_p99_ratio", 1, 1e9);
+  if (auto* n = t.get("latency_floor_ms"))
+    v.latency_floor_ms = number_in(*n, origin, "latency_floor_ms", 0, 1e6);
+  if (auto* n = t.get("min_throughput_pct"))
+    v.min_throughput_pct = number_in(*n, origin, "min_throughput_pct", 0, 100);
+  if (auto* n = t.get("min_misbehaviour"))
+    v.min_misbehaviour = positive_integer<std::uint64_t>(*n, origin, "min_misbehaviour", true);
+  if (auto* n = t.get("max_baseline_failure_pct"))
+    v.max_baseline_failure_pct = number_in(*n, origin, "max_baseline_failure_pct", 0, 100);
+}
+
 }  // namespace
 
-std::string_view policy_name(engine::Policy p) { return p == engine::Policy::Repeat ? "repeat" : "random"; }
+std::string_view policy_name(engine::Policy p) {
+  switch (p) {
+    case engine::Policy::Repeat:
+      return "repeat";
+    case engine::Policy::Spaced:
+      return "spaced";
+    case engine::Policy::Random:
+      break;
+  }
+  return "random";
+}
 
 void Overrides::apply(Scenario& s) const {
   // A request count and a duration are two ways to end the load: the one given wins.
@@ -100,9 +166,9 @@ Scenario parse(std::string_view text, const std::string& origin) {
   } catch (const toml::parse_error& e) {
     throw UsageError(where(origin, e.source()) + ": " + std::string(e.description()));
   }
-  static const std::set<std::string> top_keys = {"name",     "description", "policy",     "requests",
-                                                 "duration", "concurrency", "rate",       "threads",
-                                                 "timeout",  "seed",        "keep_alive", "behaviour"};
+  static const std::set<std::string> top_keys = {
+      "name",    "description", "policy", "requests",   "duration",  "concurrency", "rate",
+      "threads", "timeout",     "seed",   "keep_alive", "behaviour", "phases",      "verdict"};
   reject_unknown_keys(root, top_keys, origin, "the scenario");
 
   Scenario s;
@@ -114,17 +180,17 @@ Scenario parse(std::string_view text, const std::string& origin) {
   if (auto d = root["description"].as_string()) s.description = d->get();
   if (auto* p = root.get("policy")) {
     const auto* v = p->as_string();
-    if (!v || (v->get() != "random" && v->get() != "repeat"))
-      fail(origin, *p, "'policy' must be \"random\" or \"repeat\"");
-    s.policy = v->get() == "repeat" ? engine::Policy::Repeat : engine::Policy::Random;
+    if (!v || (v->get() != "random" && v->get() != "repeat" && v->get() != "spaced"))
+      fail(origin, *p, "'policy' must be \"random\", \"repeat\" or \"spaced\"");
+    s.policy = v->get() == "repeat"   ? engine::Policy::Repeat
+               : v->get() == "spaced" ? engine::Policy::Spaced
+                                      : engine::Policy::Random;
   }
   if (auto* n = root.get("requests")) s.requests = positive_integer<std::uint64_t>(*n, origin, "requests");
   if (auto* n = root.get("duration")) {
     s.duration_s = non_negative_number(*n, origin, "duration");
     if (s.duration_s <= 0) fail(origin, *n, "'duration' must be more than 0 seconds");
   }
-  if (s.requests && s.duration_s > 0)
-    throw UsageError(origin + ": give either 'requests' or 'duration', not both");
   if (!s.requests && s.duration_s <= 0)
     throw UsageError(origin + ": the scenario needs 'requests' or 'duration' (seconds)");
   if (auto* n = root.get("concurrency"))
@@ -142,6 +208,9 @@ Scenario parse(std::string_view text, const std::string& origin) {
     if (!b) fail(origin, *n, "'keep_alive' must be true or false");
     s.keep_alive = b->get();
   }
+
+  if (auto* node = root.get("phases")) parse_phases(*node, origin, s.phases);
+  if (auto* node = root.get("verdict")) parse_thresholds(*node, origin, s.thresholds);
 
   const auto* behaviours = root["behaviour"].as_array();
   if (!behaviours || behaviours->empty())

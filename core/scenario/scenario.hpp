@@ -20,6 +20,26 @@ struct MixEntry {
   std::uint32_t weight = 1;
 };
 
+// How long each phase of a test runs (docs/scenarios.md, [phases]).
+struct Phases {
+  std::uint64_t baseline_requests = 300;  // innocent requests only, this many ...
+  double baseline_s = 2.0;                // ... or this long, whichever comes first
+  double stall_s = 5.0;     // the fault phase ends once innocent requests failed and none succeeded this long
+  double recovery_s = 5.0;  // at most this long, innocent requests only ...
+  std::uint32_t recovered_after = 10;  // ... until this many succeeded in a row
+};
+
+// The bounds a verdict is judged by (docs/scenarios.md, [verdict]).
+struct Thresholds {
+  double max_innocent_failure_pct = 0;  // above: degraded (collateral damage)
+  double max_p50_ratio = 10;            // innocent p50 in the fault phase / baseline; above: degraded
+  double max_p99_ratio = 10;            // the same for p99
+  double latency_floor_ms = 5;          // ratios compare against at least this (noise of fast baselines)
+  double min_throughput_pct = 0;        // innocent throughput retained; below: degraded (0: not judged)
+  std::uint64_t min_misbehaviour = 1;   // each misbehaviour sent at least this often, or inconclusive
+  double max_baseline_failure_pct = 0;  // above: the baseline failed, inconclusive
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -34,6 +54,8 @@ struct Scenario {
   std::uint32_t timeout_ms = 10000;
   std::uint64_t seed = 1;
   bool keep_alive = true;
+  Phases phases;
+  Thresholds thresholds;
 };
 
 // Command-line overrides of a scenario's load settings.

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -90,10 +91,15 @@ struct ReadyResult {
   std::string detail;  // for Exited/TimedOut: what happened and the tail of the server's log
 };
 
-// Polls GET http://host:port/path every ~50 ms until it answers with any HTTP response, the
-// server exits, the deadline passes, or labour is interrupted (interrupt_flag()).
-ReadyResult wait_until_ready(ServerProcess& server, const std::string& host, std::uint16_t port,
-                             const std::string& path, std::chrono::milliseconds deadline,
+// Calls `answers`, 50 ms between attempts, until it returns true, the server exits, the
+// deadline passes, or labour is interrupted (interrupt_flag()). `answers(timeout)` is one
+// attempt: true if the server answered with any HTTP response within `timeout` (at most
+// 1 s, less near the deadline); labour passes engine::answers_http, so that all its HTTP
+// goes through the one client. `probe_name` ("GET http://127.0.0.1:8000/ready") names the
+// attempt in a TimedOut detail. What `answers` throws propagates.
+ReadyResult wait_until_ready(ServerProcess& server,
+                             const std::function<bool(std::chrono::milliseconds)>& answers,
+                             const std::string& probe_name, std::chrono::milliseconds deadline,
                              const std::filesystem::path& log_for_tail);
 
 // Process-wide set-up, once at start and before any thread exists (it forks): become a

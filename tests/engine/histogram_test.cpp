@@ -105,3 +105,22 @@ TEST_CASE("histogram edge cases: empty, zero, huge values") {
   h.record(1234);
   REQUIRE(h.percentile(50) == 1234);  // clamped to [min, max]
 }
+
+TEST_CASE("coarse histogram: percentiles within ~6 %, empty is 0") {
+  labour::engine::CoarseHistogram h;
+  CHECK(h.percentile(50) == 0);
+  for (std::uint64_t v = 1; v <= 10000; ++v) h.record(v);
+  CHECK(h.count() == 10000);
+  for (double p : {10.0, 50.0, 90.0, 99.0}) {
+    const double want = p * 100;
+    const double got = static_cast<double>(h.percentile(p));
+    INFO("p" << p << " got " << got);
+    CHECK(std::abs(got - want) <= 0.07 * want);
+  }
+  CHECK(h.percentile(100) == 10000);
+  CHECK(h.percentile(0) == 1);
+  labour::engine::CoarseHistogram other;
+  other.record(1000000);
+  h.merge(other);
+  CHECK(h.percentile(100) == 1000000);
+}

@@ -1,6 +1,8 @@
 // `labour load` through its CLI11 definition: bad input gives exit 2 and one line; a real
 // run prints JSON with the counts.
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -97,11 +99,52 @@ TEST_CASE("labour load: a run prints JSON with the counts") {
   REQUIRE(doc.at("requests") == 300);
   REQUIRE(doc.at("outcomes").at("http_200") == 300);
   REQUIRE(doc.at("errors") == 0);
-  REQUIRE(doc.at("latency_us").at("count") == 300);
   REQUIRE(doc.at("interrupted") == false);
+  // The results document's names (run::latency_json, docs/results-schema.md).
+  REQUIRE(doc.at("requests_per_second") > 0);
+  REQUIRE_FALSE(doc.contains("requests_per_sec"));
+  const auto& latency = doc.at("latency_us");
+  REQUIRE(latency.at("count") == 300);
+  for (const char* key : {"min", "p50", "p90", "p99", "p999", "max", "mean"}) REQUIRE(latency.contains(key));
+  REQUIRE_FALSE(latency.contains("p99_9"));
 
   const Ran text = run_load_command({"--url", url, "-c", "2", "-n", "50"});
   REQUIRE(text.code == 0);
   REQUIRE(text.out.find("Requests/sec:") != std::string::npos);
   REQUIRE(text.out.find("50 requests in") != std::string::npos);
+}
+
+TEST_CASE("labour load: errors are the engine's unexpected outcomes") {
+  labour::test::TestServer failing(
+      labour::test::answer_all("HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"));
+  const std::string url = "http://127.0.0.1:" + std::to_string(failing.port()) + "/";
+  const Ran ran = run_load_command({"--url", url, "-c", "2", "-n", "40", "--json"});
+  REQUIRE(ran.code == 0);
+  const auto doc = nlohmann::json::parse(ran.out);
+  REQUIRE(doc.at("outcomes").at("http_500") == 40);
+  REQUIRE(doc.at("errors") == 40);
+  REQUIRE(doc.at("latency_us") == nlohmann::json{{"count", 0}});  // only expected outcomes are timed
+  const Ran text = run_load_command({"--url", url, "-c", "2", "-n", "40"});
+  REQUIRE(text.out.find("Errors:       40: http_500 40\n") != std::string::npos);
+
+  // A redirect is a complete response below 400: not an error.
+  labour::test::TestServer redirect(
+      labour::test::answer_all("HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Length: 0\r\n\r\n"));
+  const Ran moved = run_load_command(
+      {"--url", "http://127.0.0.1:" + std::to_string(redirect.port()) + "/", "-n", "10", "--json"});
+  REQUIRE(nlohmann::json::parse(moved.out).at("errors") == 0);
+
+  // A port bound but not listening refuses connections, and stays ours meanwhile.
+  const int bound = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof address;
+  REQUIRE(::bind(bound, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::getsockname(bound, reinterpret_cast<sockaddr*>(&address), &len) == 0);
+  const Ran refused = run_load_command(
+      {"--url", "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/", "-c", "1", "-n", "3"});
+  ::close(bound);
+  REQUIRE(refused.code == 0);
+  REQUIRE(refused.out.find("Errors:       3: connect_refused 3\n") != std::string::npos);
 }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <stdexcept>
@@ -82,4 +83,37 @@ TEST_CASE("repeat policy starts each connection at a different offset") {
 TEST_CASE("selector rejects empty or zero weights") {
   REQUIRE_THROWS_AS(Selector({}, Policy::Random, 1, 0, 1), std::invalid_argument);
   REQUIRE_THROWS_AS(Selector({1, 0}, Policy::Repeat, 1, 0, 1), std::invalid_argument);
+}
+
+TEST_CASE("spaced schedule: counts by weight, minimums kept, occurrences spread evenly") {
+  using labour::engine::spaced_schedule;
+  auto count = [](const std::vector<std::size_t>& s, std::size_t b) {
+    return static_cast<std::uint64_t>(std::count(s.begin(), s.end(), b));
+  };
+  // 99:1 over 400 requests: exactly 4 of the rare one, 100 apart.
+  const auto s = spaced_schedule({99, 1}, {}, 400);
+  REQUIRE(s.size() == 400);
+  CHECK(count(s, 1) == 4);
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s[i] == 1) at.push_back(i);
+  for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] == 100);
+  // Ten requests would send it 0.1 times; the minimum makes it once, in the middle.
+  const auto few = spaced_schedule({99, 1}, {0, 1}, 10);
+  CHECK(count(few, 1) == 1);
+  CHECK(count(few, 0) == 9);
+  CHECK(few.front() == 0);
+  CHECK(few.back() == 0);
+  // Exact shares when they divide, and the same schedule every time.
+  const auto half = spaced_schedule({50, 50}, {}, 40);
+  CHECK(count(half, 0) == 20);
+  CHECK(count(half, 1) == 20);
+  CHECK(half == spaced_schedule({50, 50}, {}, 40));
+  // Too short for every minimum: keeps what fits, never more than the length.
+  const auto tight = spaced_schedule({1, 1, 1}, {0, 5, 5}, 4);
+  CHECK(tight.size() == 4);
+  CHECK(count(tight, 0) == 0);
+  CHECK_THROWS_AS(spaced_schedule({}, {}, 3), std::invalid_argument);
+  CHECK_THROWS_AS(spaced_schedule({1, 0}, {}, 3), std::invalid_argument);
+  CHECK_THROWS_AS(spaced_schedule({1}, {}, 0), std::invalid_argument);
 }

@@ -1,4 +1,5 @@
 // run_load as a whole: exact counts, keep-alive, threads, the open model, stop, validation.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <numeric>
 #include <thread>
@@ -256,4 +257,111 @@ TEST_CASE("an idle kept-alive connection closed by the server is not blamed on t
   REQUIRE(total_sent(r) == 5);
   REQUIRE(r.behaviours[0].unexpected + r.behaviours[1].unexpected == 0);
   REQUIRE(r.connections_opened == 5);
+}
+
+TEST_CASE("the timeline counts a request by its send time, and its outcome by when it came") {
+  // The first connection's first answer takes 350 ms; everything else is immediate.
+  std::atomic<int> connections{0};
+  TestServer server([&connections](int& fd, TestServer& s) {
+    const bool slow = connections++ == 0;
+    bool first = true;
+    while (s.read_request(fd)) {
+      if (slow && first) s.sleep_or_stop(std::chrono::milliseconds(350));
+      first = false;
+      TestServer::send_all(fd, labour::test::kOk);
+    }
+  });
+  Workload w;
+  w.requests = {PreparedRequest{}};
+  w.weights = {1};
+  LoadOptions o;
+  o.concurrency = 2;
+  o.requests = 3;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  REQUIRE(r.timeline.size() >= 4);
+  CHECK(r.timeline[0].sent[0] == 3);       // all three went out at once ...
+  CHECK(r.timeline[0].completed[0] == 2);  // ... two came back at once ...
+  std::uint64_t late = 0;
+  for (std::size_t i = 3; i < r.timeline.size(); ++i) late += r.timeline[i].completed[0];
+  CHECK(late == 1);  // ... and the slow one 300+ ms later, still counted as sent in bucket 0
+  CHECK(r.timeline[0].expected[0] == 3);
+}
+
+TEST_CASE("spaced policy follows the schedule over all connections") {
+  TestServer server(labour::test::answer_all());
+  Workload w = two_behaviours(Policy::Spaced);
+  w.schedule = spaced_schedule(w.weights, {0, 5}, 12);  // 3:1 would give 3; the minimum says 5
+  LoadOptions o;
+  o.concurrency = 3;
+  o.requests = 12;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  CHECK(r.behaviours[1].sent == 5);
+  CHECK(r.behaviours[0].sent == 7);
+  w.schedule.clear();
+  CHECK_THROWS_AS(run_load(Target{"127.0.0.1", server.port()}, w, o), std::invalid_argument);
+}
+
+TEST_CASE("early ends: stalled, recovered, and ended by the host") {
+  Workload w;
+  w.requests = {PreparedRequest{}};
+  w.weights = {1};
+  w.innocent = {true};
+  LoadOptions o;
+  o.concurrency = 2;
+  o.duration = std::chrono::seconds(5);
+
+  SECTION("stalled: innocent requests fail and none succeeds") {
+    TestServer server([](int& fd, TestServer& s) {
+      if (s.read_request(fd)) TestServer::reset(fd);
+    });
+    o.end_when_stalled = std::chrono::milliseconds(200);
+    const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+    CHECK(r.ended_by == LoadEnd::Stalled);
+    CHECK(r.duration_s < 2.0);
+    CHECK(r.behaviours[0].unexpected > 0);
+    CHECK(r.behaviours[0].responses == 0);
+  }
+  SECTION("recovered: enough innocent successes in a row") {
+    TestServer server(labour::test::answer_all());
+    o.end_after_successes = 10;
+    const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+    CHECK(r.ended_by == LoadEnd::Recovered);
+    CHECK(r.duration_s < 2.0);
+    CHECK(r.behaviours[0].expected >= 10);
+    REQUIRE(r.recovered_at_s);
+    CHECK(*r.recovered_at_s >= 0);
+    CHECK(*r.recovered_at_s < r.duration_s);
+  }
+  SECTION("recovered needs answers within the latency limit") {
+    TestServer server(
+        labour::test::answer_all(std::string(labour::test::kOk), std::chrono::milliseconds(30)));
+    o.end_after_successes = 3;
+    o.recovered_latency_us = 5000;  // every answer takes 30 ms: never "back"
+    o.duration = std::chrono::milliseconds(500);
+    const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+    CHECK(r.ended_by == LoadEnd::Duration);
+    CHECK_FALSE(r.recovered_at_s);
+    CHECK(r.behaviours[0].expected > 3);
+  }
+  SECTION("ended by the host") {
+    TestServer server(labour::test::answer_all(std::string(labour::test::kOk), std::chrono::milliseconds(2)));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    o.end_now = [until] { return std::chrono::steady_clock::now() >= until; };
+    const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+    CHECK(r.ended_by == LoadEnd::EndNow);
+    CHECK(r.duration_s < 2.0);
+  }
+}
+
+TEST_CASE("unexpected outcomes keep their own latency, and responses count HTTP answers only") {
+  TestServer server(labour::test::answer_all());
+  Workload w = two_behaviours(Policy::Repeat);
+  w.judge = [](std::size_t behaviour, const Observation&) { return behaviour == 0; };
+  LoadOptions o;
+  o.concurrency = 2;
+  o.requests = 40;
+  const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  CHECK(r.behaviours[1].unexpected_latency.count() == r.behaviours[1].sent);
+  CHECK(r.behaviours[0].unexpected_latency.count() == 0);
+  CHECK(r.behaviours[0].responses + r.behaviours[1].responses == 40);
 }

@@ -91,7 +91,7 @@ def test_gunicorn_sigsegv_scenario_acceptance(tmp_path, no_leftovers):
 def test_wsgiref_lightsleep_json_report(tmp_path, no_leftovers):
     """The issue's acceptance run: the JSON report has every documented field."""
     doc = run_json(tmp_path, "run", "--server", "wsgiref", "--scenario", "LightSleep", "--requests", "200")
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["tool"]["name"] == "labour" and doc["tool"]["version"]
     assert doc["environment"]["python"] == "/usr/bin/python3"
     (test,) = doc["tests"]

@@ -71,7 +71,8 @@ def test_interrupt_keeps_finished_cells_and_resume_completes(tmp_path, sig):
     cells = [json.loads(l) for l in (out / "cells.jsonl").read_text().splitlines()]
     assert [c["scenario"]["name"] for c in cells] == ["Plain", "Slow"]
     assert all(c["status"] == "completed" for c in cells)
-    assert cells[0]["totals"]["sent"] == 1000  # the finished cell was kept, not re-run with 20
+    # The finished cell was kept, not re-run with 20.
+    assert cells[0]["totals"]["sent"] == cells[0]["scenario"]["requests"] > 20
     assert not wait_for_no_marked_processes(before)
 
 

@@ -1,11 +1,16 @@
-// The console and json reporters, loaded from their .so files through the C descriptor the
-// way the host loads them, rendering results documents built here.
+// The console, json and html reporters, loaded from their .so files through the C
+// descriptor the way the host loads them, rendering results documents built here (and one
+// the producer wrote, results-v2.json); and the SDK's reader they share.
 #include <dlfcn.h>
 #include <labour/plugin_api.h>
+#include <labour/results.hpp>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -147,9 +152,17 @@ long find_line(const std::string& output, const std::string& p, std::size_t from
   } while (false)
 
 // ------------------------------------------------------------------ documents --------
+// Documents as labour writes them (docs/results-schema.md, schema_version 2). Every figure
+// and verdict is written here, as a producer would: the reporters must only show them.
+
+Json latency(uint64_t count) {
+  if (count == 0) return Json{{"count", 0}};
+  return Json{{"count", count}, {"min", 90},    {"p50", 412},  {"p90", 900},
+              {"p99", 1203},    {"p999", 4000}, {"max", 5100}, {"mean", 450.5}};
+}
 
 Json behaviour(const std::string& name, Json params, int weight, bool innocent, uint64_t sent,
-               uint64_t unexpected, Json outcomes) {
+               uint64_t unexpected, Json outcomes, Json unexpected_outcomes) {
   return Json{{"name", name},
               {"params", std::move(params)},
               {"weight", weight},
@@ -157,21 +170,40 @@ Json behaviour(const std::string& name, Json params, int weight, bool innocent, 
               {"sent", sent},
               {"expected", sent - unexpected},
               {"unexpected", unexpected},
+              {"responses", sent - unexpected},
               {"outcomes", std::move(outcomes)},
-              {"latency_us",
-               {{"count", sent - unexpected},
-                {"min", 90},
-                {"p50", 412},
-                {"p90", 900},
-                {"p99", 1203},
-                {"p999", 4000},
-                {"max", 5100},
-                {"mean", 450.5}}}};
+              {"unexpected_outcomes", std::move(unexpected_outcomes)},
+              {"latency_us", latency(sent - unexpected)},
+              {"unexpected_latency_us", latency(unexpected)}};
 }
 
-// A completed test: half PlainResponse (all fine), half SIGSEGV with `unexpected` failures.
+Json verdict(const std::string& value, const std::string& summary, const std::string& reason,
+             Json figure = nullptr) {
+  return Json{{"value", value}, {"reason", reason}, {"summary", summary}, {"figure", std::move(figure)}};
+}
+
+Json phase(const std::string& name, double start_s, double duration_s, const std::string& ended_by,
+           uint64_t sent, uint64_t unexpected, uint64_t innocent_sent, uint64_t innocent_unexpected) {
+  return Json{{"name", name},
+              {"start_s", start_s},
+              {"duration_s", duration_s},
+              {"ended_by", ended_by},
+              {"sent", sent},
+              {"responses", sent - unexpected},
+              {"expected", sent - unexpected},
+              {"unexpected", unexpected},
+              {"abandoned", name == "recovery" ? 4 : 0},
+              {"innocent_sent", innocent_sent},
+              {"innocent_unexpected", innocent_unexpected},
+              {"innocent_responses", innocent_sent - innocent_unexpected},
+              {"innocent_latency_us", latency(innocent_sent - innocent_unexpected)}};
+}
+
+// A completed test: half PlainResponse (innocent, all fine), half SIGSEGV with `unexpected`
+// failures; its verdict and Labour's verdict as given.
 Json completed(const std::string& label, const std::string& version, const std::string& scenario,
-               uint64_t sent, uint64_t unexpected, double rps) {
+               uint64_t sent, uint64_t unexpected, double rps, Json the_verdict,
+               const std::string& labour_verdict) {
   const uint64_t half = sent / 2;
   const double pct = 100.0 * static_cast<double>(unexpected) / static_cast<double>(sent);
   return Json{
@@ -188,6 +220,28 @@ Json completed(const std::string& label, const std::string& version, const std::
         {"timeout_ms", 10000},
         {"seed", 1}}},
       {"status", "completed"},
+      {"verdict", std::move(the_verdict)},
+      {"figures",
+       {{"innocent_failure_pct", 0.0},
+        {"baseline_p99_ms", 8.1},
+        {"fault_p99_ms", 1070.0},
+        {"p99_ratio", 132.1},
+        {"recovery_s", 0.1},
+        {"death_s", nullptr},
+        {"outages", 0},
+        {"worker_exits", 0},
+        {"respawns", 0},
+        {"rss_growth_mib", 0.5},
+        {"failure_pct", pct},
+        {"requests_per_second", rps}}},
+      {"outages", Json::array()},
+      {"innocent_failures", Json::object()},
+      {"phases",
+       Json::array(
+           {phase("baseline", 0, 0.2, "requests", 300, 0, 300, 0),
+            phase("fault", 0.2, static_cast<double>(sent) / rps, "requests", sent, unexpected, half, 0),
+            phase("recovery", 0.2 + static_cast<double>(sent) / rps, 0.05, "recovered", 10, 0, 10, 0)})},
+      {"labour_verdict", labour_verdict},
       {"duration_s", static_cast<double>(sent) / rps},
       {"requests_per_second", rps},
       {"totals",
@@ -197,14 +251,20 @@ Json completed(const std::string& label, const std::string& version, const std::
         {"failure_pct", pct},
         {"innocent_sent", half},
         {"innocent_unexpected", 0}}},
-      {"verdict", pct > 10.0 ? "failed" : "passed"},
       {"behaviours",
        {behaviour("PlainResponse", {{"status", "200"}, {"bytes", "6"}}, 50, true, half, 0,
-                  {{"http_200", half}}),
+                  {{"http_200", half}}, Json::object()),
         behaviour("SIGSEGV", Json::object(), 50, false, sent - half, unexpected,
-                  {{"http_500", unexpected}, {"reset_before_response", sent - half - unexpected}})}},
+                  {{"http_500", unexpected}, {"reset_before_response", sent - half - unexpected}},
+                  unexpected ? Json{{"http_500", unexpected}} : Json::object())}},
       {"timeline",
-       {{"bucket_ms", 100}, {"sent", {{1, 2}}}, {"expected", {{1, 2}}}, {"unexpected", {{0, 0}}}}},
+       {{"bucket_ms", 100},
+        {"sent", {{1, 2}}},
+        {"expected", {{1, 2}}},
+        {"unexpected", {{0, 0}}},
+        {"completed", {{1, 2}}},
+        {"innocent_p50_us", {412}},
+        {"innocent_p99_us", {1203}}}},
       {"supervision",
        {{"port", 40123},
         {"start_seconds", 0.4},
@@ -212,6 +272,10 @@ Json completed(const std::string& label, const std::string& version, const std::
         {"stop_seconds", 0.1},
         {"orphans", 0},
         {"exit", "exit status 0"}}}};
+}
+
+Json robust() {
+  return verdict("robust", "robust", "no innocent request failed; innocent p99 x1.0 of baseline");
 }
 
 // A test that did not complete: only the fields such a test is guaranteed to have.
@@ -225,7 +289,7 @@ Json incomplete(const std::string& label, const std::string& scenario, const std
 }
 
 Json document(Json tests) {
-  return Json{{"schema_version", 1},
+  return Json{{"schema_version", 2},
               {"tool", {{"name", "labour"}, {"version", "0.1.0"}}},
               {"environment",
                {{"hostname", "testhost"},
@@ -237,17 +301,77 @@ Json document(Json tests) {
               {"tests", std::move(tests)}};
 }
 
-// gunicorn x {Plain, SIGSEGV} completed (SIGSEGV above 10 % failures); waitress x Plain
-// completed, waitress x SIGSEGV failed before any load.
+// gunicorn x {Plain robust, SIGSEGV degraded and Failed by Labour's rule}; waitress x Plain
+// down, waitress x SIGSEGV failed before any load.
 Json matrix_document() {
+  Json down = completed(
+      "waitress", "2.1.2", "Plain", 300, 3, 45.3,
+      verdict("down", "down at 0.2 s",
+              "the main process ended at 0.2 s (killed by SIGSEGV) and nothing answered after", "death_s"),
+      "passed");
+  down["figures"]["death_s"] = 0.2;
   return document(Json::array(
-      {completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4),
-       completed("gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0),
-       completed("waitress", "2.1.2", "Plain", 300, 3, 45.3),
+      {completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4, robust(), "passed"),
+       completed(
+           "gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0,
+           verdict("degraded", "p99 x132", "innocent p99 x132 of baseline (1070 ms vs 8.1 ms)", "p99_ratio"),
+           "failed"),
+       down,
        incomplete("waitress", "SIGSEGV", "failed", "waitress exited before it was ready: exit status 1")}));
 }
 
+std::string strip_colour(const std::string& s) {
+  return std::regex_replace(s, std::regex("\033\\[[0-9;]*m"), "");
+}
+
+std::size_t longest_line(const std::string& s) {
+  std::size_t n = 0;
+  for (const auto& line : lines(s)) n = std::max(n, line.size());
+  return n;
+}
+
+std::string read_fixture() {
+  std::ifstream in(LABOUR_REPORTER_TEST_RESULTS_V2);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace
+
+// ------------------------------------------------------------------ the SDK reader ---
+
+TEST_CASE("the SDK's reader holds the one schema version and reads v2 views", "[reporters][sdk]") {
+  namespace r = labour::reporters;
+  STATIC_REQUIRE(r::kSchemaVersion == 2);
+  const r::Document doc = r::read_document(matrix_document().dump());
+  REQUIRE(doc.tests.size() == 4);
+  const r::TestView& segv = doc.tests[1];
+  REQUIRE(segv.verdict);
+  CHECK(segv.verdict->value == "degraded");
+  CHECK(segv.verdict->figure == std::optional<std::string>("p99_ratio"));
+  CHECK(segv.labour_verdict == std::optional<std::string>("failed"));
+  CHECK(segv.figure("p99_ratio") == Approx(132.1));
+  CHECK_FALSE(segv.figure("death_s"));  // null: not measured
+  CHECK_FALSE(segv.figure("no_such_figure"));
+  REQUIRE(segv.phases.size() == 3);
+  CHECK(segv.phases[2].ended_by == std::optional<std::string>("recovered"));
+  REQUIRE(segv.timeline);
+  CHECK(segv.timeline->innocent_p99_us.size() == 1);
+  CHECK(r::verdict_cell(segv) == "degraded p99 x132");
+  CHECK(r::verdict_cell(doc.tests[2]) == "down at 0.2 s");  // the summary says the verdict already
+  CHECK(r::verdict_cell(doc.tests[0]) == "robust");
+  CHECK(r::verdict_cell(doc.tests[3]) == "failed");
+  CHECK(r::labour_cell(segv) == "Failed 45.0%");
+
+  // Lenient on presence: a completed test with nothing but its name still reads.
+  Json bare =
+      document(Json::array({{{"label", "x"}, {"status", "completed"}, {"scenario", {{"name", "Plain"}}}}}));
+  const r::Document minimal = r::read_document(bare.dump());
+  CHECK(r::verdict_cell(minimal.tests[0]) == "-");
+  CHECK(r::labour_cell(minimal.tests[0]) == "-");
+}
 
 // ------------------------------------------------------------------ descriptors ------
 
@@ -256,13 +380,18 @@ TEST_CASE("reporter descriptors declare their kind, name and options", "[reporte
   CHECK(console.plugin().kind == LABOUR_KIND_REPORTER);
   CHECK(console.plugin().abi_major == LABOUR_ABI_MAJOR);
   CHECK(text(console.plugin().name) == "console");
-  REQUIRE(console.plugin().param_count == 2);
+  REQUIRE(console.plugin().param_count == 4);
   CHECK(text(console.plugin().params[0].name) == "color");
   CHECK(console.plugin().params[0].type == LABOUR_PARAM_ENUM);
   CHECK(text(console.plugin().params[0].choices) == "auto|always|never");
   CHECK(text(console.plugin().params[0].default_value) == "never");
   CHECK(text(console.plugin().params[1].name) == "matrix");
   CHECK(text(console.plugin().params[1].default_value) == "auto");
+  CHECK(text(console.plugin().params[2].name) == "details");
+  CHECK(console.plugin().params[2].type == LABOUR_PARAM_BOOL);
+  CHECK(text(console.plugin().params[2].default_value) == "false");
+  CHECK(text(console.plugin().params[3].name) == "width");
+  CHECK(console.plugin().params[3].type == LABOUR_PARAM_INT);
 
   CHECK(json.plugin().kind == LABOUR_KIND_REPORTER);
   CHECK(text(json.plugin().name) == "json");
@@ -275,189 +404,303 @@ TEST_CASE("reporter descriptors declare their kind, name and options", "[reporte
 
 // ------------------------------------------------------------------ console ----------
 
-TEST_CASE("console prints the summary of every test", "[reporters][console]") {
+TEST_CASE("console starts with the scorecard: each cell the document's verdict and its summary",
+          "[reporters][console]") {
   Library lib("console");
-  Instance console(lib);
+  Instance console(lib, {{"width", "100"}});
   REQUIRE(console.created());
   const Rendered r = console.render(matrix_document().dump());
   REQUIRE(r.rc == 0);
   INFO(r.output);
   const std::string& out = r.output;
 
-  CHECK_LINE(out,
-             "labour 0\\.1\\.0 on testhost \\(Linux 6\\.1 x86_64, 2 cpus\\), python 3\\.11\\.2 "
-             "\\(/usr/bin/python3\\), started 2026-11-25T17:00:00Z");
+  CHECK(find_line(
+            out,
+            "labour 0\\.1\\.0 on testhost \\(Linux 6\\.1 x86_64, 2 cpus\\), started 2026-11-25T17:00:00Z") ==
+        0);
+  CHECK(find_line(out, "  python 3\\.11\\.2 \\(/usr/bin/python3\\)") == 1);
+  const long card = find_line(out, "verdicts: servers x scenarios");
+  REQUIRE(card == 3);
+  CHECK(find_line(out, "  server +Plain +SIGSEGV", card) == card + 1);
+  CHECK(find_line(out, "  gunicorn +robust +degraded p99 x132", card) == card + 2);
+  CHECK(find_line(out, "  waitress +down at 0\\.2 s +failed", card) == card + 3);
+  CHECK(find_line(out, "  waitress x SIGSEGV: failed: waitress exited before it was ready: exit status 1",
+                  card) == card + 4);
+  // Labour's table comes after it.
+  CHECK(find_line(out, "Labour's matrix: .*") > card);
+}
 
-  // A test that went well.
-  const long plain = find_line(out, "gunicorn 20\\.1\\.0, scenario Plain: completed");
-  REQUIRE(plain >= 0);
-  CHECK(find_line(out, "  server options: workers=2", plain) == plain + 1);
+TEST_CASE("console shows unknown verdicts as they are", "[reporters][console]") {
+  Library lib("console");
+  Instance console(lib, {{"color", "always"}});
+  Json doc = matrix_document();
+  doc["tests"][0]["verdict"] = verdict("wobbly", "x", "a verdict this reporter has never heard of");
+  const Rendered r = console.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  CHECK_LINE(r.output, "  gunicorn +wobbly x +\033\\[33mdegraded p99 x132\033\\[0m");  // not coloured
+}
+
+TEST_CASE("console's Labour matrix says Failed exactly when labour_verdict does", "[reporters][console]") {
+  Library lib("console");
+  Instance console(lib);
+  // 50 % unexpected but passed, 5 % but failed: the reporter must not apply a rule of its own.
+  Json doc =
+      document(Json::array({completed("gunicorn", "20.1.0", "Plain", 200, 100, 150.0, robust(), "passed"),
+                            completed("gunicorn", "20.1.0", "SIGSEGV", 200, 10, 150.0, robust(), "failed"),
+                            completed("uwsgi", "2.0.21", "Plain", 200, 100, 150.0, robust(), "waived")}));
+  const Rendered r = console.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  const long title = find_line(
+      r.output, "Labour's matrix: failure % and requests/s in the fault phase; \"Failed\" by Labour's rule");
+  REQUIRE(title >= 0);
+  CHECK(find_line(r.output, "  server +Plain +SIGSEGV", title) == title + 1);
+  CHECK(find_line(r.output, "  gunicorn +50\\.0% 150/s +Failed 5\\.0%", title) == title + 2);
+  CHECK(find_line(r.output, "  uwsgi +waived 50\\.0% +-", title) == title + 3);  // unknown value: as it is
+  CHECK(r.output.find("10 %") == std::string::npos);
+}
+
+TEST_CASE("console shows each test's details only with details=true", "[reporters][console]") {
+  Library lib("console");
+  Json doc = matrix_document();
+  doc["tests"][1]["outages"] = Json::array({{{"start_s", 0.3}, {"end_s", 0.5}, {"failed", 7}}});
+  doc["tests"][1]["innocent_failures"] = {{"connect_refused", 7}};
+  const std::string text = doc.dump();
+
+  Instance brief(lib, {{"width", "100"}});
+  const std::string without = brief.render(text).output;
+  INFO(without);
+  for (const std::string p : {"gunicorn 20\\.1\\.0 x SIGSEGV: completed", "  verdict: .*", "  phases .*",
+                              "  figures.*", "  outages: .*", "  behaviours .*", "  supervision: .*"})
+    CHECK(find_line(without, p) == -1);
+  CHECK(without.find("innocent p99 x132 of baseline") == std::string::npos);
+
+  Instance detailed(lib, {{"details", "true"}, {"width", "100"}});
+  const std::string out = detailed.render(text).output;
+  INFO(out);
+  const long segv = find_line(out, "gunicorn 20\\.1\\.0 x SIGSEGV: completed");
+  REQUIRE(segv >= 0);
+  CHECK(find_line(out,
+                  "  verdict: degraded p99 x132: innocent p99 x132 of baseline \\(1070 ms vs 8\\.1 ms\\)",
+                  segv) == segv + 1);
+  CHECK(find_line(out, "  server options: workers=2", segv) == segv + 2);
   CHECK(find_line(out,
                   "  scenario: builtin, random policy, 200 requests, concurrency 8, timeout 10000 ms, seed 1",
-                  plain) == plain + 2);
-  CHECK(find_line(out, "  sent 200 requests in %float s: 812\\.4 req/s", plain) == plain + 3);
+                  segv) == segv + 3);
   CHECK(find_line(out,
-                  "  expected 200, unexpected 0 \\(0\\.0 % failures\\); innocent: 100 sent, 0 unexpected",
-                  plain) == plain + 4);
-  CHECK(find_line(out, "  verdict: passed", plain) == plain + 5);
-  CHECK(find_line(out, "  behaviour +weight +sent +expected +unexpected +p50 ms +p99 ms +max ms", plain) ==
-        plain + 6);
-  CHECK(find_line(out,
-                  "  PlainResponse\\(status=200, bytes=6\\) \\[innocent\\] +50 +100 +100 +0 +0\\.412 "
-                  "+1\\.203 +5\\.100",
-                  plain) == plain + 7);
-  CHECK(find_line(out, "      outcomes: http 100 \\(200 x100\\)", plain) == plain + 8);
-  CHECK(find_line(out, "  SIGSEGV\\(\\) +50 +100 +100 +0 +%float +%float +%float", plain) == plain + 9);
-  CHECK(find_line(out, "      outcomes: broken 100 \\(reset_before_response 100\\)", plain) == plain + 10);
+                  "  fault phase: 200 sent in 1\\.33 s \\(150\\.0 req/s\\), 110 expected, 90 unexpected "
+                  "\\(45\\.0 % failures\\)",
+                  segv) == segv + 4);
+  CHECK(find_line(out, "  innocent: 100 sent, 0 unexpected; Labour's rule: failed", segv) == segv + 5);
+  const long phases = find_line(out, "  phases .*", segv);
+  CHECK(phases == segv + 6);
+  CHECK(find_line(out, "    phase +start +duration +ended by +sent +unexpected +abandoned +innocent +p99 ms",
+                  segv) == phases + 1);
+  CHECK(find_line(out, "    baseline +0\\.000 +0\\.200 +requests +300 +0 +0 +0/300 +1\\.203", segv) ==
+        phases + 2);
+  CHECK(find_line(out, "    fault +0\\.200 +1\\.333 +requests +200 +90 +0 +0/100 +1\\.203", segv) ==
+        phases + 3);
+  CHECK(find_line(out, "    recovery +1\\.533 +0\\.050 +recovered +10 +0 +4 +0/10 +1\\.203", segv) ==
+        phases + 4);
+  CHECK(find_line(out, "  figures \\(\\*: decided the verdict\\):", segv) == phases + 5);
+  CHECK(find_line(out, ".* p99_ratio\\* +132\\.1( .*)?", segv) > phases + 5);
+  CHECK(find_line(out, ".*death_s +-( .*)?", segv) > phases + 5);
+  CHECK(find_line(out, "  outages: 0\\.300-0\\.500 s \\(7 failed\\)", segv) > phases);
+  CHECK(find_line(out, "  innocent failures: connect 7 \\(connect_refused 7\\)", segv) > phases);
+  const long behaviours =
+      find_line(out, "  behaviours \\(fault phase; latency of expected outcomes\\):", segv);
+  REQUIRE(behaviours > phases);
+  CHECK(find_line(out, "    behaviour +weight +sent +unexpected +p50 ms +p99 ms +max ms", segv) ==
+        behaviours + 1);
+  CHECK(
+      find_line(
+          out,
+          "    PlainResponse\\(status=200, bytes=6\\) \\[innocent\\] +50 +100 +0 +0\\.412 +1\\.203 +5\\.100",
+          segv) == behaviours + 2);
+  CHECK(find_line(out, "    SIGSEGV\\(\\) +50 +100 +90 +0\\.412 +1\\.203 +5\\.100", segv) == behaviours + 3);
+  CHECK(find_line(out, "        unexpected: http 90 \\(500 x90\\)", segv) == behaviours + 4);
   CHECK(find_line(
             out,
             "  supervision: port 40123, ready in 0\\.40 s, stopped by SIGINT in 0\\.10 s, exit status 0, 0 "
             "orphans",
-            plain) == plain + 11);
-
-  // A test above Labour's 10 % line.
-  const long segv = find_line(out, "gunicorn 20\\.1\\.0, scenario SIGSEGV: completed");
-  REQUIRE(segv >= 0);
-  CHECK(
-      find_line(out,
-                "  expected 110, unexpected 90 \\(45\\.0 % failures\\); innocent: %int sent, %int unexpected",
-                segv) == segv + 4);
-  CHECK(find_line(out, "  verdict: failed", segv) == segv + 5);
-  CHECK(find_line(out, "  SIGSEGV\\(\\) +50 +100 +10 +90 +%float +%float +%float", segv) == segv + 9);
-  CHECK(find_line(out, "      outcomes: http 90 \\(500 x90\\); broken 10 \\(reset_before_response 10\\)",
-                  segv) == segv + 10);
-
-  // A test that failed before any load has only its error.
-  const long failed = find_line(out, "waitress 2\\.1\\.2, scenario SIGSEGV: failed");
+            segv) == behaviours + 5);
+  // A test without outages says so; one that did not run has only its error.
+  CHECK(find_line(out, "  outages: none") >= 0);
+  const long failed = find_line(out, "waitress 2\\.1\\.2 x SIGSEGV: failed");
   REQUIRE(failed >= 0);
   CHECK(find_line(out, "  error: waitress exited before it was ready: exit status 1", failed) == failed + 1);
-  CHECK(find_line(out, "  verdict: .*", failed) == -1);
-}
-
-TEST_CASE("console prints Labour's matrix with content-sized columns", "[reporters][console]") {
-  Library lib("console");
-  Instance console(lib);
-  const Rendered r = console.render(matrix_document().dump());
-  REQUIRE(r.rc == 0);
-  INFO(r.output);
-
-  const long title = find_line(r.output, "matrix: failure % and requests/s; \"Failed\" above 10 % failures");
-  REQUIRE(title >= 0);
-  const auto all = lines(r.output);
-  REQUIRE(all.size() >= static_cast<std::size_t>(title) + 4);
-  const std::string& header = all[title + 1];
-  const std::string& gunicorn = all[title + 2];
-  const std::string& waitress = all[title + 3];
-  CHECK(std::regex_match(header, pattern("  server +Plain +SIGSEGV")));
-  CHECK(std::regex_match(gunicorn, pattern("  gunicorn +0\\.0% 812/s +Failed 45\\.0%")));
-  CHECK(std::regex_match(waitress, pattern("  waitress +1\\.0% 45\\.3/s +error")));
-
-  // Every column starts at the same offset on every line.
-  CHECK(header.find("Plain") == gunicorn.find("0.0%"));
-  CHECK(header.find("Plain") == waitress.find("1.0%"));
-  CHECK(header.find("SIGSEGV") == gunicorn.find("Failed"));
-  CHECK(header.find("SIGSEGV") == waitress.find("error"));
-  CHECK(header.find("SIGSEGV") == header.find("Plain") + std::string("1.0% 45.3/s").size() + 2);
+  CHECK(static_cast<std::size_t>(failed + 2) == lines(out).size());
 }
 
 TEST_CASE("console adds a table of what the servers' processes went through", "[reporters][console]") {
   Library lib("console");
   Instance console(lib);
   Json doc = matrix_document();
-  const Rendered without = console.render(doc.dump());
-  CHECK(find_line(without.output, "server processes: .*") == -1);  // no monitor data, no table
-
-  doc["tests"][0]["monitor"] = {{"exits", {{"total", 0}}},
-                                {"rss_bytes", {{"start", 50 * 1048576}, {"end", 251 * 1048576}}}};
-  doc["tests"][1]["monitor"] = {{"exits", {{"total", 101}}},
-                                {"rss_bytes", {{"start", 53 * 1048576}, {"end", 47 * 1048576 + 524288}}}};
-  doc["tests"][2]["monitor"] = {{"exits", {{"total", 1}}},
-                                {"rss_bytes", {{"start", 10 * 1048576}, {"end", 10 * 1048576}}}};
+  doc["tests"][1]["figures"]["worker_exits"] = 101;
+  doc["tests"][1]["figures"]["respawns"] = 100;
+  doc["tests"][1]["figures"]["rss_growth_mib"] = -5.5;
+  doc["tests"][2]["monitor"] = {
+      {"exits",
+       {{"total", 1},
+        {"first", Json::array({{{"t_s", 0.2}, {"leader", true}, {"cause", "killed by SIGSEGV"}}})}}}};
   const Rendered r = console.render(doc.dump());
   REQUIRE(r.rc == 0);
   INFO(r.output);
-  const long title =
-      find_line(r.output, "server processes: exits during the load, and RSS growth \\(end - start\\)");
+  const long title = find_line(r.output, "server processes: worker exits, respawns and RSS growth");
   REQUIRE(title >= 0);
   CHECK(find_line(r.output, "  server +Plain +SIGSEGV", title) == title + 1);
-  CHECK(find_line(r.output, "  gunicorn +RSS \\+201 MiB +101 exits, RSS -5\\.5 MiB", title) == title + 2);
-  CHECK(find_line(r.output, "  waitress +1 exit, RSS \\+0\\.0 MiB +-", title) == title + 3);
+  CHECK(find_line(r.output, "  gunicorn +RSS \\+0\\.5 MiB +101 exits, 100 respawns, RSS -5\\.5 MiB", title) ==
+        title + 2);
+  CHECK(find_line(r.output, "  waitress +died: killed by SIGSEGV +-", title) == title + 3);
+
+  for (auto& t : doc["tests"]) {
+    if (!t.contains("figures")) continue;
+    for (const char* f : {"worker_exits", "respawns", "rss_growth_mib", "death_s"}) t["figures"].erase(f);
+  }
+  CHECK(find_line(console.render(doc.dump()).output, "server processes: .*") == -1);  // nothing to show
 }
 
-TEST_CASE("console matrix: exactly 10 % is not Failed and skipped or absent cells are marked",
-          "[reporters][console]") {
+TEST_CASE("console tables mark skipped and absent cells", "[reporters][console]") {
   Library lib("console");
   Instance console(lib);
-  const Rendered r =
-      console.render(document(Json::array({completed("uwsgi", "2.0.21", "Plain", 100, 10, 500.0),
-                                           incomplete("cheroot", "SIGSEGV", "skipped",
-                                                      "cheroot is not installed: apt-get install "
-                                                      "python3-cheroot")}))
-                         .dump());
+  const Rendered r = console.render(
+      document(Json::array({completed("uwsgi", "2.0.21", "Plain", 100, 10, 500.0, robust(), "passed"),
+                            incomplete("cheroot", "SIGSEGV", "skipped",
+                                       "cheroot is not installed: apt-get install python3-cheroot")}))
+          .dump());
   REQUIRE(r.rc == 0);
   INFO(r.output);
   CHECK_LINE(r.output, "  server +Plain +SIGSEGV");
-  CHECK_LINE(r.output, "  uwsgi +10\\.0% 500/s +-");
+  CHECK_LINE(r.output, "  uwsgi +robust +-");
   CHECK_LINE(r.output, "  cheroot +- +skipped");
-  CHECK_LINE(r.output, "cheroot 2\\.1\\.2, scenario SIGSEGV: skipped");
-  CHECK_LINE(r.output, "  error: cheroot is not installed: apt-get install python3-cheroot");
+  CHECK_LINE(r.output, "  uwsgi +10\\.0% 500/s +-");
+  CHECK_LINE(r.output,
+             "  cheroot x SIGSEGV: skipped: cheroot is not installed: apt-get install python3-cheroot");
 }
 
 TEST_CASE("console matrix option: auto, always, never", "[reporters][console]") {
   Library lib("console");
   const std::string one =
-      document(Json::array({completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4)})).dump();
+      document(Json::array({completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4, robust(), "passed")}))
+          .dump();
   const std::string two = matrix_document().dump();
-  const std::string title = "matrix: .*";
+  const std::string title = "Labour's matrix: .*";
   {
     Instance console(lib, {{"matrix", "auto"}});
-    CHECK(find_line(console.render(one).output, title) == -1);
+    CHECK(find_line(console.render(one).output, title) >= 0);  // without details it is the summary
     CHECK(find_line(console.render(two).output, title) >= 0);
+    Instance detailed(lib, {{"matrix", "auto"}, {"details", "true"}});
+    CHECK(find_line(detailed.render(one).output, title) == -1);  // the one test's details say it all
+    CHECK(find_line(detailed.render(two).output, title) >= 0);
   }
   {
-    Instance console(lib, {{"matrix", "always"}});
+    Instance console(lib, {{"matrix", "always"}, {"details", "true"}});
     const std::string out = console.render(one).output;
     CHECK(find_line(out, title) >= 0);
     CHECK_LINE(out, "  gunicorn +0\\.0% 812/s");
   }
   {
     Instance console(lib, {{"matrix", "never"}});
-    CHECK(find_line(console.render(two).output, title) == -1);
+    const std::string out = console.render(two).output;
+    CHECK(find_line(out, title) == -1);
+    CHECK(find_line(out, "verdicts: .*") >= 0);  // the scorecard always
   }
 }
 
-TEST_CASE("console colours only when asked", "[reporters][console]") {
+TEST_CASE("console colours by verdict only when asked", "[reporters][console]") {
   Library lib("console");
   const std::string doc = matrix_document().dump();
-  Instance plain(lib, {{"color", "never"}});
-  Instance coloured(lib, {{"color", "always"}});
+  Instance plain(lib, {{"color", "never"}, {"details", "true"}});
+  Instance coloured(lib, {{"color", "always"}, {"details", "true"}});
   const std::string p = plain.render(doc).output;
   const std::string c = coloured.render(doc).output;
   CHECK(p.find('\033') == std::string::npos);
+  CHECK(c.find("\033[32mrobust\033[0m") != std::string::npos);
+  CHECK(c.find("\033[33mdegraded p99 x132\033[0m") != std::string::npos);
+  CHECK(c.find("\033[31mdown at 0.2 s\033[0m") != std::string::npos);
+  CHECK(c.find("\033[31mfailed\033[0m") != std::string::npos);  // the cell that did not run
   CHECK(c.find("\033[31mFailed 45.0%\033[0m") != std::string::npos);
-  CHECK(c.find("\033[32mpassed\033[0m") != std::string::npos);
   // Colour never changes the layout: without the escapes both outputs are the same text.
-  CHECK(std::regex_replace(c, std::regex("\033\\[[0-9;]*m"), "") == p);
+  CHECK(strip_colour(c) == p);
 }
 
-TEST_CASE("console shows the judged split of unexpected outcomes when the document has it",
+TEST_CASE("console keeps within its width: wide tables are split into blocks", "[reporters][console]") {
+  Library lib("console");
+  Json tests = Json::array();
+  for (const char* server : {"gunicorn", "waitress"})
+    for (int i = 0; i < 8; ++i)
+      tests.push_back(completed(server, "1.0", "Scenario" + std::to_string(i), 200, 0, 812.4,
+                                verdict("degraded", "p99 x132", "slow"), "passed"));
+  const std::string doc = document(tests).dump();
+  Instance narrow(lib, {{"width", "60"}});
+  const std::string out = narrow.render(doc).output;
+  INFO(out);
+  CHECK(longest_line(out) <= 60);
+  // Details too, but for the behaviours table: its first column and one more are wider.
+  Instance detailed(lib, {{"width", "60"}, {"details", "true"}});
+  bool in_behaviours = false;
+  for (const auto& line : lines(detailed.render(doc).output)) {
+    if (line.rfind("  behaviours ", 0) == 0 || line.rfind("  supervision: ", 0) == 0)
+      in_behaviours = line.rfind("  behaviours ", 0) == 0;
+    INFO(line);
+    if (!in_behaviours) CHECK(line.size() <= 60);
+  }
+  // Every scenario is in some block's header, each block repeats the server column.
+  for (int i = 0; i < 8; ++i)
+    CHECK_LINE(out, "  server +(Scenario[0-7] +)*Scenario" + std::to_string(i) + "( .*)?");
+  const long card = find_line(out, "verdicts: .*");
+  CHECK(find_line(out, "  gunicorn +degraded p99 x132 +degraded p99 x132", card) == card + 2);
+  CHECK(find_line(out, "  server +Scenario2 +Scenario3", card) == card + 5);  // after a blank line
+
+  Instance wide(lib, {{"width", "400"}});
+  CHECK_LINE(wide.render(doc).output, "  server +Scenario0 .*Scenario7");  // one block
+}
+
+TEST_CASE("console marks how many repeated runs gave the verdict", "[reporters][console]") {
+  Library lib("console");
+  Json doc = matrix_document();
+  Json& segv = doc["tests"][1];
+  segv["repeat"] = {{"count", 3},
+                    {"verdicts", {{"degraded", 2}, {"robust", 1}}},
+                    {"figures_min", {{"p99_ratio", 120.5}, {"recovery_s", 0.1}}},
+                    {"figures_max", {{"p99_ratio", 140}, {"recovery_s", 0.1}}},
+                    {"runs", Json::array({{{"verdict", verdict("degraded", "p99 x140", "slow")},
+                                           {"figures", {{"p99_ratio", 140}}}}})}};
+  Instance console(lib, {{"details", "true"}, {"width", "100"}});
+  const Rendered r = console.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  CHECK_LINE(r.output, "verdicts: servers x scenarios; \\[n/N\\]: n of N runs gave this verdict");
+  CHECK_LINE(r.output, "  gunicorn +robust +degraded p99 x132 \\[2/3\\]");
+  CHECK_LINE(r.output, "  repeated: 3 runs: degraded 2, robust 1");
+  CHECK_LINE(r.output, "  figures \\(\\*: decided the verdict\\), medians of the runs \\(min\\.\\.max\\):");
+  CHECK_LINE(r.output, ".*p99_ratio\\* +132\\.1 \\(120\\.5\\.\\.140\\)( .*)?");
+  CHECK_LINE(r.output, ".*recovery_s +0\\.1( .*)?");  // no range when min and max agree
+}
+
+TEST_CASE("console shows the judged split of unexpected outcomes, or every outcome without it",
           "[reporters][console]") {
   Library lib("console");
-  Instance console(lib);
-  Json doc = document(Json::array({completed("gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0)}));
+  Instance console(lib, {{"details", "true"}});
+  Json doc =
+      document(Json::array({completed("gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0, robust(), "failed")}));
   doc["tests"][0]["behaviours"][1]["unexpected_outcomes"] = {
       {"http_500", 80}, {"http_502", 9}, {"eof_before_response", 1}};
+  doc["tests"][0]["behaviours"][0].erase("unexpected_outcomes");  // another producer's document
   const Rendered r = console.render(doc.dump());
   REQUIRE(r.rc == 0);
   INFO(r.output);
   CHECK_LINE(r.output,
-             "      unexpected: http 89 \\(500 x80, 502 x9\\); broken 1 \\(eof_before_response 1\\)");
+             "        unexpected: http 89 \\(500 x80, 502 x9\\); broken 1 \\(eof_before_response 1\\)");
+  CHECK_LINE(r.output, "        outcomes: http 100 \\(200 x100\\)");
 }
 
 TEST_CASE("console sums up what the monitor saw of the server's processes", "[reporters][console]") {
   Library lib("console");
-  Instance console(lib);
-  Json doc = document(Json::array({completed("gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0)}));
+  Instance console(lib, {{"details", "true"}, {"width", "200"}});
+  Json doc =
+      document(Json::array({completed("gunicorn", "20.1.0", "SIGSEGV", 200, 90, 150.0, robust(), "failed")}));
   doc["tests"][0]["monitor"] = {
       {"interval_ms", 100},
       {"processes", {{"start", 3}, {"end", 2}, {"peak", 3}}},
@@ -481,39 +724,69 @@ TEST_CASE("console sums up what the monitor saw of the server's processes", "[re
 
 TEST_CASE("console says which CPUs the server and the client were pinned to", "[reporters][console]") {
   Library lib("console");
-  Instance console(lib);
+  Instance console(lib, {{"details", "true"}, {"width", "200"}});
   Json doc = matrix_document();
   doc["tests"][0]["supervision"]["server_cpus"] = "0-2";
   doc["tests"][0]["supervision"]["client_cpus"] = "3";
+  doc["environment"]["cores"] = 4;
+  doc["environment"]["cpu_model"] = "Some CPU @ 2.0GHz";
+  doc["environment"]["pinning"] = {
+      {"enabled", true}, {"allowed_cpus", "0-3"}, {"server_cpus", "0-2"}, {"future", {{"x", 1}}}};
+  doc["tool"]["commit"] = "e868e23f00112233445566778899aabbccddeeff-dirty";
   const Rendered r = console.render(doc.dump());
   REQUIRE(r.rc == 0);
   INFO(r.output);
   CHECK_LINE(r.output,
              "  supervision: port 40123, ready in 0\\.40 s, stopped by SIGINT in 0\\.10 s, exit status 0, 0 "
              "orphans, server on CPU 0-2, client on CPU 3");
+  CHECK_LINE(
+      r.output,
+      "  python 3\\.11\\.2 \\(/usr/bin/python3\\); 4 cores, Some CPU @ 2\\.0GHz, pinning on, allowed 0-3, "
+      "server 0-2, commit e868e23f0011-dirty");
 }
 
 TEST_CASE("console ignores unknown fields and survives missing sections", "[reporters][console]") {
   Library lib("console");
-  Instance console(lib);
+  Instance console(lib, {{"details", "true"}});
   Json doc = matrix_document();
   doc["future_section"] = {{"anything", Json::array({1, 2})}};
   doc["tests"][0]["future_field"] = "x";
   doc["tests"][0]["behaviours"][0]["future_field"] = 3;
+  doc["tests"][0]["phases"][0]["future_field"] = Json::array();
+  doc["tests"][0]["verdict"]["future_field"] = 1;
   doc.erase("environment");
   doc.erase("tool");
-  doc["tests"][1].erase("supervision");
-  doc["tests"][1].erase("behaviours");
-  doc["tests"][1]["totals"].erase("failure_pct");  // the matrix computes it from the counts
+  for (const char* key : {"supervision", "behaviours", "phases", "figures", "outages", "timeline"})
+    doc["tests"][1].erase(key);
+  doc["tests"][1]["verdict"].erase("summary");
   const Rendered r = console.render(doc.dump());
   REQUIRE(r.rc == 0);
   INFO(r.output);
   CHECK_LINE(r.output, "labour");
+  CHECK_LINE(r.output, "  gunicorn +robust +degraded");
   CHECK_LINE(r.output, "  gunicorn +0\\.0% 812/s +Failed 45\\.0%");
 
   const Rendered empty = console.render(document(Json::array()).dump());
   REQUIRE(empty.rc == 0);
   CHECK_LINE(empty.output, "no tests in this document");
+}
+
+TEST_CASE("console renders a document the new producer wrote", "[reporters][console]") {
+  Library lib("console");
+  Instance console(lib, {{"width", "100"}});
+  const Rendered r = console.render(read_fixture());
+  REQUIRE(r.rc == 0);
+  INFO(r.output);
+  CHECK_LINE(r.output, "  wsgiref +down at 0\\.3 s +robust");
+  CHECK_LINE(r.output, "  gunicorn +degraded p99 x132 +robust");
+  CHECK_LINE(r.output, "  wsgiref +Failed 92\\.5% +0\\.0% 1332/s");
+  CHECK_LINE(r.output, "  gunicorn +0\\.0% 10\\.2/s +0\\.0% 1586/s");
+  CHECK(longest_line(r.output) <= 100);
+  Instance detailed(lib, {{"details", "true"}, {"width", "100"}});
+  const Rendered d = detailed.render(read_fixture());
+  REQUIRE(d.rc == 0);
+  CHECK(longest_line(d.output) <= 100);
+  CHECK_LINE(d.output, "    recovery +2\\.183 +0\\.044 +recovered +10 +0 +4 +0/10 +37\\.5");
 }
 
 // ------------------------------------------------------------------ json -------------
@@ -525,7 +798,7 @@ TEST_CASE("json writes the document back, indented, and it reads back equal", "[
     Instance json(lib);
     const Rendered r = json.render(doc.dump());
     REQUIRE(r.rc == 0);
-    CHECK(r.output.rfind("{\n  \"schema_version\": 1,\n  \"tool\": {\n    \"name\": \"labour\"", 0) == 0);
+    CHECK(r.output.rfind("{\n  \"schema_version\": 2,\n  \"tool\": {\n    \"name\": \"labour\"", 0) == 0);
     CHECK(r.output.back() == '\n');
     CHECK(Json::parse(r.output) == doc);  // ordered: same fields, same values, same order
   }
@@ -550,8 +823,6 @@ TEST_CASE("json rejects an indent outside 0..8 at create", "[reporters][json]") 
   CHECK(json.create_error().find("indent") != std::string::npos);
 }
 
-// ------------------------------------------------------------------ bad input --------
-
 // ------------------------------------------------------------------ html -------------
 
 namespace {
@@ -562,7 +833,7 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 }
 }  // namespace
 
-TEST_CASE("html is one page with both matrices, every test, its charts, and nothing unescaped",
+TEST_CASE("html is one page: scorecard, Labour's table, every test with its charts, nothing unescaped",
           "[reporters][html]") {
   Library lib("html");
   Instance html(lib);
@@ -584,6 +855,10 @@ TEST_CASE("html is one page with both matrices, every test, its charts, and noth
         {"processes", {3, 2, 3}},
         {"rss_bytes", {1048576, 2097152, 3145728}},
         {"cpu_s", {0, 0.2, 0.5}}}}};
+  doc["tests"][1]["figures"]["worker_exits"] = 2;
+  doc["tests"][1]["figures"]["rss_growth_mib"] = 2.0;
+  doc["tests"][1]["outages"] = Json::array({{{"start_s", 0.3}, {"end_s", 0.5}, {"failed", 7}}});
+  doc["tests"][1]["timeline"]["innocent_p99_us"] = {1203, 4000, nullptr, 900, 800};
   doc["tests"][3]["error"] = "exited: <script>alert(1)</script> & \"quotes\"";
   const Rendered r = html.render(doc.dump());
   REQUIRE(r.rc == 0);
@@ -592,17 +867,47 @@ TEST_CASE("html is one page with both matrices, every test, its charts, and noth
   CHECK(page.rfind("<!doctype html>", 0) == 0);
   CHECK(page.find("<title>labour results</title>") != std::string::npos);
   CHECK(page.find("<script") == std::string::npos);
+  CHECK(page.find("http://") == std::string::npos);
+  CHECK(page.find("https://") == std::string::npos);
   CHECK(page.find("exited: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;") !=
         std::string::npos);
-  for (const std::string element : {"section", "svg", "table", "tr", "h2", "p"})
+  for (const std::string element :
+       {"section", "svg", "table", "tr", "h2", "h3", "p", "div", "td", "g", "title"})
     CHECK(occurrences(page, "<" + element + ">") + occurrences(page, "<" + element + " ") ==
           occurrences(page, "</" + element + ">"));
   CHECK(occurrences(page, "<section id=\"test-") == 4);
-  // Labour's matrix links each cell to its test; the second matrix has the monitor's figures.
+  // The scorecard first: coloured by verdict, the reason as tooltip, linked to the test.
+  const auto card = page.find("<table class=\"grid scorecard\">");
+  REQUIRE(card != std::string::npos);
+  CHECK(card < page.find("Labour's table"));
+  CHECK(
+      page.find("<td class=\"v-robust\" title=\"no innocent request failed; innocent p99 x1.0 of baseline\">"
+                "<a href=\"#test-0\">robust</a></td>") != std::string::npos);
+  CHECK(page.find("<td class=\"v-degraded\" title=\"innocent p99 x132 of baseline (1070 ms vs 8.1 ms)\">"
+                  "<a href=\"#test-1\">degraded p99 x132</a></td>") != std::string::npos);
+  CHECK(page.find("<a href=\"#test-2\">down at 0.2 s</a>") != std::string::npos);
+  CHECK(page.find("<td class=\"s-failed\" title=\"exited: &lt;script&gt;") != std::string::npos);
+  CHECK(page.find("td a{color:inherit") != std::string::npos);  // a link keeps its cell's colour
+  // Labour's table with "Failed" from labour_verdict, the processes table from the figures.
   CHECK(page.find("<td class=\"failed\"><a href=\"#test-1\">Failed 45.0%</a></td>") != std::string::npos);
   CHECK(page.find("<td><a href=\"#test-1\">2 exits, RSS +2.0 MiB</a></td>") != std::string::npos);
-  // Charts: the timeline's bars, the monitor's lines, one mark per exit with its cause.
+  CHECK(page.find("<td class=\"failed\"><a href=\"#test-2\">died</a></td>") != std::string::npos);
+  // Per test: verdict and reason, phases, figures, outages.
+  CHECK(page.find("verdict: <span class=\"badge v-degraded\">degraded p99 x132</span><span class=\"reason\">"
+                  "innocent p99 x132 of baseline (1070 ms vs 8.1 ms)</span>") != std::string::npos);
+  CHECK(page.find("<tr><td>recovery</td><td>1.533</td><td>0.050</td><td>recovered</td>") !=
+        std::string::npos);
+  CHECK(page.find(
+            "<td class=\"decisive\" title=\"decided the verdict\">p99_ratio</td><td class=\"decisive\">132.1"
+            "</td>") != std::string::npos);
+  CHECK(page.find("<td>death_s</td><td>-</td>") != std::string::npos);
+  CHECK(page.find("<tr><td>1</td><td>0.300</td><td>0.500</td><td>7</td></tr>") != std::string::npos);
+  // Charts: the phases shaded behind the timeline and the monitor chart, the timeline's bars,
+  // the innocent p99 (a line broken at the bucket without one), one mark per exit.
+  CHECK(occurrences(page, "<rect class=\"phase phase-baseline\"") == 3 + 1);  // 3 timelines, 1 monitor chart
   CHECK(occurrences(page, "<rect class=\"ok\"") == 3 * 1);  // three completed tests, one bucket each
+  CHECK(occurrences(page, "<polyline class=\"p99\"") == 2);
+  CHECK(occurrences(page, "<circle class=\"p99dot\"") == 2);  // the other tests' lone bucket
   CHECK(occurrences(page, "<polyline class=\"rss\"") == 1);
   CHECK(occurrences(page, "<line class=\"exit\"") == 2);
   CHECK(page.find("<title>0.500 s: killed by SIGSEGV</title>") != std::string::npos);
@@ -610,16 +915,46 @@ TEST_CASE("html is one page with both matrices, every test, its charts, and noth
 
   Instance titled(lib, {{"title", "A & B"}});
   CHECK(titled.render(matrix_document().dump()).output.find("<title>A &amp; B</title>") != std::string::npos);
-  const Rendered bad = html.render("{\"schema_version\": 2, \"tests\": []}");
-  CHECK(bad.rc != 0);
-  CHECK(bad.error.find("unsupported results schema_version 2") != std::string::npos);
+}
+
+TEST_CASE("html shows unknown verdicts as they are", "[reporters][html]") {
+  Library lib("html");
+  Instance html(lib);
+  Json doc = matrix_document();
+  doc["tests"][0]["verdict"] = verdict("wobbly", "x", "never heard of it");
+  const Rendered r = html.render(doc.dump());
+  REQUIRE(r.rc == 0);
+  CHECK(r.output.find(
+            "<td class=\"v-wobbly\" title=\"never heard of it\"><a href=\"#test-0\">wobbly x</a></td>") !=
+        std::string::npos);
+  CHECK(r.output.find(".v-wobbly") == std::string::npos);  // no colour of its own
+  doc["tests"][0]["verdict"] = verdict("Odd <value>", "", "");
+  const Rendered odd = html.render(doc.dump());
+  REQUIRE(odd.rc == 0);
+  CHECK(odd.output.find("<td class=\"v-odd--value-\"><a href=\"#test-0\">Odd &lt;value&gt;</a></td>") !=
+        std::string::npos);
+}
+
+TEST_CASE("html renders a document the new producer wrote", "[reporters][html]") {
+  Library lib("html");
+  Instance html(lib);
+  const Rendered r = html.render(read_fixture());
+  REQUIRE(r.rc == 0);
+  CHECK(occurrences(r.output, "<section id=\"test-") == 4);
+  CHECK(r.output.find("<a href=\"#test-2\">degraded p99 x132</a>") != std::string::npos);
+  CHECK(occurrences(r.output, "<rect class=\"phase phase-fault\"") == 8);  // timeline and monitor, 4 tests
 }
 
 TEST_CASE("html charts stay inside their frame whatever the numbers", "[reporters][html]") {
   Library lib("html");
   Instance html(lib);
-  Json doc = document(Json::array({completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4)}));
+  Json doc =
+      document(Json::array({completed("gunicorn", "20.1.0", "Plain", 200, 0, 812.4, robust(), "passed")}));
   doc["tests"][0]["timeline"]["expected"] = Json::array({Json::array({-5, 2}), Json::array({1e300, 0})});
+  doc["tests"][0]["timeline"]["innocent_p99_us"] = Json::array({-3, 1e300, nullptr, 5});
+  doc["tests"][0]["phases"][0]["start_s"] = -2;
+  doc["tests"][0]["phases"][1]["duration_s"] = 1e300;
+  doc["tests"][0]["phases"][2]["duration_s"] = -1;
   doc["tests"][0]["monitor"] = {
       {"series",
        {{"t_s", {0, 2, 1}}, {"processes", {1, -1, 2}}, {"rss_bytes", {-1, 5e300, 0}}, {"cpu_s", {0, 0, 0}}}},
@@ -630,7 +965,7 @@ TEST_CASE("html charts stay inside their frame whatever the numbers", "[reporter
   INFO(r.output);
   CHECK(r.output.find("nan") == std::string::npos);
   CHECK(r.output.find("inf") == std::string::npos);
-  const std::regex coordinate("(?:x|y|x1|x2|y1|y2|width|height)=\"(-?[0-9.]+)\"");
+  const std::regex coordinate("(?:x|y|x1|x2|y1|y2|width|height|cx|cy)=\"(-?[0-9.]+)\"");
   for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), coordinate);
        it != std::sregex_iterator(); ++it) {
     const double v = std::stod((*it)[1]);
@@ -644,8 +979,10 @@ TEST_CASE("html charts stay inside their frame whatever the numbers", "[reporter
   }
 }
 
+// ------------------------------------------------------------------ bad input --------
+
 TEST_CASE("a malformed document or another schema_version fails with a one-line reason", "[reporters]") {
-  const std::string name = GENERATE(as<std::string>{}, "console", "json");
+  const std::string name = GENERATE(as<std::string>{}, "console", "json", "html");
   Library lib(name);
   Instance reporter(lib);
   INFO("reporter: " << name);
@@ -656,15 +993,18 @@ TEST_CASE("a malformed document or another schema_version fails with a one-line 
     CHECK(r.error.find('\n') == std::string::npos);
   };
 
-  const Rendered garbage = reporter.render("{\"schema_version\": 1,\n \"tests\": [ oops");
+  const Rendered garbage = reporter.render("{\"schema_version\": 2,\n \"tests\": [ oops");
   one_line(garbage);
   CHECK(garbage.error.rfind("results document is not valid JSON: ", 0) == 0);
 
-  Json v2 = matrix_document();
-  v2["schema_version"] = 2;
-  const Rendered wrong = reporter.render(v2.dump());
-  one_line(wrong);
-  CHECK(wrong.error == "unsupported results schema_version 2 (this reporter reads 1)");
+  for (const int version : {1, 3}) {
+    Json other = matrix_document();
+    other["schema_version"] = version;
+    const Rendered wrong = reporter.render(other.dump());
+    one_line(wrong);
+    CHECK(wrong.error ==
+          "unsupported results schema_version " + std::to_string(version) + " (this reporter reads 2)");
+  }
 
   Json none = matrix_document();
   none.erase("schema_version");
@@ -676,25 +1016,52 @@ TEST_CASE("a malformed document or another schema_version fails with a one-line 
   one_line(array);
 }
 
-TEST_CASE("console names the field that has the wrong type", "[reporters][console]") {
-  Library lib("console");
-  Instance console(lib);
+TEST_CASE("console and html name the field that has the wrong type", "[reporters]") {
+  const std::string name = GENERATE(as<std::string>{}, "console", "html");
+  Library lib(name);
+  Instance reporter(lib);
+  INFO("reporter: " << name);
+  const auto fails_at = [&](Json doc, const std::string& field) {
+    const Rendered r = reporter.render(doc.dump());
+    CHECK(r.rc != 0);
+    CHECK(r.error.find(field) != std::string::npos);
+    CHECK(r.error.find('\n') == std::string::npos);
+  };
   Json doc = matrix_document();
   doc["tests"][2]["totals"]["sent"] = "three hundred";
-  const Rendered r = console.render(doc.dump());
-  CHECK(r.rc != 0);
-  CHECK(r.error.find("tests[2].totals.sent") != std::string::npos);
-  CHECK(r.error.find('\n') == std::string::npos);
+  fails_at(doc, "tests[2].totals.sent is not a non-negative integer");
 
-  Json no_tests = matrix_document();
-  no_tests.erase("tests");
-  const Rendered r2 = console.render(no_tests.dump());
-  CHECK(r2.rc != 0);
-  CHECK(r2.error.find("tests") != std::string::npos);
+  doc = matrix_document();
+  doc["tests"][0]["verdict"] = "passed";  // schema_version 1's verdict
+  fails_at(doc, "tests[0].verdict is not an object");
+
+  doc = matrix_document();
+  doc["tests"][0]["verdict"].erase("value");
+  fails_at(doc, "tests[0].verdict.value is missing");
+
+  doc = matrix_document();
+  doc["tests"][0]["figures"]["p99_ratio"] = "big";
+  fails_at(doc, "tests[0].figures.p99_ratio is not a number or null");
+
+  doc = matrix_document();
+  doc["tests"][0]["phases"][1]["sent"] = -1;
+  fails_at(doc, "tests[0].phases[1].sent");
+
+  doc = matrix_document();
+  doc["tests"][0]["timeline"]["innocent_p99_us"] = {1, "slow"};
+  fails_at(doc, "tests[0].timeline.innocent_p99_us[1] is not a number or null");
+
+  doc = matrix_document();
+  doc["tests"][0]["labour_verdict"] = false;
+  fails_at(doc, "tests[0].labour_verdict is not a string");
+
+  doc = matrix_document();
+  doc.erase("tests");
+  fails_at(doc, "tests");
 }
 
 TEST_CASE("a sink that refuses the bytes makes render fail", "[reporters]") {
-  const std::string name = GENERATE(as<std::string>{}, "console", "json");
+  const std::string name = GENERATE(as<std::string>{}, "console", "json", "html");
   Library lib(name);
   Instance reporter(lib);
   const Rendered r = reporter.render(matrix_document().dump(), /*sink_fails=*/true);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs labour into a scratch prefix, builds tests/sdk/example_behaviour against the
-# installed SDK only (find_package), and runs the new behaviour through `labour run`.
+# Installs labour into a scratch prefix, compiles a reader of results documents against the
+# installed <labour/results.hpp>, builds tests/sdk/example_behaviour against the installed
+# SDK only (find_package), and runs the new behaviour through `labour run`.
 set -euo pipefail
 build_dir=$1
 source_dir=$2
@@ -8,6 +9,20 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+
+# The results document's reader is part of the installed SDK: a reporter built out of tree
+# compiles against it (C++17, as the SDK promises; nlohmann/json from the system).
+test -f "$work/prefix/include/labour/results.hpp"
+cat > "$work/reader.cpp" <<'CPP'
+#include <labour/results.hpp>
+int main() {
+  const auto doc = labour::reporters::read_document(R"({"schema_version": 2, "tests": []})");
+  return doc.tests.empty() && labour::reporters::kSchemaVersion == 2 ? 0 : 1;
+}
+CPP
+"${CXX:-c++}" -std=c++17 -Wall -Wextra -Werror -I"$work/prefix/include" "$work/reader.cpp" -o "$work/reader"
+"$work/reader"
+
 cmake -S "$source_dir/tests/sdk/example_behaviour" -B "$work/build" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/build" >/dev/null

@@ -7,12 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "../engine/test_server.hpp"
+#include "engine/probe.hpp"
 #include "process_fixture.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -32,6 +35,17 @@ std::uint16_t free_loopback_port() {
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len) == 0);
   ::close(fd);
   return ntohs(address.sin_port);
+}
+
+// labour's readiness probe: one GET through the load engine's client.
+std::function<bool(std::chrono::milliseconds)> http_probe(std::uint16_t port, std::string path) {
+  return [port, path](std::chrono::milliseconds timeout) {
+    return labour::engine::answers_http({"127.0.0.1", port}, path, timeout);
+  };
+}
+
+std::string probe_name(std::uint16_t port, const std::string& path) {
+  return "GET http://127.0.0.1:" + std::to_string(port) + path;
 }
 
 // /proc/<pid>/stat state letter, or '\0' if there is no such process (not even a zombie).
@@ -93,7 +107,8 @@ TEST_CASE("an HTTP server becomes ready and stops on SIGINT") {
   CHECK(server.process_group() == server.pid());
   CHECK(::getpgid(server.pid()) == server.pid());
 
-  auto ready = sv::wait_until_ready(server, "127.0.0.1", port, "/ready", 20s, dir / "server.log");
+  auto ready = sv::wait_until_ready(server, http_probe(port, "/ready"), probe_name(port, "/ready"), 20s,
+                                    dir / "server.log");
   INFO(ready.detail);
   REQUIRE(ready.state == sv::Readiness::Ready);
   CHECK(server.running());
@@ -165,7 +180,9 @@ sys.exit(3)
 )");
   auto server = sv::ServerProcess::start(spec);
   MarkerSweep sweep{server.marker(), {}};
-  auto ready = sv::wait_until_ready(server, "127.0.0.1", free_loopback_port(), "/", 20s, dir / "server.log");
+  const auto port = free_loopback_port();
+  auto ready =
+      sv::wait_until_ready(server, http_probe(port, "/"), probe_name(port, "/"), 20s, dir / "server.log");
   REQUIRE(ready.state == sv::Readiness::Exited);
   CHECK_THAT(ready.detail, Catch::StartsWith("server exited before it was ready (exit status 3)"));
   CHECK_THAT(ready.detail, Catch::Contains("boot failed: bad config"));
@@ -384,12 +401,148 @@ except KeyboardInterrupt:
   MarkerSweep sweep{server.marker(), {}};
   REQUIRE(eventually([&] { return std::filesystem::exists(dir / "started"); }));
   const auto port = free_loopback_port();
-  auto ready = sv::wait_until_ready(server, "127.0.0.1", port, "/ready", 600ms, dir / "server.log");
+  auto ready = sv::wait_until_ready(server, http_probe(port, "/ready"), probe_name(port, "/ready"), 600ms,
+                                    dir / "server.log");
   CHECK(ready.state == sv::Readiness::TimedOut);
   CHECK_THAT(ready.detail, Catch::Contains("http://127.0.0.1:" + std::to_string(port) + "/ready"));
   CHECK_THAT(ready.detail, Catch::Contains("warming up forever"));
   CHECK(server.running());
   CHECK(server.stop().signal_needed == "SIGINT");
+}
+
+TEST_CASE("a server that is up but answers slowly is ready at its first answer") {
+  TempDir dir;
+  const auto port = free_loopback_port();
+  // 300 ms per answer: far longer than the 50 ms between attempts, well within one attempt.
+  auto spec = python_server(dir, R"(import http.server, sys, time
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(0.3)
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        print("answered", flush=True)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+)",
+                            {std::to_string(port)});
+  auto server = sv::ServerProcess::start(spec);
+  MarkerSweep sweep{server.marker(), {}};
+  auto ready = sv::wait_until_ready(server, http_probe(port, "/ready"), probe_name(port, "/ready"), 20s,
+                                    dir / "server.log");
+  INFO(ready.detail);
+  REQUIRE(ready.state == sv::Readiness::Ready);  // any HTTP response, 503 included
+  // One answer was enough: no attempt was given up on before the server replied.
+  CHECK(eventually([&] { return read_file(dir / "server.log") == "answered\n"; }, 3s));
+  server.stop();
+}
+
+TEST_CASE("a server that accepts but never answers times out at the deadline") {
+  TempDir dir;
+  const auto port = free_loopback_port();
+  auto spec = python_server(dir, R"(import pathlib, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)  # connections complete in the kernel, and nothing ever reads them
+pathlib.Path(sys.argv[2]).touch()
+time.sleep(60)
+)",
+                            {std::to_string(port), (dir / "listening").string()});
+  auto server = sv::ServerProcess::start(spec);
+  MarkerSweep sweep{server.marker(), {}};
+  REQUIRE(eventually([&] { return std::filesystem::exists(dir / "listening"); }));
+  const auto started = std::chrono::steady_clock::now();
+  auto ready = sv::wait_until_ready(server, http_probe(port, "/ready"), probe_name(port, "/ready"), 700ms,
+                                    dir / "server.log");
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(ready.state == sv::Readiness::TimedOut);
+  CHECK(took >= 700ms);
+  CHECK(took < 1500ms);  // the last attempt is cut to the deadline, not given a full second
+  server.stop({300ms, 300ms, 2000ms});
+}
+
+TEST_CASE("readiness gives each attempt at most 1 s, never more than is left, 50 ms apart") {
+  TempDir dir;
+  sv::LaunchSpec spec;
+  spec.argv = {"sleep", "30"};
+  spec.stdout_path = spec.stderr_path = dir / "server.log";
+  auto server = sv::ServerProcess::start(spec);
+  MarkerSweep sweep{server.marker(), {}};
+
+  std::vector<std::chrono::milliseconds> given;
+  std::vector<std::chrono::steady_clock::time_point> at;
+  auto ready = sv::wait_until_ready(
+      server,
+      [&](std::chrono::milliseconds timeout) {
+        given.push_back(timeout);
+        at.push_back(std::chrono::steady_clock::now());
+        return given.size() == 4;
+      },
+      "the fake probe", 5s, dir / "server.log");
+  CHECK(ready.state == sv::Readiness::Ready);
+  REQUIRE(given.size() == 4);
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    CHECK(given[i] == 1s);
+    if (i > 0) CHECK(at[i] - at[i - 1] >= 50ms);
+  }
+
+  given.clear();
+  ready = sv::wait_until_ready(
+      server,
+      [&](std::chrono::milliseconds timeout) {
+        given.push_back(timeout);
+        return false;
+      },
+      "the fake probe", 200ms, dir / "server.log");
+  CHECK(ready.state == sv::Readiness::TimedOut);
+  CHECK_THAT(ready.detail, Catch::StartsWith("server did not answer the fake probe within 200 ms"));
+  REQUIRE_FALSE(given.empty());
+  for (auto timeout : given) {
+    CHECK(timeout <= 200ms);
+    CHECK(timeout >= 1ms);
+  }
+  CHECK_THROWS_WITH(
+      sv::wait_until_ready(
+          server, [](std::chrono::milliseconds) -> bool { throw std::invalid_argument("bad target"); },
+          "the fake probe", 200ms, dir / "server.log"),
+      "bad target");
+  server.stop({300ms, 300ms, 2000ms});
+}
+
+TEST_CASE("the engine's probe: any complete HTTP response answers, nothing else does") {
+  namespace t = labour::test;
+  using labour::engine::answers_http;
+  t::TestServer error(t::answer_all("HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"));
+  CHECK(answers_http({"127.0.0.1", error.port()}, "/ready", 1s));
+  t::TestServer ok(t::answer_all());
+  CHECK(answers_http({"127.0.0.1", ok.port()}, "ready", 1s));  // the '/' is added
+
+  t::TestServer garbage([](int& fd, t::TestServer& s) {
+    if (s.read_request(fd)) t::TestServer::send_all(fd, "SSH-2.0-OpenSSH\r\n\r\n");
+  });
+  CHECK_FALSE(answers_http({"127.0.0.1", garbage.port()}, "/", 1s));
+  t::TestServer closes([](int& fd, t::TestServer& s) { s.read_request(fd); });
+  CHECK_FALSE(answers_http({"127.0.0.1", closes.port()}, "/", 1s));
+  CHECK_FALSE(answers_http({"127.0.0.1", free_loopback_port()}, "/", 1s));  // refused
+
+  t::TestServer stalls([](int& fd, t::TestServer& s) {
+    s.read_request(fd);
+    s.stall();
+  });
+  auto started = std::chrono::steady_clock::now();
+  CHECK_FALSE(answers_http({"127.0.0.1", stalls.port()}, "/", 200ms));
+  auto took = std::chrono::steady_clock::now() - started;
+  CHECK(took >= 190ms);
+  CHECK(took < 1s);
+
+  std::atomic<bool> stop{true};  // labour interrupted: the attempt ends at once
+  started = std::chrono::steady_clock::now();
+  CHECK_FALSE(answers_http({"127.0.0.1", stalls.port()}, "/", 10s, &stop));
+  CHECK(std::chrono::steady_clock::now() - started < 1s);
+
+  CHECK_THROWS_AS(answers_http({"127.0.0.1", 0}, "/", 1s), std::invalid_argument);
+  CHECK_THROWS_AS(answers_http({"10.9.8.7", 80}, "/", 1s), std::invalid_argument);  // not loopback
 }
 
 TEST_CASE("the watchdog kills a server whose host was SIGKILLed") {

@@ -53,7 +53,7 @@ TEST_CASE("Labour's turnkey scenarios are built in with their mixes", "[scenario
         std::vector<std::string>{"HeavySleep", "LightSleep", "Plain", "SIGSEGV"});
   const auto plain = scenario::load("Plain");
   REQUIRE(plain.mix.size() == 2);
-  CHECK(plain.policy == engine::Policy::Repeat);
+  CHECK(plain.policy == engine::Policy::Spaced);  // so every run sends its misbehaviour
   CHECK(plain.mix[0].weight == 99);
   CHECK(plain.mix[1].params == plugins::RawParams{{"status", "404"}});
   const auto light = scenario::load("LightSleep");
@@ -78,9 +78,20 @@ TEST_CASE("bad scenario content gets a precise one-line error", "[scenario]") {
   CHECK_THAT(error_of("name = \"x\"" + ok_mix), Catch::Contains("needs 'requests' or 'duration'"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 0" + ok_mix),
              Catch::Contains("'requests' must be a positive integer, not 0"));
-  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nduration = 3" + ok_mix), Catch::Contains("not both"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\npolicy = \"chaos\"" + ok_mix),
-             Catch::Contains("\"random\" or \"repeat\""));
+             Catch::Contains("\"random\", \"repeat\" or \"spaced\""));
+  // Phase and verdict keys are checked like every other key, with file:line:col.
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[phases]\nbaseline = 3\n" + ok_mix),
+             Catch::StartsWith("my.toml:4:12:") && Catch::Contains("unknown key 'baseline' in [phases]") &&
+                 Catch::Contains("baseline_requests"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[verdict]\nmax_p99 = 3\n" + ok_mix),
+             Catch::Contains("unknown key 'max_p99' in [verdict]") && Catch::Contains("max_p99_ratio"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[verdict]\nmax_innocent_failure_pct = 200\n" + ok_mix),
+             Catch::Contains("my.toml:4:28:") && Catch::Contains("must be in [0, 100]"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[phases]\nrecovered_after = 0\n" + ok_mix),
+             Catch::Contains("'recovered_after' must be a positive integer, not 0"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nphases = 3\n" + ok_mix),
+             Catch::Contains("'phases' must be a table"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nrequets = 5" + ok_mix),
              Catch::Contains("unknown key 'requets'"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n"), Catch::Contains("has no behaviours"));
@@ -115,4 +126,47 @@ TEST_CASE("command-line overrides replace the scenario's load settings", "[scena
   r.apply(s);
   CHECK(s.requests == 11);
   CHECK(s.duration_s == 0);
+}
+
+TEST_CASE("phase and verdict keys size the phases and set the thresholds", "[scenario]") {
+  const std::string toml = std::string(kValid) + R"(
+[phases]
+baseline_requests = 50
+baseline_duration = 1.5
+stall = 2
+recovery_duration = 3
+recovered_after = 4
+[verdict]
+max_innocent_failure_pct = 1
+max_p50_ratio = 3
+max_p99_ratio = 5
+latency_floor_ms = 2
+min_throughput_pct = 40
+min_misbehaviour = 2
+max_baseline_failure_pct = 0.5
+)";
+  const auto s = scenario::parse(toml, "my.toml");
+  CHECK(s.phases.baseline_requests == 50);
+  CHECK(s.phases.baseline_s == 1.5);
+  CHECK(s.phases.stall_s == 2);
+  CHECK(s.phases.recovery_s == 3);
+  CHECK(s.phases.recovered_after == 4);
+  CHECK(s.thresholds.max_innocent_failure_pct == 1);
+  CHECK(s.thresholds.max_p50_ratio == 3);
+  CHECK(s.thresholds.max_p99_ratio == 5);
+  CHECK(s.thresholds.latency_floor_ms == 2);
+  CHECK(s.thresholds.min_throughput_pct == 40);
+  CHECK(s.thresholds.min_misbehaviour == 2);
+  CHECK(s.thresholds.max_baseline_failure_pct == 0.5);
+  // Defaults where a scenario says nothing.
+  const auto d = scenario::parse(kValid, "my.toml");
+  CHECK(d.phases.recovered_after == scenario::Phases{}.recovered_after);
+  CHECK(d.thresholds.min_misbehaviour == 1);
+}
+
+TEST_CASE("requests and duration together: whichever comes first", "[scenario]") {
+  const auto s = scenario::parse(
+      "name = \"x\"\nrequests = 5\nduration = 3\n[[behaviour]]\nname = \"PlainResponse\"\n", "my.toml");
+  CHECK(s.requests == 5);
+  CHECK(s.duration_s == 3);
 }

@@ -1,6 +1,7 @@
 // json reporter: writes the results document itself (docs/results-schema.md), pretty-printed.
 // The output is what `labour report <file>` reads back, so it re-checks the schema version
 // rather than passing along a document no reporter of this version can read.
+#include <labour/results.hpp>
 #include <labour/sdk.hpp>
 
 #include <algorithm>
@@ -14,8 +15,7 @@
 namespace {
 
 using Json = nlohmann::ordered_json;  // keeps the producer's field order
-
-constexpr int kSchemaVersion = 1;
+using labour::reporters::kSchemaVersion;
 
 class JsonReporter final : public labour::sdk::Reporter {
  public:

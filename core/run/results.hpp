@@ -1,0 +1,129 @@
+// The results model: what one test measured (Measurements), and what it means (Summary:
+// figures, outages, verdict), computed once by summarise(), a pure function. The results
+// document (docs/results-schema.md) is written from this by to_json() alone; reporters
+// format the document and never derive a figure or a verdict.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <labour/results.hpp>  // kSchemaVersion
+
+#include "engine/engine.hpp"
+#include "monitor/monitor.hpp"
+#include "plugins/params.hpp"
+#include "scenario/scenario.hpp"
+#include "supervisor/supervisor.hpp"
+
+namespace labour::run {
+
+// The results document's version (docs/results-schema.md).
+using labour::reporters::kSchemaVersion;
+
+// Ordered from best to worst: a repeated test reports the worst it saw.
+enum class Verdict { Robust, Inconclusive, Degraded, Hung, Down };
+std::string_view verdict_name(Verdict v);
+
+// The phases of every test, in order.
+enum class Phase { Baseline, Fault, Recovery };
+inline constexpr std::array<Phase, 3> kPhases{Phase::Baseline, Phase::Fault, Phase::Recovery};
+std::string_view phase_name(Phase p);
+
+struct BehaviourInfo {
+  std::string name;
+  plugins::ParamValues params;
+  std::uint32_t weight = 1;
+  bool innocent = false;
+};
+
+// What the engine, the monitor and the supervisor measured for one test that ran load.
+struct Measurements {
+  std::vector<BehaviourInfo> behaviours;                    // the scenario's mix; engine indices
+  std::array<std::optional<engine::LoadResult>, 3> phases;  // by Phase; empty: did not run
+  monitor::Report monitor;
+  double monitor_offset_s = 0;  // when the monitor's time zero was, after the test's epoch
+  supervisor::StopReport stop;
+  std::uint16_t port = 0;
+  double start_seconds = 0;
+  std::string server_cpus, client_cpus, run_dir;  // empty: not pinned / not kept
+
+  const engine::LoadResult* phase(Phase p) const {
+    const auto& r = phases[static_cast<std::size_t>(p)];
+    return r ? &*r : nullptr;
+  }
+};
+
+// Every figure of a test; absent when it cannot be measured (e.g. no baseline latency).
+// kFigures lists them with their names in the document: one list for the serialiser, the
+// repetitions' medians and the threshold keys.
+struct Figures {
+  std::optional<double> innocent_sent, innocent_failed, innocent_failure_pct;
+  std::optional<double> baseline_p50_ms, baseline_p99_ms, fault_p50_ms, fault_p99_ms;
+  std::optional<double> p50_ratio, p99_ratio;
+  std::optional<double> baseline_rps, fault_innocent_rps, throughput_retained_pct;
+  std::optional<double> outages, outage_total_s, longest_outage_s;
+  std::optional<double> recovery_s, death_s;
+  std::optional<double> worker_exits, respawns, rss_growth_mib;
+  std::optional<double> misbehaviour_sent, failure_pct, requests_per_second;
+};
+struct FigureField {
+  const char* name;
+  std::optional<double> Figures::*member;
+};
+extern const std::array<FigureField, 23> kFigures;
+
+struct Outage {
+  double start_s = 0, end_s = 0;  // by send time, seconds after the test's epoch
+  std::uint64_t failed = 0;       // innocent requests sent in it that failed
+};
+
+struct VerdictResult {
+  Verdict value = Verdict::Inconclusive;
+  std::string reason;   // one line naming the figure that decided it
+  std::string summary;  // the deciding figure, short: "p99 x140", "down at 0.3 s"
+  std::string figure;   // its name in kFigures ("" when none)
+};
+
+struct Summary {
+  Figures figures;
+  VerdictResult verdict;
+  std::vector<Outage> outages;
+  std::map<std::string, std::uint64_t> innocent_failures;  // fault phase, outcome key -> count
+  std::vector<engine::TimelineBucket> timeline;            // all phases on one axis
+  std::uint32_t bucket_ms = 100;
+  bool labour_failed = false;  // Labour's 2010 rule: more than 10 % unexpected
+};
+
+// Labour's rule, kept as its own figure beside the verdict.
+inline constexpr double kLabourFailedAbovePct = 10.0;
+
+// The pure step: figures, outages and the verdict from what was measured.
+Summary summarise(const Measurements& m, const scenario::Scenario& scenario);
+
+// --repeat: several runs of one cell, each on a fresh server.
+struct Repeats {
+  std::vector<Summary> runs;
+  Figures min, max;  // the summary's figures are the medians
+  std::map<Verdict, int> seen;
+};
+// The first run's details with median figures and the worst verdict seen (its reason says
+// in how many runs).
+Summary combine(const std::vector<Summary>& runs, Repeats& repeats);
+
+struct TestResult {
+  std::string label, server_name, server_version;
+  plugins::ParamValues server_options;
+  scenario::Scenario scenario;
+  std::string status = "completed";  // completed, failed, skipped, interrupted
+  std::string error;
+  std::optional<Measurements> measured;  // when the server ran
+  std::optional<Summary> summary;        // with measured
+  std::optional<Repeats> repeats;        // --repeat N > 1
+};
+
+}  // namespace labour::run

@@ -1,0 +1,266 @@
+#include "run/serialize.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "run/results.hpp"
+
+namespace labour::run {
+
+using json = nlohmann::ordered_json;  // the document keeps the order it is written in
+
+namespace {
+
+double round3(double v) { return std::round(v * 1000) / 1000; }
+
+json params_json(const plugins::ParamValues& values) {
+  json o = json::object();
+  for (const auto& [k, v] : values) o[k] = v;
+  return o;
+}
+
+json scenario_json(const scenario::Scenario& s) {
+  const auto& p = s.phases;
+  const auto& t = s.thresholds;
+  return {{"name", s.name},
+          {"source", s.source},
+          {"policy", scenario::policy_name(s.policy)},
+          {"requests", s.requests},
+          {"duration_s", s.duration_s},
+          {"concurrency", s.concurrency},
+          {"threads", s.threads},
+          {"rate", s.rate},
+          {"timeout_ms", s.timeout_ms},
+          {"keep_alive", s.keep_alive},
+          {"seed", s.seed},
+          {"phases",
+           {{"baseline_requests", p.baseline_requests},
+            {"baseline_duration_s", p.baseline_s},
+            {"stall_s", p.stall_s},
+            {"recovery_duration_s", p.recovery_s},
+            {"recovered_after", p.recovered_after}}},
+          {"thresholds",
+           {{"max_innocent_failure_pct", t.max_innocent_failure_pct},
+            {"max_p50_ratio", t.max_p50_ratio},
+            {"max_p99_ratio", t.max_p99_ratio},
+            {"latency_floor_ms", t.latency_floor_ms},
+            {"min_throughput_pct", t.min_throughput_pct},
+            {"min_misbehaviour", t.min_misbehaviour},
+            {"max_baseline_failure_pct", t.max_baseline_failure_pct}}}};
+}
+
+// The monitor's report: a summary a reader can quote, then the samples as columns.
+json monitor_json(const monitor::Report& r, double offset_s) {
+  json series = {{"t_s", json::array()},       {"processes", json::array()}, {"threads", json::array()},
+                 {"rss_bytes", json::array()}, {"cpu_s", json::array()},     {"fds", json::array()}};
+  std::uint32_t peak_processes = 0, peak_threads = 0;
+  std::uint64_t peak_rss = 0;
+  std::int64_t peak_fds = 0;
+  bool fds_known = true;
+  for (const auto& s : r.samples) {
+    series["t_s"].push_back(round3(s.at_s + offset_s));
+    series["processes"].push_back(s.processes);
+    series["threads"].push_back(s.threads);
+    series["rss_bytes"].push_back(s.rss_bytes);
+    series["cpu_s"].push_back(round3(s.cpu_s));
+    series["fds"].push_back(s.fds);
+    peak_processes = std::max(peak_processes, s.processes);
+    peak_threads = std::max(peak_threads, s.threads);
+    peak_rss = std::max(peak_rss, s.rss_bytes);
+    peak_fds = std::max(peak_fds, s.fds);
+    fds_known = fds_known && s.fds >= 0;
+  }
+  const monitor::Sample first = r.samples.empty() ? monitor::Sample{} : r.samples.front();
+  const monitor::Sample last = r.samples.empty() ? monitor::Sample{} : r.samples.back();
+  json causes = json::object();
+  json exits = json::array();
+  for (const auto& e : r.exits) {
+    causes[e.cause] = causes.value(e.cause, 0) + 1;
+    if (exits.size() < 100 || e.leader)  // the main process's end is always listed
+      exits.push_back(
+          {{"t_s", round3(e.at_s + offset_s)}, {"pid", e.pid}, {"leader", e.leader}, {"cause", e.cause}});
+  }
+  json out = {{"interval_ms", r.interval.count()},
+              {"exits_seen_by", r.exact_exits ? "process events" : "samples"},
+              {"lost_events", r.lost_events},
+              {"processes", {{"start", first.processes}, {"end", last.processes}, {"peak", peak_processes}}},
+              {"joined", r.joined},
+              {"exits", {{"total", r.exits.size()}, {"causes", causes}, {"first", exits}}},
+              {"threads", {{"start", first.threads}, {"end", last.threads}, {"peak", peak_threads}}},
+              {"rss_bytes", {{"start", first.rss_bytes}, {"end", last.rss_bytes}, {"peak", peak_rss}}},
+              {"cpu_seconds", round3(last.cpu_s)},
+              {"series", series}};
+  if (fds_known && !r.samples.empty())
+    out["fds"] = {{"start", first.fds}, {"end", last.fds}, {"peak", peak_fds}};
+  return out;
+}
+
+json figures_json(const Figures& f) {
+  json out = json::object();
+  for (const auto& field : kFigures) {
+    const auto& v = f.*field.member;
+    out[field.name] = v ? json(round3(*v)) : json(nullptr);
+  }
+  return out;
+}
+
+json verdict_json(const VerdictResult& v) {
+  return {{"value", verdict_name(v.value)},
+          {"reason", v.reason},
+          {"summary", v.summary},
+          {"figure", v.figure.empty() ? json(nullptr) : json(v.figure)}};
+}
+
+json phase_json(Phase p, const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
+  std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
+  std::uint64_t innocent_sent = 0, innocent_unexpected = 0, innocent_responses = 0;
+  engine::Histogram innocent_latency;
+  for (std::size_t b = 0; b < mix.size() && b < load.behaviours.size(); ++b) {
+    const auto& s = load.behaviours[b];
+    sent += s.sent;
+    expected += s.expected;
+    unexpected += s.unexpected;
+    responses += s.responses;
+    if (!mix[b].innocent) continue;
+    innocent_sent += s.sent;
+    innocent_unexpected += s.unexpected;
+    innocent_responses += s.responses;
+    innocent_latency.merge(s.latency);
+  }
+  json out = {{"name", phase_name(p)},
+              {"start_s", round3(load.start_s)},
+              {"duration_s", round3(load.duration_s)},
+              {"ended_by", engine::load_end_name(load.ended_by)},
+              {"sent", sent},
+              {"responses", responses},
+              {"expected", expected},
+              {"unexpected", unexpected},
+              {"abandoned", load.abandoned},
+              {"late_sends", load.late_sends},
+              {"connections_opened", load.connections_opened},
+              {"innocent_sent", innocent_sent},
+              {"innocent_unexpected", innocent_unexpected},
+              {"innocent_responses", innocent_responses},
+              {"innocent_latency_us", latency_json(innocent_latency)}};
+  return out;
+}
+
+json behaviours_json(const engine::LoadResult& fault, const std::vector<BehaviourInfo>& mix) {
+  json out = json::array();
+  for (std::size_t i = 0; i < mix.size(); ++i) {
+    const auto& st = fault.behaviours.at(i);
+    out.push_back({{"name", mix[i].name},
+                   {"params", params_json(mix[i].params)},
+                   {"weight", mix[i].weight},
+                   {"innocent", mix[i].innocent},
+                   {"sent", st.sent},
+                   {"expected", st.expected},
+                   {"unexpected", st.unexpected},
+                   {"responses", st.responses},
+                   {"outcomes", st.outcomes},
+                   {"unexpected_outcomes", st.unexpected_outcomes},
+                   {"latency_us", latency_json(st.latency)},
+                   {"unexpected_latency_us", latency_json(st.unexpected_latency)}});
+  }
+  return out;
+}
+
+json timeline_json(const Summary& s, std::size_t behaviours) {
+  json t = {{"bucket_ms", s.bucket_ms},        {"sent", json::array()},
+            {"expected", json::array()},       {"unexpected", json::array()},
+            {"completed", json::array()},      {"innocent_p50_us", json::array()},
+            {"innocent_p99_us", json::array()}};
+  for (const auto& bucket : s.timeline) {
+    auto row = [behaviours](const std::vector<std::uint64_t>& v) {
+      return json(std::vector<std::uint64_t>(
+          v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(behaviours, v.size()))));
+    };
+    t["sent"].push_back(row(bucket.sent));
+    t["expected"].push_back(row(bucket.expected));
+    t["unexpected"].push_back(row(bucket.unexpected));
+    t["completed"].push_back(row(bucket.completed));
+    const auto& h = bucket.innocent_latency;
+    t["innocent_p50_us"].push_back(h.count() ? json(h.percentile(50)) : json(nullptr));
+    t["innocent_p99_us"].push_back(h.count() ? json(h.percentile(99)) : json(nullptr));
+  }
+  return t;
+}
+
+}  // namespace
+
+json to_json(const TestResult& t) {
+  json test = {
+      {"label", t.label},
+      {"server", {{"name", t.server_name}, {"label", t.label}, {"options", params_json(t.server_options)}}},
+      {"scenario", scenario_json(t.scenario)},
+      {"status", t.status}};
+  if (!t.server_version.empty()) test["server"]["version"] = t.server_version;
+  if (!t.error.empty()) test["error"] = t.error;
+  if (!t.measured) return test;
+  const Measurements& m = *t.measured;
+  if (t.summary) {
+    const Summary& s = *t.summary;
+    if (t.status == "completed") test["verdict"] = verdict_json(s.verdict);
+    test["figures"] = figures_json(s.figures);
+    json outages = json::array();
+    for (const auto& o : s.outages)
+      outages.push_back({{"start_s", round3(o.start_s)}, {"end_s", round3(o.end_s)}, {"failed", o.failed}});
+    test["outages"] = outages;
+    test["innocent_failures"] = s.innocent_failures;
+    if (const auto* fault = m.phase(Phase::Fault)) {
+      std::uint64_t sent = 0, expected = 0, unexpected = 0, innocent_sent = 0, innocent_unexpected = 0;
+      for (std::size_t b = 0; b < m.behaviours.size(); ++b) {
+        const auto& st = fault->behaviours.at(b);
+        sent += st.sent;
+        expected += st.expected;
+        unexpected += st.unexpected;
+        if (m.behaviours[b].innocent) {
+          innocent_sent += st.sent;
+          innocent_unexpected += st.unexpected;
+        }
+      }
+      test["labour_verdict"] = s.labour_failed ? "failed" : "passed";
+      test["duration_s"] = round3(fault->duration_s);
+      test["requests_per_second"] = s.figures.requests_per_second.value_or(0);
+      test["totals"] = {{"sent", sent},
+                        {"expected", expected},
+                        {"unexpected", unexpected},
+                        {"failure_pct", s.figures.failure_pct.value_or(0)},
+                        {"innocent_sent", innocent_sent},
+                        {"innocent_unexpected", innocent_unexpected}};
+      test["behaviours"] = behaviours_json(*fault, m.behaviours);
+    }
+    json phases = json::array();
+    for (const Phase p : kPhases)
+      if (const auto* load = m.phase(p)) phases.push_back(phase_json(p, *load, m.behaviours));
+    test["phases"] = phases;
+    test["timeline"] = timeline_json(s, m.behaviours.size());
+  }
+  if (t.repeats) {
+    const Repeats& r = *t.repeats;
+    json seen = json::object();
+    for (const auto& [v, n] : r.seen) seen[std::string(verdict_name(v))] = n;
+    json runs = json::array();
+    for (const auto& run : r.runs)
+      runs.push_back({{"verdict", verdict_json(run.verdict)}, {"figures", figures_json(run.figures)}});
+    test["repeat"] = {{"count", r.runs.size()},
+                      {"verdicts", seen},
+                      {"figures_min", figures_json(r.min)},
+                      {"figures_max", figures_json(r.max)},
+                      {"runs", runs}};
+  }
+  test["monitor"] = monitor_json(m.monitor, m.monitor_offset_s);
+  json supervision = {{"port", m.port},
+                      {"start_seconds", round3(m.start_seconds)},
+                      {"stop_signal", m.stop.signal_needed},
+                      {"stop_seconds", round3(m.stop.stop_seconds)},
+                      {"orphans", m.stop.orphans_killed},
+                      {"exit", m.stop.status ? m.stop.status->describe() : "unknown"}};
+  if (!m.server_cpus.empty()) supervision["server_cpus"] = m.server_cpus;
+  if (!m.client_cpus.empty()) supervision["client_cpus"] = m.client_cpus;
+  if (!m.run_dir.empty()) supervision["run_dir"] = m.run_dir;
+  test["supervision"] = supervision;
+  return test;
+}
+
+}  // namespace labour::run

@@ -1,0 +1,400 @@
+// summarise(): every figure, outage and verdict of a test, from what was measured. Pure: no
+// I/O, no clock; the same measurements always give the same summary.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "run/results.hpp"
+
+namespace labour::run {
+
+std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Robust:
+      return "robust";
+    case Verdict::Inconclusive:
+      return "inconclusive";
+    case Verdict::Degraded:
+      return "degraded";
+    case Verdict::Hung:
+      return "hung";
+    case Verdict::Down:
+      return "down";
+  }
+  return "inconclusive";
+}
+
+std::string_view phase_name(Phase p) {
+  switch (p) {
+    case Phase::Baseline:
+      return "baseline";
+    case Phase::Fault:
+      return "fault";
+    case Phase::Recovery:
+      return "recovery";
+  }
+  return "?";
+}
+
+const std::array<FigureField, 23> kFigures{{
+    {"innocent_sent", &Figures::innocent_sent},
+    {"innocent_failed", &Figures::innocent_failed},
+    {"innocent_failure_pct", &Figures::innocent_failure_pct},
+    {"baseline_p50_ms", &Figures::baseline_p50_ms},
+    {"baseline_p99_ms", &Figures::baseline_p99_ms},
+    {"fault_p50_ms", &Figures::fault_p50_ms},
+    {"fault_p99_ms", &Figures::fault_p99_ms},
+    {"p50_ratio", &Figures::p50_ratio},
+    {"p99_ratio", &Figures::p99_ratio},
+    {"baseline_rps", &Figures::baseline_rps},
+    {"fault_innocent_rps", &Figures::fault_innocent_rps},
+    {"throughput_retained_pct", &Figures::throughput_retained_pct},
+    {"outages", &Figures::outages},
+    {"outage_total_s", &Figures::outage_total_s},
+    {"longest_outage_s", &Figures::longest_outage_s},
+    {"recovery_s", &Figures::recovery_s},
+    {"death_s", &Figures::death_s},
+    {"worker_exits", &Figures::worker_exits},
+    {"respawns", &Figures::respawns},
+    {"rss_growth_mib", &Figures::rss_growth_mib},
+    {"misbehaviour_sent", &Figures::misbehaviour_sent},
+    {"failure_pct", &Figures::failure_pct},
+    {"requests_per_second", &Figures::requests_per_second},
+}};
+
+namespace {
+
+// The innocent behaviours of one phase, added up.
+struct Innocent {
+  std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
+  engine::Histogram latency;  // expected only
+};
+
+Innocent innocent_of(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
+  Innocent out;
+  for (std::size_t b = 0; b < mix.size() && b < load.behaviours.size(); ++b) {
+    if (!mix[b].innocent) continue;
+    const auto& s = load.behaviours[b];
+    out.sent += s.sent;
+    out.expected += s.expected;
+    out.unexpected += s.unexpected;
+    out.responses += s.responses;
+    out.latency.merge(s.latency);
+  }
+  return out;
+}
+
+double pct(std::uint64_t part, std::uint64_t whole) {
+  return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+std::optional<double> ms(const engine::Histogram& h, double p) {
+  if (h.count() == 0) return std::nullopt;
+  return static_cast<double>(h.percentile(p)) / 1000.0;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// "x140", "x1.3": a ratio as a person reads it.
+std::string times(double ratio) { return "x" + fixed(ratio, ratio >= 10 ? 0 : 1); }
+
+std::string millis(double v) { return fixed(v, v >= 100 ? 0 : v >= 1 ? 1 : 2) + " ms"; }
+
+std::uint64_t other_errors(const engine::LoadResult& load) {
+  std::uint64_t n = 0;
+  for (const auto& b : load.behaviours) {
+    auto it = b.outcomes.find(engine::outcome_key(LABOUR_OUTCOME_OTHER_ERROR, 0));
+    if (it != b.outcomes.end()) n += it->second;
+  }
+  return n;
+}
+
+// Runs of buckets in which innocent requests failed, by send time; buckets in which no
+// innocent request was sent at all (every connection stuck) neither end nor extend one.
+std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& timeline,
+                                 const std::vector<BehaviourInfo>& mix, double bucket_s) {
+  std::vector<Outage> out;
+  std::optional<Outage> current;
+  for (std::size_t i = 0; i < timeline.size(); ++i) {
+    std::uint64_t failed = 0, succeeded = 0;
+    for (std::size_t b = 0; b < mix.size(); ++b) {
+      if (!mix[b].innocent) continue;
+      failed += timeline[i].unexpected[b];
+      succeeded += timeline[i].expected[b];
+    }
+    const double start = static_cast<double>(i) * bucket_s;
+    if (failed > 0) {
+      if (!current) current = Outage{start, start, 0};
+      current->end_s = start + bucket_s;
+      current->failed += failed;
+    } else if (succeeded > 0 && current) {
+      out.push_back(*current);
+      current.reset();
+    }
+  }
+  if (current) out.push_back(*current);
+  return out;
+}
+
+std::vector<engine::TimelineBucket> merge_timelines(const Measurements& m) {
+  std::vector<engine::TimelineBucket> merged;
+  const std::size_t n = m.behaviours.size();
+  for (const auto& phase : m.phases) {
+    if (!phase) continue;
+    if (phase->timeline.size() > merged.size()) {
+      const std::vector<std::uint64_t> zeros(n);
+      merged.resize(phase->timeline.size(), engine::TimelineBucket{zeros, zeros, zeros, zeros, {}});
+    }
+    for (std::size_t i = 0; i < phase->timeline.size(); ++i) {
+      const auto& from = phase->timeline[i];
+      auto& into = merged[i];
+      for (std::size_t b = 0; b < n && b < from.sent.size(); ++b) {
+        into.sent[b] += from.sent[b];
+        into.expected[b] += from.expected[b];
+        into.unexpected[b] += from.unexpected[b];
+        into.completed[b] += from.completed[b];
+      }
+      into.innocent_latency.merge(from.innocent_latency);
+    }
+  }
+  return merged;
+}
+
+VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const Figures& f,
+                     const Summary& s) {
+  const auto& th = sc.thresholds;
+  const auto* baseline = m.phase(Phase::Baseline);
+  const auto* fault = m.phase(Phase::Fault);
+  const auto* recovery = m.phase(Phase::Recovery);
+  auto verdict = [](Verdict v, std::string reason, std::string summary, std::string figure = "") {
+    return VerdictResult{v, std::move(reason), std::move(summary), std::move(figure)};
+  };
+
+  // Inconclusive: the test did not test what it claims.
+  std::uint64_t client_errors = 0;
+  for (const auto& phase : m.phases)
+    if (phase) client_errors += other_errors(*phase);
+  if (client_errors > 0)
+    return verdict(Verdict::Inconclusive,
+                   "labour's own client failed " + std::to_string(client_errors) +
+                       " times (other_error: e.g. out of file descriptors), so failures may not be the "
+                       "server's",
+                   "client failed");
+  if (std::none_of(m.behaviours.begin(), m.behaviours.end(), [](const auto& b) { return b.innocent; }))
+    return verdict(
+        Verdict::Inconclusive,
+        "the scenario has no innocent behaviour, so nothing measures what happens to good requests",
+        "no innocent");
+  if (baseline) {
+    const Innocent b = innocent_of(*baseline, m.behaviours);
+    if (b.expected == 0)
+      return verdict(Verdict::Inconclusive,
+                     "the baseline got no expected innocent response, so there is "
+                     "nothing to compare with",
+                     "no baseline");
+    if (pct(b.unexpected, b.sent) > th.max_baseline_failure_pct)
+      return verdict(Verdict::Inconclusive,
+                     "the baseline failed: " + std::to_string(b.unexpected) + " of " +
+                         std::to_string(b.sent) + " innocent requests were unexpected before any fault",
+                     "baseline failed");
+  }
+  if (fault) {
+    for (std::size_t i = 0; i < m.behaviours.size(); ++i) {
+      if (m.behaviours[i].innocent) continue;
+      const std::uint64_t sent = fault->behaviours[i].sent;
+      if (sent < th.min_misbehaviour)
+        return verdict(Verdict::Inconclusive,
+                       m.behaviours[i].name + " was sent " + std::to_string(sent) +
+                           " times; the scenario requires at least " + std::to_string(th.min_misbehaviour) +
+                           " (more requests, or policy = \"spaced\")",
+                       m.behaviours[i].name + " sent " + std::to_string(sent) + "x", "misbehaviour_sent");
+    }
+  }
+
+  const bool recovered = recovery && recovery->ended_by == engine::LoadEnd::Recovered;
+  const Innocent after = recovery ? innocent_of(*recovery, m.behaviours) : Innocent{};
+  if (f.death_s && after.expected == 0) {
+    std::string cause;
+    for (const auto& e : m.monitor.exits)
+      if (e.leader) cause = e.cause;
+    return verdict(Verdict::Down,
+                   "the main process ended at " + fixed(*f.death_s, 1) + " s" +
+                       (cause.empty() ? "" : " (" + cause + ")") + " and nothing answered after",
+                   "down at " + fixed(*f.death_s, 1) + " s", "death_s");
+  }
+  if (!recovered) {
+    const double bound = recovery ? recovery->duration_s : 0;
+    return verdict(Verdict::Hung,
+                   "alive, but innocent requests did not succeed " +
+                       std::to_string(sc.phases.recovered_after) + " times in a row within the " +
+                       fixed(bound, 1) + " s recovery phase",
+                   "hung", "recovery_s");
+  }
+
+  const std::string back = f.recovery_s && *f.recovery_s > 0
+                               ? "; back " + fixed(*f.recovery_s, 1) + " s after the fault phase"
+                               : "";
+  if (f.innocent_failure_pct && *f.innocent_failure_pct > th.max_innocent_failure_pct) {
+    std::string outcomes;
+    for (const auto& [key, count] : s.innocent_failures)
+      outcomes += (outcomes.empty() ? "" : ", ") + key + " " + std::to_string(count);
+    return verdict(Verdict::Degraded,
+                   fixed(*f.innocent_failure_pct, 1) + " % of innocent requests failed (" +
+                       fixed(f.innocent_failed.value_or(0), 0) + " of " +
+                       fixed(f.innocent_sent.value_or(0), 0) + (outcomes.empty() ? "" : ": " + outcomes) +
+                       ")" + back,
+                   fixed(*f.innocent_failure_pct, 1) + "% failed", "innocent_failure_pct");
+  }
+  if (f.p99_ratio && *f.p99_ratio > th.max_p99_ratio)
+    return verdict(Verdict::Degraded,
+                   "innocent p99 " + times(*f.p99_ratio) + " of baseline (" +
+                       millis(f.fault_p99_ms.value_or(0)) + " vs " + millis(f.baseline_p99_ms.value_or(0)) +
+                       ")" + back,
+                   "p99 " + times(*f.p99_ratio), "p99_ratio");
+  if (f.p50_ratio && *f.p50_ratio > th.max_p50_ratio)
+    return verdict(Verdict::Degraded,
+                   "innocent p50 " + times(*f.p50_ratio) + " of baseline (" +
+                       millis(f.fault_p50_ms.value_or(0)) + " vs " + millis(f.baseline_p50_ms.value_or(0)) +
+                       ")" + back,
+                   "p50 " + times(*f.p50_ratio), "p50_ratio");
+  if (th.min_throughput_pct > 0 && f.throughput_retained_pct &&
+      *f.throughput_retained_pct < th.min_throughput_pct)
+    return verdict(
+        Verdict::Degraded,
+        "innocent throughput fell to " + fixed(*f.throughput_retained_pct, 0) + " % of baseline" + back,
+        "throughput " + fixed(*f.throughput_retained_pct, 0) + "%", "throughput_retained_pct");
+  return verdict(Verdict::Robust,
+                 "no innocent request failed" +
+                     (f.p99_ratio ? "; innocent p99 " + times(*f.p99_ratio) + " of baseline" : std::string()),
+                 "robust");
+}
+
+}  // namespace
+
+Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
+  Summary s;
+  Figures& f = s.figures;
+  const auto* baseline = m.phase(Phase::Baseline);
+  const auto* fault = m.phase(Phase::Fault);
+  const auto* recovery = m.phase(Phase::Recovery);
+  for (const auto& phase : m.phases)
+    if (phase) s.bucket_ms = phase->timeline_bucket_ms;
+  s.timeline = merge_timelines(m);
+
+  const double floor = sc.thresholds.latency_floor_ms;
+  std::optional<Innocent> base;
+  if (baseline) {
+    base = innocent_of(*baseline, m.behaviours);
+    f.baseline_p50_ms = ms(base->latency, 50);
+    f.baseline_p99_ms = ms(base->latency, 99);
+    if (baseline->duration_s > 0)
+      f.baseline_rps = static_cast<double>(base->responses) / baseline->duration_s;
+  }
+  if (fault) {
+    const Innocent in = innocent_of(*fault, m.behaviours);
+    f.innocent_sent = static_cast<double>(in.sent);
+    f.innocent_failed = static_cast<double>(in.unexpected);
+    f.innocent_failure_pct = pct(in.unexpected, in.sent);
+    f.fault_p50_ms = ms(in.latency, 50);
+    f.fault_p99_ms = ms(in.latency, 99);
+    // Ratios compare against at least the floor, so sub-millisecond noise is not a fault.
+    auto ratio = [floor](std::optional<double> now, std::optional<double> before) -> std::optional<double> {
+      if (!now || !before) return std::nullopt;
+      return std::max(*now, floor) / std::max({*before, floor, 1e-3});
+    };
+    f.p50_ratio = ratio(f.fault_p50_ms, f.baseline_p50_ms);
+    f.p99_ratio = ratio(f.fault_p99_ms, f.baseline_p99_ms);
+    if (fault->duration_s > 0) f.fault_innocent_rps = static_cast<double>(in.responses) / fault->duration_s;
+    if (f.fault_innocent_rps && f.baseline_rps && *f.baseline_rps > 0)
+      f.throughput_retained_pct = 100.0 * *f.fault_innocent_rps / *f.baseline_rps;
+
+    std::uint64_t sent = 0, unexpected = 0, responses = 0, misbehaviour = 0;
+    for (std::size_t b = 0; b < m.behaviours.size() && b < fault->behaviours.size(); ++b) {
+      const auto& st = fault->behaviours[b];
+      sent += st.sent;
+      unexpected += st.unexpected;
+      responses += st.responses;
+      if (!m.behaviours[b].innocent)
+        misbehaviour += st.sent;
+      else
+        for (const auto& [key, count] : st.unexpected_outcomes) s.innocent_failures[key] += count;
+    }
+    f.misbehaviour_sent = static_cast<double>(misbehaviour);
+    f.failure_pct = pct(unexpected, sent);
+    f.requests_per_second = fault->duration_s > 0 ? static_cast<double>(responses) / fault->duration_s : 0.0;
+    s.labour_failed = *f.failure_pct > kLabourFailedAbovePct;
+  }
+
+  s.outages = find_outages(s.timeline, m.behaviours, s.bucket_ms / 1000.0);
+  double total = 0, longest = 0;
+  for (const auto& o : s.outages) {
+    total += o.end_s - o.start_s;
+    longest = std::max(longest, o.end_s - o.start_s);
+  }
+  f.outages = static_cast<double>(s.outages.size());
+  f.outage_total_s = total;
+  f.longest_outage_s = longest;
+
+  if (fault && recovery && recovery->recovered_at_s)
+    f.recovery_s = std::max(0.0, *recovery->recovered_at_s - (fault->start_s + fault->duration_s));
+
+  std::uint64_t worker_exits = 0;
+  for (const auto& e : m.monitor.exits) {
+    if (e.leader && !f.death_s) f.death_s = e.at_s + m.monitor_offset_s;
+    if (!e.leader) ++worker_exits;
+  }
+  f.worker_exits = static_cast<double>(worker_exits);
+  f.respawns = static_cast<double>(m.monitor.joined);
+  if (m.monitor.samples.size() >= 1) {
+    const double growth = static_cast<double>(m.monitor.samples.back().rss_bytes) -
+                          static_cast<double>(m.monitor.samples.front().rss_bytes);
+    f.rss_growth_mib = growth / (1024.0 * 1024.0);
+  }
+
+  s.verdict = decide(m, sc, f, s);
+  return s;
+}
+
+namespace {
+
+std::optional<double> median(std::vector<double> v) {
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+Summary combine(const std::vector<Summary>& runs, Repeats& repeats) {
+  repeats.runs = runs;
+  repeats.seen.clear();
+  Summary out = runs.front();
+  for (const auto& field : kFigures) {
+    std::vector<double> values;
+    for (const auto& r : runs)
+      if (const auto& v = r.figures.*field.member) values.push_back(*v);
+    out.figures.*field.member = median(values);
+    if (!values.empty()) {
+      repeats.min.*field.member = *std::min_element(values.begin(), values.end());
+      repeats.max.*field.member = *std::max_element(values.begin(), values.end());
+    }
+  }
+  const Summary* worst = &runs.front();
+  for (const auto& r : runs) {
+    ++repeats.seen[r.verdict.value];
+    if (r.verdict.value > worst->verdict.value) worst = &r;
+  }
+  out.verdict = worst->verdict;
+  const int times_seen = repeats.seen[worst->verdict.value];
+  out.verdict.reason = "in " + std::to_string(times_seen) + " of " + std::to_string(runs.size()) +
+                       " runs: " + worst->verdict.reason;
+  out.labour_failed = std::any_of(runs.begin(), runs.end(), [](const Summary& r) { return r.labour_failed; });
+  return out;
+}
+
+}  // namespace labour::run
