@@ -183,6 +183,16 @@ struct Shared {
   Clock::duration tick;
   // An early end (stalled, recovered) found by one thread ends every thread's load.
   mutable std::atomic<int> early_end{0};  // a LoadEnd, 0 while none
+  // Innocent outcomes of all threads, for the stall and recovery rules (nanoseconds since
+  // the epoch). Approximate under races between threads, exact with one.
+  mutable std::atomic<std::int64_t> last_innocent_success_ns{0};
+  mutable std::atomic<bool> innocent_failed_since{false};
+  mutable std::atomic<std::uint32_t> innocent_streak{0};
+  mutable std::atomic<std::int64_t> streak_sent_ns{0};    // send time of the streak's first
+  mutable std::atomic<std::int64_t> recovered_at_ns{-1};  // set by the thread that ended it
+  std::int64_t since_epoch_ns(Clock::time_point t) const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t - epoch).count();
+  }
 };
 
 class Worker;
@@ -240,7 +250,6 @@ class Worker {
   std::uint64_t late = 0, abandoned = 0, connects = 0;
   bool stopping = false;
   bool interrupted = false;
-  std::optional<Clock::time_point> recovered_at;  // send time of the first of the successes in a row
 
   // A connection became idle: give it the next request, if any.
   void on_idle(Connection& c, Clock::time_point now);
@@ -252,7 +261,7 @@ class Worker {
   bool take_request(Clock::time_point now, Clock::time_point& intended);
   std::size_t pick(Connection& c);  // the behaviour of the request just taken
   TimelineBucket& bucket_at(Clock::time_point t);
-  void end_early(LoadEnd why);
+  bool end_early(LoadEnd why);  // true if this call decided how the load ended
   void watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent, Clock::time_point now);
   Clock::time_point intended_time(std::uint64_t k) const;
   void on_tick();
@@ -263,11 +272,6 @@ class Worker {
 
   std::uint32_t index_;
   std::uint64_t quota_;  // requests this thread sends (UINT64_MAX: until the deadline)
-  // Innocent outcomes, for the stall and recovery rules.
-  Clock::time_point last_innocent_success_;
-  bool innocent_failed_since_ = false;
-  std::uint32_t innocent_in_a_row_ = 0;
-  Clock::time_point run_sent_{};  // send time of the first of them
   std::uint64_t issued_ = 0;
   std::uint64_t due_ = 0;  // open model: requests whose intended time has come
   bool open_model_;
@@ -466,7 +470,6 @@ Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
       index_(index),
       quota_(quota),
       open_model_(s.options.rate > 0) {
-  last_innocent_success_ = s.start;
   for (std::uint32_t c = index; c < s.total_connections; c += s.threads)
     connections_.push_back(std::make_unique<Connection>(*this, c));
   idle_.reserve(connections_.size());
@@ -528,11 +531,7 @@ void Worker::shutdown(bool abandon) {
 TimelineBucket& Worker::bucket_at(Clock::time_point t) {
   const auto i =
       static_cast<std::size_t>(micros(t - shared.epoch) / 1000 / shared.options.timeline_bucket_ms);
-  if (i >= timeline.size()) {
-    const std::size_t n = counters.size();
-    const std::vector<std::uint64_t> zeros(n);
-    timeline.resize(i + 1, TimelineBucket{zeros, zeros, zeros, zeros, {}});
-  }
+  if (i >= timeline.size()) timeline.resize(i + 1, TimelineBucket(counters.size()));
   return timeline[i];
 }
 
@@ -563,30 +562,31 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
 
 void Worker::watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent,
                             Clock::time_point now) {
-  if (expected) {
-    last_innocent_success_ = now;
-    innocent_failed_since_ = false;
-    const std::uint64_t limit = shared.options.recovered_latency_us;
-    if (limit > 0 && latency_us > limit) {  // an answer, but not yet a normal one
-      innocent_in_a_row_ = 0;
-      return;
-    }
-    if (innocent_in_a_row_++ == 0) run_sent_ = sent;
-    const std::uint32_t wanted = shared.options.end_after_successes;
-    if (wanted > 0 && innocent_in_a_row_ >= wanted && !stopping) {
-      recovered_at = run_sent_;
-      end_early(LoadEnd::Recovered);
-    }
-  } else {
-    innocent_failed_since_ = true;
-    innocent_in_a_row_ = 0;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  if (!expected) {
+    shared.innocent_failed_since.store(true, relaxed);
+    shared.innocent_streak.store(0, relaxed);
+    return;
   }
+  shared.last_innocent_success_ns.store(shared.since_epoch_ns(now), relaxed);
+  shared.innocent_failed_since.store(false, relaxed);
+  const std::uint64_t limit = shared.options.recovered_latency_us;
+  if (limit > 0 && latency_us > limit) {  // an answer, but not yet a normal one
+    shared.innocent_streak.store(0, relaxed);
+    return;
+  }
+  const std::uint32_t streak = shared.innocent_streak.fetch_add(1, relaxed) + 1;
+  if (streak == 1) shared.streak_sent_ns.store(shared.since_epoch_ns(sent), relaxed);
+  const std::uint32_t wanted = shared.options.end_after_successes;
+  if (wanted > 0 && streak >= wanted && !stopping && end_early(LoadEnd::Recovered))
+    shared.recovered_at_ns.store(shared.streak_sent_ns.load(relaxed));
 }
 
-void Worker::end_early(LoadEnd why) {
+bool Worker::end_early(LoadEnd why) {
   int none = 0;
-  shared.early_end.compare_exchange_strong(none, static_cast<int>(why));
+  const bool decided = shared.early_end.compare_exchange_strong(none, static_cast<int>(why));
   shutdown(true);
+  return decided;
 }
 
 void Worker::on_tick() {
@@ -598,10 +598,19 @@ void Worker::on_tick() {
   }
   if (now >= shared.deadline) return shutdown(true);
   if (shared.early_end.load(std::memory_order_relaxed)) return shutdown(true);
-  if (shared.options.end_now && shared.options.end_now()) return end_early(LoadEnd::EndNow);
-  const auto stall = shared.options.end_when_stalled;
-  if (stall.count() > 0 && innocent_failed_since_ && now - last_innocent_success_ >= stall)
-    return end_early(LoadEnd::Stalled);
+  if (shared.options.end_now && shared.options.end_now()) {
+    end_early(LoadEnd::EndNow);
+    return;
+  }
+  const auto stall = std::chrono::duration_cast<std::chrono::nanoseconds>(shared.options.end_when_stalled);
+  const auto start_ns = shared.since_epoch_ns(shared.start);
+  const auto last_success_ns =
+      std::max(start_ns, shared.last_innocent_success_ns.load(std::memory_order_relaxed));
+  if (stall.count() > 0 && shared.innocent_failed_since.load(std::memory_order_relaxed) &&
+      shared.since_epoch_ns(now) - last_success_ns >= stall.count()) {
+    end_early(LoadEnd::Stalled);
+    return;
+  }
   for (auto& c : connections_) c->check_timeout(now);
   tick_timer_.expires_at(now + shared.tick);
   tick_timer_.async_wait([this](const error_code& ec) {
@@ -646,6 +655,22 @@ void Worker::run() {
 }
 
 }  // namespace
+
+void TimelineBucket::merge(const TimelineBucket& other) {
+  for (std::size_t b = 0; b < sent.size() && b < other.sent.size(); ++b) {
+    sent[b] += other.sent[b];
+    expected[b] += other.expected[b];
+    unexpected[b] += other.unexpected[b];
+    completed[b] += other.completed[b];
+  }
+  innocent_latency.merge(other.innocent_latency);
+}
+
+void merge_timeline(std::vector<TimelineBucket>& into, const std::vector<TimelineBucket>& from,
+                    std::size_t behaviours) {
+  if (from.size() > into.size()) into.resize(from.size(), TimelineBucket(behaviours));
+  for (std::size_t i = 0; i < from.size(); ++i) into[i].merge(from[i]);
+}
 
 std::string_view load_end_name(LoadEnd e) {
   switch (e) {
@@ -727,8 +752,6 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
     result.late_sends += w->late;
     result.abandoned += w->abandoned;
     result.connections_opened += w->connects;
-    if (w->recovered_at && !result.recovered_at_s)
-      result.recovered_at_s = std::chrono::duration<double>(*w->recovered_at - shared.epoch).count();
     for (std::size_t b = 0; b < n; ++b) {
       const Counters& c = w->counters[b];
       BehaviourStats& s = result.behaviours[b];
@@ -742,22 +765,10 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
       c.all.add_to(s.outcomes);
       c.unexpected_only.add_to(s.unexpected_outcomes);
     }
-    if (w->timeline.size() > result.timeline.size()) {
-      const std::vector<std::uint64_t> zeros(n);
-      result.timeline.resize(w->timeline.size(), TimelineBucket{zeros, zeros, zeros, zeros, {}});
-    }
-    for (std::size_t i = 0; i < w->timeline.size(); ++i) {
-      TimelineBucket& into = result.timeline[i];
-      const TimelineBucket& from = w->timeline[i];
-      for (std::size_t b = 0; b < n; ++b) {
-        into.sent[b] += from.sent[b];
-        into.expected[b] += from.expected[b];
-        into.unexpected[b] += from.unexpected[b];
-        into.completed[b] += from.completed[b];
-      }
-      into.innocent_latency.merge(from.innocent_latency);
-    }
+    merge_timeline(result.timeline, w->timeline, n);
   }
+  if (const auto at = shared.recovered_at_ns.load(); at >= 0)
+    result.recovered_at_s = static_cast<double>(at) / 1e9;
   if (result.interrupted)
     result.ended_by = LoadEnd::Interrupted;
   else if (const int early = shared.early_end.load())

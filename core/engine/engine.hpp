@@ -113,9 +113,15 @@ struct BehaviourStats {
 // (open model: its intended send time), whenever its outcome came; `completed` counts
 // outcomes by the bucket they arrived in. Abandoned requests are in neither.
 struct TimelineBucket {
+  explicit TimelineBucket(std::size_t behaviours = 0)
+      : sent(behaviours), expected(behaviours), unexpected(behaviours), completed(behaviours) {}
   std::vector<std::uint64_t> sent, expected, unexpected, completed;  // per behaviour
-  CoarseHistogram innocent_latency;  // expected innocent requests sent in this bucket
+  CoarseHistogram innocent_latency;         // expected innocent requests sent in this bucket
+  void merge(const TimelineBucket& other);  // adds other's counts (same behaviours)
 };
+// Adds `from` into `into` bucket by bucket, growing `into` as needed.
+void merge_timeline(std::vector<TimelineBucket>& into, const std::vector<TimelineBucket>& from,
+                    std::size_t behaviours);
 
 struct LoadResult {
   std::vector<BehaviourStats> behaviours;  // index = behaviour index

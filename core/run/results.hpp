@@ -45,8 +45,7 @@ struct BehaviourInfo {
 struct Measurements {
   std::vector<BehaviourInfo> behaviours;                    // the scenario's mix; engine indices
   std::array<std::optional<engine::LoadResult>, 3> phases;  // by Phase; empty: did not run
-  monitor::Report monitor;
-  double monitor_offset_s = 0;  // when the monitor's time zero was, after the test's epoch
+  monitor::Report monitor;  // its time zero is the test's epoch, to within its first sample
   supervisor::StopReport stop;
   std::uint16_t port = 0;
   double start_seconds = 0;
@@ -98,6 +97,13 @@ struct Summary {
   std::uint32_t bucket_ms = 100;
   bool labour_failed = false;  // Labour's 2010 rule: more than 10 % unexpected
 };
+
+// The innocent behaviours of one phase, added up.
+struct InnocentStats {
+  std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
+  engine::Histogram latency;  // expected only
+};
+InnocentStats innocent_stats(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix);
 
 // Labour's rule, kept as its own figure beside the verdict.
 inline constexpr double kLabourFailedAbovePct = 10.0;

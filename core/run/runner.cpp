@@ -437,9 +437,15 @@ TestResult run_test(const plugins::Registry& registry, const ServerConfig& serve
       minimums.push_back(b.innocent ? 0 : sc.thresholds.min_misbehaviour);
       total += b.weight;
     }
-    const std::uint64_t cycle = std::max<std::uint64_t>(total, 100000);
-    workload.schedule = engine::spaced_schedule(workload.weights, minimums,
-                                                sc.requests ? std::min(sc.requests, cycle) : total);
+    // A duration's cycle is long enough for each minimum to be the misbehaviour's own share,
+    // so repeating it keeps the mix's proportions.
+    std::uint64_t cycle = total;
+    for (const auto& b : mix)
+      if (!b.innocent)
+        cycle = std::max(cycle, (sc.thresholds.min_misbehaviour * total + b.weight - 1) / b.weight);
+    cycle = std::min<std::uint64_t>(cycle, 100000);
+    const std::uint64_t length = sc.requests ? std::min<std::uint64_t>(sc.requests, 100000) : cycle;
+    workload.schedule = engine::spaced_schedule(workload.weights, minimums, length);
   }
   const bool has_innocent = std::any_of(mix.begin(), mix.end(), [](const auto& b) { return b.innocent; });
   engine::Workload innocent_only = workload;
@@ -479,10 +485,17 @@ TestResult run_test(const plugins::Registry& registry, const ServerConfig& serve
   ThreadPin client_pin(cpus.client);  // the engine's and the monitor's threads inherit it
   if (!cpus.client.empty() && !client_pin.pinned())
     spdlog::warn("could not pin the client to CPUs {}: it runs unpinned", format_cpu_list(cpus.client));
+  const engine::Target target{"127.0.0.1", session->port()};
+  if (has_innocent) {
+    // Warm-up, not measured: first connections, imports and caches would be the baseline's tail.
+    engine::LoadOptions warm = options;
+    warm.requests = 2 * std::uint64_t{sc.concurrency} + 20;
+    warm.duration = std::chrono::seconds(2);
+    engine::run_load(target, innocent_only, warm, &stop);
+  }
   monitor::Monitor watch(session->process().pid(), session->process().marker(), settings.monitor_interval);
   options.epoch = Clock::now();  // the monitor's time zero, to within its first sample
   options.end_now = [&watch] { return watch.leader_exited(); };
-  const engine::Target target{"127.0.0.1", session->port()};
   auto run_phase = [&](Phase phase, const engine::Workload& w, const engine::LoadOptions& o) {
     m.phases[static_cast<std::size_t>(phase)] = engine::run_load(target, w, o, &stop);
     return m.phases[static_cast<std::size_t>(phase)]->interrupted;
@@ -509,14 +522,18 @@ TestResult run_test(const plugins::Registry& registry, const ServerConfig& serve
     recovery.end_after_successes = sc.phases.recovered_after;
     // "Back" means answering as in the baseline: within the latency a degraded verdict allows.
     if (const auto* base = m.phase(Phase::Baseline)) {
-      engine::Histogram innocent;
-      for (std::size_t b = 0; b < mix.size(); ++b)
-        if (mix[b].innocent) innocent.merge(base->behaviours[b].latency);
-      const double p99_ms = static_cast<double>(innocent.percentile(99)) / 1000.0;
+      const auto innocent = innocent_stats(*base, m.behaviours);
+      const double p99_ms = static_cast<double>(innocent.latency.percentile(99)) / 1000.0;
       const double limit_ms = std::max(sc.thresholds.latency_floor_ms, p99_ms) * sc.thresholds.max_p99_ratio;
-      if (innocent.count() > 0) recovery.recovered_latency_us = static_cast<std::uint64_t>(limit_ms * 1000);
+      if (innocent.latency.count() > 0)
+        recovery.recovered_latency_us = static_cast<std::uint64_t>(limit_ms * 1000);
     }
-    // A dead main process only needs confirming that nothing else answers.
+    // A dead main process: a few requests confirm that nothing else answers. (The monitor
+    // sees an exit at its next sample; a fault phase that ended at once asks /proc itself.)
+    const auto leader = procfs::read_stat(session->process().pid());
+    if (watch.leader_exited() || !leader || leader->state == 'Z')
+      recovery.requests = sc.phases.recovered_after;
+    // The main process dying during the recovery phase ends it after a second.
     const auto confirmed_after = Clock::now() + std::chrono::seconds(1);
     recovery.end_now = [&watch, confirmed_after] {
       return watch.leader_exited() && Clock::now() >= confirmed_after;

@@ -50,7 +50,7 @@ json scenario_json(const scenario::Scenario& s) {
 }
 
 // The monitor's report: a summary a reader can quote, then the samples as columns.
-json monitor_json(const monitor::Report& r, double offset_s) {
+json monitor_json(const monitor::Report& r) {
   json series = {{"t_s", json::array()},       {"processes", json::array()}, {"threads", json::array()},
                  {"rss_bytes", json::array()}, {"cpu_s", json::array()},     {"fds", json::array()}};
   std::uint32_t peak_processes = 0, peak_threads = 0;
@@ -58,7 +58,7 @@ json monitor_json(const monitor::Report& r, double offset_s) {
   std::int64_t peak_fds = 0;
   bool fds_known = true;
   for (const auto& s : r.samples) {
-    series["t_s"].push_back(round3(s.at_s + offset_s));
+    series["t_s"].push_back(round3(s.at_s));
     series["processes"].push_back(s.processes);
     series["threads"].push_back(s.threads);
     series["rss_bytes"].push_back(s.rss_bytes);
@@ -77,8 +77,7 @@ json monitor_json(const monitor::Report& r, double offset_s) {
   for (const auto& e : r.exits) {
     causes[e.cause] = causes.value(e.cause, 0) + 1;
     if (exits.size() < 100 || e.leader)  // the main process's end is always listed
-      exits.push_back(
-          {{"t_s", round3(e.at_s + offset_s)}, {"pid", e.pid}, {"leader", e.leader}, {"cause", e.cause}});
+      exits.push_back({{"t_s", round3(e.at_s)}, {"pid", e.pid}, {"leader", e.leader}, {"cause", e.cause}});
   }
   json out = {{"interval_ms", r.interval.count()},
               {"exits_seen_by", r.exact_exits ? "process events" : "samples"},
@@ -113,20 +112,13 @@ json verdict_json(const VerdictResult& v) {
 
 json phase_json(Phase p, const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
   std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
-  std::uint64_t innocent_sent = 0, innocent_unexpected = 0, innocent_responses = 0;
-  engine::Histogram innocent_latency;
-  for (std::size_t b = 0; b < mix.size() && b < load.behaviours.size(); ++b) {
-    const auto& s = load.behaviours[b];
+  for (const auto& s : load.behaviours) {
     sent += s.sent;
     expected += s.expected;
     unexpected += s.unexpected;
     responses += s.responses;
-    if (!mix[b].innocent) continue;
-    innocent_sent += s.sent;
-    innocent_unexpected += s.unexpected;
-    innocent_responses += s.responses;
-    innocent_latency.merge(s.latency);
   }
+  const InnocentStats innocent = innocent_stats(load, mix);
   json out = {{"name", phase_name(p)},
               {"start_s", round3(load.start_s)},
               {"duration_s", round3(load.duration_s)},
@@ -138,10 +130,10 @@ json phase_json(Phase p, const engine::LoadResult& load, const std::vector<Behav
               {"abandoned", load.abandoned},
               {"late_sends", load.late_sends},
               {"connections_opened", load.connections_opened},
-              {"innocent_sent", innocent_sent},
-              {"innocent_unexpected", innocent_unexpected},
-              {"innocent_responses", innocent_responses},
-              {"innocent_latency_us", latency_json(innocent_latency)}};
+              {"innocent_sent", innocent.sent},
+              {"innocent_unexpected", innocent.unexpected},
+              {"innocent_responses", innocent.responses},
+              {"innocent_latency_us", latency_json(innocent.latency)}};
   return out;
 }
 
@@ -208,26 +200,22 @@ json to_json(const TestResult& t) {
     test["outages"] = outages;
     test["innocent_failures"] = s.innocent_failures;
     if (const auto* fault = m.phase(Phase::Fault)) {
-      std::uint64_t sent = 0, expected = 0, unexpected = 0, innocent_sent = 0, innocent_unexpected = 0;
-      for (std::size_t b = 0; b < m.behaviours.size(); ++b) {
-        const auto& st = fault->behaviours.at(b);
+      std::uint64_t sent = 0, expected = 0, unexpected = 0;
+      for (const auto& st : fault->behaviours) {
         sent += st.sent;
         expected += st.expected;
         unexpected += st.unexpected;
-        if (m.behaviours[b].innocent) {
-          innocent_sent += st.sent;
-          innocent_unexpected += st.unexpected;
-        }
       }
-      test["labour_verdict"] = s.labour_failed ? "failed" : "passed";
+      const InnocentStats innocent = innocent_stats(*fault, m.behaviours);
+      if (t.status == "completed") test["labour_verdict"] = s.labour_failed ? "failed" : "passed";
       test["duration_s"] = round3(fault->duration_s);
-      test["requests_per_second"] = s.figures.requests_per_second.value_or(0);
+      test["requests_per_second"] = round3(s.figures.requests_per_second.value_or(0));
       test["totals"] = {{"sent", sent},
                         {"expected", expected},
                         {"unexpected", unexpected},
-                        {"failure_pct", s.figures.failure_pct.value_or(0)},
-                        {"innocent_sent", innocent_sent},
-                        {"innocent_unexpected", innocent_unexpected}};
+                        {"failure_pct", round3(s.figures.failure_pct.value_or(0))},
+                        {"innocent_sent", innocent.sent},
+                        {"innocent_unexpected", innocent.unexpected}};
       test["behaviours"] = behaviours_json(*fault, m.behaviours);
     }
     json phases = json::array();
@@ -249,7 +237,7 @@ json to_json(const TestResult& t) {
                       {"figures_max", figures_json(r.max)},
                       {"runs", runs}};
   }
-  test["monitor"] = monitor_json(m.monitor, m.monitor_offset_s);
+  test["monitor"] = monitor_json(m.monitor);
   json supervision = {{"port", m.port},
                       {"start_seconds", round3(m.start_seconds)},
                       {"stop_signal", m.stop.signal_needed},

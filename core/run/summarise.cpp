@@ -62,16 +62,8 @@ const std::array<FigureField, 23> kFigures{{
     {"requests_per_second", &Figures::requests_per_second},
 }};
 
-namespace {
-
-// The innocent behaviours of one phase, added up.
-struct Innocent {
-  std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
-  engine::Histogram latency;  // expected only
-};
-
-Innocent innocent_of(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
-  Innocent out;
+InnocentStats innocent_stats(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
+  InnocentStats out;
   for (std::size_t b = 0; b < mix.size() && b < load.behaviours.size(); ++b) {
     if (!mix[b].innocent) continue;
     const auto& s = load.behaviours[b];
@@ -83,6 +75,8 @@ Innocent innocent_of(const engine::LoadResult& load, const std::vector<Behaviour
   }
   return out;
 }
+
+namespace {
 
 double pct(std::uint64_t part, std::uint64_t whole) {
   return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
@@ -116,7 +110,7 @@ std::uint64_t other_errors(const engine::LoadResult& load) {
 // Runs of buckets in which innocent requests failed, by send time; buckets in which no
 // innocent request was sent at all (every connection stuck) neither end nor extend one.
 std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& timeline,
-                                 const std::vector<BehaviourInfo>& mix, double bucket_s) {
+                                 const std::vector<BehaviourInfo>& mix, double bucket_s, double end_s) {
   std::vector<Outage> out;
   std::optional<Outage> current;
   for (std::size_t i = 0; i < timeline.size(); ++i) {
@@ -136,31 +130,19 @@ std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& time
       current.reset();
     }
   }
-  if (current) out.push_back(*current);
+  // Not closed by a success: it lasted until the end of the test (a hung server sends
+  // nothing new once every connection is stuck, and what was stuck is abandoned).
+  if (current) {
+    current->end_s = std::max(current->end_s, end_s);
+    out.push_back(*current);
+  }
   return out;
 }
 
 std::vector<engine::TimelineBucket> merge_timelines(const Measurements& m) {
   std::vector<engine::TimelineBucket> merged;
-  const std::size_t n = m.behaviours.size();
-  for (const auto& phase : m.phases) {
-    if (!phase) continue;
-    if (phase->timeline.size() > merged.size()) {
-      const std::vector<std::uint64_t> zeros(n);
-      merged.resize(phase->timeline.size(), engine::TimelineBucket{zeros, zeros, zeros, zeros, {}});
-    }
-    for (std::size_t i = 0; i < phase->timeline.size(); ++i) {
-      const auto& from = phase->timeline[i];
-      auto& into = merged[i];
-      for (std::size_t b = 0; b < n && b < from.sent.size(); ++b) {
-        into.sent[b] += from.sent[b];
-        into.expected[b] += from.expected[b];
-        into.unexpected[b] += from.unexpected[b];
-        into.completed[b] += from.completed[b];
-      }
-      into.innocent_latency.merge(from.innocent_latency);
-    }
-  }
+  for (const auto& phase : m.phases)
+    if (phase) engine::merge_timeline(merged, phase->timeline, m.behaviours.size());
   return merged;
 }
 
@@ -190,7 +172,7 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
         "the scenario has no innocent behaviour, so nothing measures what happens to good requests",
         "no innocent");
   if (baseline) {
-    const Innocent b = innocent_of(*baseline, m.behaviours);
+    const InnocentStats b = innocent_stats(*baseline, m.behaviours);
     if (b.expected == 0)
       return verdict(Verdict::Inconclusive,
                      "the baseline got no expected innocent response, so there is "
@@ -216,23 +198,32 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
   }
 
   const bool recovered = recovery && recovery->ended_by == engine::LoadEnd::Recovered;
-  const Innocent after = recovery ? innocent_of(*recovery, m.behaviours) : Innocent{};
-  if (f.death_s && after.expected == 0) {
-    std::string cause;
+  const InnocentStats after = recovery ? innocent_stats(*recovery, m.behaviours) : InnocentStats{};
+  std::string died;  // "the main process ended 0.1 s into the fault phase (killed by SIGSEGV)"
+  if (f.death_s) {
+    const double at = std::max(0.0, *f.death_s - (fault ? fault->start_s : 0.0));
+    died = "the main process ended " + fixed(at, 1) + " s into the fault phase";
     for (const auto& e : m.monitor.exits)
-      if (e.leader) cause = e.cause;
-    return verdict(Verdict::Down,
-                   "the main process ended at " + fixed(*f.death_s, 1) + " s" +
-                       (cause.empty() ? "" : " (" + cause + ")") + " and nothing answered after",
-                   "down at " + fixed(*f.death_s, 1) + " s", "death_s");
+      if (e.leader) died += " (" + e.cause + ")";
+    if (after.expected == 0)
+      return verdict(Verdict::Down, died + " and nothing answered after", "down at " + fixed(at, 1) + " s",
+                     "death_s");
+  }
+  const std::string alive = died.empty() ? "alive" : died + "; something still answers";
+  if (!recovered && after.expected == 0) {
+    const double bound = recovery ? recovery->duration_s : 0;
+    return verdict(
+        Verdict::Hung,
+        alive + ", but no innocent request succeeded in the " + fixed(bound, 1) + " s recovery phase", "hung",
+        "recovery_s");
   }
   if (!recovered) {
-    const double bound = recovery ? recovery->duration_s : 0;
-    return verdict(Verdict::Hung,
-                   "alive, but innocent requests did not succeed " +
-                       std::to_string(sc.phases.recovered_after) + " times in a row within the " +
-                       fixed(bound, 1) + " s recovery phase",
-                   "hung", "recovery_s");
+    // Answers came, but never `recovered_after` in a row at a normal latency.
+    return verdict(Verdict::Degraded,
+                   alive + ", but innocent requests were still slow or failing at the end: recovery p99 " +
+                       millis(static_cast<double>(after.latency.percentile(99)) / 1000.0) + " vs baseline " +
+                       millis(f.baseline_p99_ms.value_or(0)),
+                   "not back", "recovery_s");
   }
 
   const std::string back = f.recovery_s && *f.recovery_s > 0
@@ -286,16 +277,16 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
   s.timeline = merge_timelines(m);
 
   const double floor = sc.thresholds.latency_floor_ms;
-  std::optional<Innocent> base;
+  std::optional<InnocentStats> base;
   if (baseline) {
-    base = innocent_of(*baseline, m.behaviours);
+    base = innocent_stats(*baseline, m.behaviours);
     f.baseline_p50_ms = ms(base->latency, 50);
     f.baseline_p99_ms = ms(base->latency, 99);
     if (baseline->duration_s > 0)
       f.baseline_rps = static_cast<double>(base->responses) / baseline->duration_s;
   }
   if (fault) {
-    const Innocent in = innocent_of(*fault, m.behaviours);
+    const InnocentStats in = innocent_stats(*fault, m.behaviours);
     f.innocent_sent = static_cast<double>(in.sent);
     f.innocent_failed = static_cast<double>(in.unexpected);
     f.innocent_failure_pct = pct(in.unexpected, in.sent);
@@ -329,7 +320,10 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
     s.labour_failed = *f.failure_pct > kLabourFailedAbovePct;
   }
 
-  s.outages = find_outages(s.timeline, m.behaviours, s.bucket_ms / 1000.0);
+  double end_s = 0;
+  for (const auto& phase : m.phases)
+    if (phase) end_s = std::max(end_s, phase->start_s + phase->duration_s);
+  s.outages = find_outages(s.timeline, m.behaviours, s.bucket_ms / 1000.0, end_s);
   double total = 0, longest = 0;
   for (const auto& o : s.outages) {
     total += o.end_s - o.start_s;
@@ -344,12 +338,17 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
 
   std::uint64_t worker_exits = 0;
   for (const auto& e : m.monitor.exits) {
-    if (e.leader && !f.death_s) f.death_s = e.at_s + m.monitor_offset_s;
+    if (e.leader && !f.death_s) f.death_s = e.at_s;
     if (!e.leader) ++worker_exits;
   }
   f.worker_exits = static_cast<double>(worker_exits);
-  f.respawns = static_cast<double>(m.monitor.joined);
-  if (m.monitor.samples.size() >= 1) {
+  // A respawn replaces a worker that ended; workers that merely start late are not one.
+  f.respawns = static_cast<double>(std::min<std::uint64_t>(m.monitor.joined, worker_exits));
+  if (f.death_s) {
+    // A dead server's throughput and memory are not figures of the server.
+    f.fault_innocent_rps.reset();
+    f.throughput_retained_pct.reset();
+  } else if (!m.monitor.samples.empty()) {
     const double growth = static_cast<double>(m.monitor.samples.back().rss_bytes) -
                           static_cast<double>(m.monitor.samples.front().rss_bytes);
     f.rss_growth_mib = growth / (1024.0 * 1024.0);
@@ -393,7 +392,8 @@ Summary combine(const std::vector<Summary>& runs, Repeats& repeats) {
   const int times_seen = repeats.seen[worst->verdict.value];
   out.verdict.reason = "in " + std::to_string(times_seen) + " of " + std::to_string(runs.size()) +
                        " runs: " + worst->verdict.reason;
-  out.labour_failed = std::any_of(runs.begin(), runs.end(), [](const Summary& r) { return r.labour_failed; });
+  // Labour's rule on the median failure %, like every other figure.
+  out.labour_failed = out.figures.failure_pct && *out.figures.failure_pct > kLabourFailedAbovePct;
   return out;
 }
 

@@ -22,8 +22,8 @@ struct MixEntry {
 
 // How long each phase of a test runs (docs/scenarios.md, [phases]).
 struct Phases {
-  std::uint64_t baseline_requests = 300;  // innocent requests only, this many ...
-  double baseline_s = 2.0;                // ... or this long, whichever comes first
+  std::uint64_t baseline_requests = 1000;  // innocent requests only, this many ...
+  double baseline_s = 2.0;                 // ... or this long, whichever comes first
   double stall_s = 5.0;     // the fault phase ends once innocent requests failed and none succeeded this long
   double recovery_s = 5.0;  // at most this long, innocent requests only ...
   std::uint32_t recovered_after = 10;  // ... until this many succeeded in a row
