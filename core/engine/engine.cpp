@@ -247,7 +247,7 @@ class Worker {
   const Shared& shared;
   std::vector<Counters> counters;
   std::vector<TimelineBucket> timeline;
-  std::uint64_t late = 0, abandoned = 0, connects = 0;
+  std::uint64_t late = 0, abandoned = 0, connects = 0, client_errors = 0;
   bool stopping = false;
   bool interrupted = false;
 
@@ -436,6 +436,7 @@ void Connection::finish(Ending ending, int error_number) {
   }
   const auto now = Clock::now();
   const labour_outcome_kind_t kind = classify(ending, parser_, error_number);
+  if (kind == LABOUR_OUTCOME_OTHER_ERROR && local_failure(error_number)) ++w_.client_errors;
   const bool http = kind == LABOUR_OUTCOME_HTTP;
   Observation obs;
   obs.kind = kind;
@@ -752,6 +753,7 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
     result.late_sends += w->late;
     result.abandoned += w->abandoned;
     result.connections_opened += w->connects;
+    result.client_errors += w->client_errors;
     for (std::size_t b = 0; b < n; ++b) {
       const Counters& c = w->counters[b];
       BehaviourStats& s = result.behaviours[b];

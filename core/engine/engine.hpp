@@ -136,6 +136,7 @@ struct LoadResult {
   std::uint64_t late_sends = 0;          // open model: requests started > 1 ms after their intended time
   std::uint64_t abandoned = 0;           // in flight when the duration ended or `stop` came; not counted
   std::uint64_t connections_opened = 0;  // connect attempts
+  std::uint64_t client_errors = 0;       // other_error outcomes labour caused itself (local_failure)
 };
 
 // Runs the load to completion (or until *stop becomes true) and returns what it measured.

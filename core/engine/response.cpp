@@ -290,6 +290,21 @@ bool ResponseParser::finish_on_eof() {
   return done();
 }
 
+bool local_failure(int error_number) {
+  switch (error_number) {
+    case -1:
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+    case EADDRNOTAVAIL:
+    case EADDRINUSE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 labour_outcome_kind_t classify(Ending ending, const ResponseParser& parser, int error_number) {
   switch (ending) {
     case Ending::Complete:
@@ -308,6 +323,9 @@ labour_outcome_kind_t classify(Ending ending, const ResponseParser& parser, int 
       return LABOUR_OUTCOME_OTHER_ERROR;
     case Ending::ConnectError:
       if (error_number == ECONNREFUSED) return LABOUR_OUTCOME_CONNECT_REFUSED;
+      // A listener that dies while the handshake completes resets it.
+      if (error_number == ECONNRESET || error_number == ECONNABORTED)
+        return LABOUR_OUTCOME_RESET_BEFORE_RESPONSE;
       if (error_number == ETIMEDOUT) return LABOUR_OUTCOME_CONNECT_TIMEOUT;
       return LABOUR_OUTCOME_OTHER_ERROR;
     case Ending::ConnectTimeout:

@@ -89,6 +89,10 @@ enum class Ending {
 // error_number: the errno of a ReadError/ConnectError (0 if unknown).
 labour_outcome_kind_t classify(Ending ending, const ResponseParser& parser, int error_number = 0);
 
+// True for the errnos that mean labour itself ran out of something (descriptors, buffers,
+// ports, memory): an other_error the server did not cause. -1: the socket could not be made.
+bool local_failure(int error_number);
+
 // "http_200", "connect_refused", ...: the stable outcome keys of the results document.
 std::string outcome_key(labour_outcome_kind_t kind, int http_status);
 

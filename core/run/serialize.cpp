@@ -130,6 +130,7 @@ json phase_json(Phase p, const engine::LoadResult& load, const std::vector<Behav
               {"abandoned", load.abandoned},
               {"late_sends", load.late_sends},
               {"connections_opened", load.connections_opened},
+              {"client_errors", load.client_errors},
               {"innocent_sent", innocent.sent},
               {"innocent_unexpected", innocent.unexpected},
               {"innocent_responses", innocent.responses},

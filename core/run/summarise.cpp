@@ -98,15 +98,6 @@ std::string times(double ratio) { return "x" + fixed(ratio, ratio >= 10 ? 0 : 1)
 
 std::string millis(double v) { return fixed(v, v >= 100 ? 0 : v >= 1 ? 1 : 2) + " ms"; }
 
-std::uint64_t other_errors(const engine::LoadResult& load) {
-  std::uint64_t n = 0;
-  for (const auto& b : load.behaviours) {
-    auto it = b.outcomes.find(engine::outcome_key(LABOUR_OUTCOME_OTHER_ERROR, 0));
-    if (it != b.outcomes.end()) n += it->second;
-  }
-  return n;
-}
-
 // Runs of buckets in which innocent requests failed, by send time; buckets in which no
 // innocent request was sent at all (every connection stuck) neither end nor extend one.
 std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& timeline,
@@ -159,12 +150,11 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
   // Inconclusive: the test did not test what it claims.
   std::uint64_t client_errors = 0;
   for (const auto& phase : m.phases)
-    if (phase) client_errors += other_errors(*phase);
+    if (phase) client_errors += phase->client_errors;
   if (client_errors > 0)
     return verdict(Verdict::Inconclusive,
                    "labour's own client failed " + std::to_string(client_errors) +
-                       " times (other_error: e.g. out of file descriptors), so failures may not be the "
-                       "server's",
+                       " times (out of descriptors, buffers or ports), so failures may not be the server's",
                    "client failed");
   if (std::none_of(m.behaviours.begin(), m.behaviours.end(), [](const auto& b) { return b.innocent; }))
     return verdict(

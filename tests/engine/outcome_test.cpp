@@ -16,7 +16,8 @@ namespace {
 
 // One request against `port`; returns the outcome key it produced, checking the counts add up.
 std::string one_request(std::uint16_t port, std::uint32_t timeout_ms = 2000,
-                        std::uint32_t connect_timeout_ms = 2000, Observation* seen = nullptr) {
+                        std::uint32_t connect_timeout_ms = 2000, Observation* seen = nullptr,
+                        std::uint64_t* client_errors = nullptr) {
   Workload w;
   PreparedRequest r;
   r.target = "/probe?x=1";
@@ -35,6 +36,7 @@ std::string one_request(std::uint16_t port, std::uint32_t timeout_ms = 2000,
   o.requests = 1;
   o.connect_timeout_ms = connect_timeout_ms;
   const LoadResult result = run_load(Target{"127.0.0.1", port}, w, o);
+  if (client_errors) *client_errors = result.client_errors;
   REQUIRE(result.behaviours.size() == 1);
   const BehaviourStats& s = result.behaviours[0];
   REQUIRE(s.sent == 1);
@@ -195,16 +197,18 @@ TEST_CASE("outcome other_error (no file descriptor left for the socket)") {
     ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
   } restore{saved};
   std::string key;
+  std::uint64_t client_errors = 0;
   for (int extra = 0; extra < 32 && key.empty(); ++extra) {
     rlimit tight = saved;
     tight.rlim_cur = static_cast<rlim_t>(lowest_free + extra);
     REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
     try {
-      key = one_request(server.port());
+      key = one_request(server.port(), 2000, 2000, nullptr, &client_errors);
     } catch (const boost::system::system_error&) {
       // not even the event loop could be made; allow one more descriptor
     }
     ::setrlimit(RLIMIT_NOFILE, &saved);
   }
   REQUIRE(key == "other_error");
+  REQUIRE(client_errors == 1);  // labour's own failure, so a verdict can be inconclusive
 }

@@ -183,6 +183,13 @@ TEST_CASE("classify maps transport endings") {
   REQUIRE(classify(Ending::ConnectError, p, ECONNREFUSED) == LABOUR_OUTCOME_CONNECT_REFUSED);
   REQUIRE(classify(Ending::ConnectError, p, ETIMEDOUT) == LABOUR_OUTCOME_CONNECT_TIMEOUT);
   REQUIRE(classify(Ending::ConnectError, p, EMFILE) == LABOUR_OUTCOME_OTHER_ERROR);
+  // A listener that died during the handshake: the server's doing, not labour's.
+  REQUIRE(classify(Ending::ConnectError, p, ECONNRESET) == LABOUR_OUTCOME_RESET_BEFORE_RESPONSE);
+  REQUIRE(labour::engine::local_failure(EMFILE));
+  REQUIRE(labour::engine::local_failure(EADDRNOTAVAIL));
+  REQUIRE(labour::engine::local_failure(-1));
+  REQUIRE_FALSE(labour::engine::local_failure(ECONNRESET));
+  REQUIRE_FALSE(labour::engine::local_failure(0));
   REQUIRE(classify(Ending::ConnectTimeout, p) == LABOUR_OUTCOME_CONNECT_TIMEOUT);
   REQUIRE(classify(Ending::ReadError, p, ECONNRESET) == LABOUR_OUTCOME_RESET_BEFORE_RESPONSE);
   REQUIRE(classify(Ending::Timeout, p) == LABOUR_OUTCOME_FIRST_BYTE_TIMEOUT);
