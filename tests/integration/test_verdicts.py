@@ -266,3 +266,20 @@ def test_repeat_gives_medians_ranges_and_the_document_matches_the_schema(tmp_pat
     for key in doc["environment"]:
         assert f"environment.{key}" in top, key
     assert doc["schema_version"] == 2
+
+
+def test_the_scorecard_prints_even_when_reports_go_to_files_and_details_need_verbose(tmp_path, no_leftovers):
+    out = tmp_path / "r.json"
+    quiet = labour("run", "--server", "wsgiref", "--scenario", "Plain", "-n", "50", "--report", f"json:{out}",
+                   check=0, timeout=120)
+    verdict = json.loads(out.read_text())["tests"][0]["verdict"]
+    assert "verdicts: servers x scenarios" in quiet.stdout
+    assert verdict["summary"] in quiet.stdout
+    assert "phases" not in quiet.stdout  # per-test details only with -v
+    verbose = labour("-v", "run", "--server", "wsgiref", "--scenario", "Plain", "-n", "50", check=0, timeout=120)
+    assert "verdicts: servers x scenarios" in verbose.stdout
+    assert "phases" in verbose.stdout and "baseline" in verbose.stdout and "recovery" in verbose.stdout
+    # Only JSON to stdout: nothing else may be mixed into it.
+    only_json = labour("run", "--server", "wsgiref", "--scenario", "Plain", "-n", "50", "--report", "json",
+                       check=0, timeout=120)
+    assert json.loads(only_json.stdout)["schema_version"] == 2
