@@ -52,7 +52,7 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   const auto plan = run::plan_matrix(registry, args.request);
   const auto reports = plan_reports(ctx, flags.reports, flags.report_opts);
   const auto& stop = supervisor::interrupt_flag();
-  const auto outcome = run::execute_matrix(registry, plan, flags.settings, args.out_dir, args.resume, stop);
+  const auto outcome = run::execute_matrix(plan, flags.settings, args.out_dir, args.resume, stop);
   render_reports(reports, outcome.document);
   if (outcome.interrupted) {
     std::fprintf(stderr, "labour: interrupted; %zu finished cells kept%s\n", outcome.finished,

@@ -123,28 +123,24 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
   }
   std::set<std::string> names;
   for (const auto& name : request.scenarios) {
-    plan.scenarios.push_back(scenario::load(name));
-    auto& sc = plan.scenarios.back();
+    scenario::Scenario sc = scenario::load(name);
     if (!names.insert(sc.name).second)
       throw UsageError("--scenarios: scenario name '" + sc.name +
                        "' appears twice (results are kept by server label and scenario name)");
     request.overrides.apply(sc);
-    for (const auto& entry : sc.mix) {
-      const auto& plugin = registry.require(plugins::Kind::Behaviour, entry.behaviour);
-      plugins::validate(plugin, entry.params, "scenario " + sc.name + ", behaviour " + entry.behaviour);
-    }
+    plan.scenarios.push_back(prepare_scenario(registry, sc));
   }
   return plan;
 }
 
-TestResult run_repeated(const plugins::Registry& registry, const ServerConfig& server,
-                        const Availability& availability, const scenario::Scenario& scenario,
-                        const Settings& settings, std::uint32_t repeat, const std::atomic<bool>& stop) {
-  TestResult first = run_test(registry, server, availability, scenario, settings, stop);
+TestResult run_repeated(const ServerConfig& server, const Availability& availability,
+                        const PreparedScenario& scenario, const Settings& settings, std::uint32_t repeat,
+                        const std::atomic<bool>& stop) {
+  TestResult first = run_test(server, availability, scenario, settings, stop);
   if (repeat <= 1 || first.status != "completed") return first;
   std::vector<Summary> runs{*first.summary};
   for (std::uint32_t i = 1; i < repeat && !stop.load(); ++i) {
-    TestResult next = run_test(registry, server, availability, scenario, settings, stop);
+    TestResult next = run_test(server, availability, scenario, settings, stop);
     if (next.status != "completed") break;  // an interrupted run is not a repetition
     runs.push_back(*next.summary);
   }
@@ -154,9 +150,8 @@ TestResult run_repeated(const plugins::Registry& registry, const ServerConfig& s
   return first;
 }
 
-MatrixOutcome execute_matrix(const plugins::Registry& registry, const MatrixPlan& plan,
-                             const Settings& settings, const std::string& out_dir, bool resume,
-                             const std::atomic<bool>& stop) {
+MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
+                             bool resume, const std::atomic<bool>& stop) {
   ResultsFile results(out_dir, resume);
   MatrixOutcome outcome;
   outcome.document = document_header(settings);
@@ -164,18 +159,19 @@ MatrixOutcome execute_matrix(const plugins::Registry& registry, const MatrixPlan
 
   struct Cell {
     const ServerConfig* server;
-    const scenario::Scenario* scenario;
+    const PreparedScenario* scenario;
   };
   std::vector<Cell> cells;
   for (const auto& server : plan.servers)
     for (const auto& sc : plan.scenarios)
-      if (!results.done(server.label, sc.name)) cells.push_back({&server, &sc});
+      if (!results.done(server.label, sc->scenario.name)) cells.push_back({&server, sc.get()});
 
   Progress progress(cells.size());
   std::map<std::string, Availability> availability;  // probe each server once
   for (std::size_t i = 0; i < cells.size() && !stop.load(); ++i) {
     const auto& cell = cells[i];
-    if (!plan.single) progress.begin(i, cell.server->label, cell.scenario->name);
+    const std::string& scenario_name = cell.scenario->scenario.name;
+    if (!plan.single) progress.begin(i, cell.server->label, scenario_name);
     auto it = availability.find(cell.server->label);
     if (it == availability.end()) {
       it = availability.emplace(cell.server->label, probe(*cell.server, settings)).first;
@@ -186,10 +182,10 @@ MatrixOutcome execute_matrix(const plugins::Registry& registry, const MatrixPlan
       }
     }
     const TestResult test =
-        run_repeated(registry, *cell.server, it->second, *cell.scenario, settings, plan.repeat, stop);
+        run_repeated(*cell.server, it->second, *cell.scenario, settings, plan.repeat, stop);
     if (test.status == "failed") {
       outcome.any_failed = true;
-      spdlog::error("{} x {}: {}", cell.server->label, cell.scenario->name, test.error);
+      spdlog::error("{} x {}: {}", cell.server->label, scenario_name, test.error);
     }
     const json entry = to_json(test);
     results.append(entry);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ struct MatrixRequest {
 
 struct MatrixPlan {
   std::vector<ServerConfig> servers;
-  std::vector<scenario::Scenario> scenarios;
+  std::vector<std::shared_ptr<const PreparedScenario>> scenarios;
   std::uint32_t repeat = 1;
   bool single = false;
 };
@@ -43,14 +44,13 @@ struct MatrixOutcome {
 // Runs the planned cells that `out_dir` (empty: none) does not hold yet; writes
 // <out_dir>/cells.jsonl as it goes and <out_dir>/results.json at the end. Throws
 // UsageError when out_dir holds results and resume is false, or cannot be written.
-MatrixOutcome execute_matrix(const plugins::Registry& registry, const MatrixPlan& plan,
-                             const Settings& settings, const std::string& out_dir, bool resume,
-                             const std::atomic<bool>& stop);
+MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
+                             bool resume, const std::atomic<bool>& stop);
 
 // One cell `repeat` times, each on a fresh server: the first run's details with the
 // medians, ranges and verdicts of all (a run that does not complete ends the repetitions).
-TestResult run_repeated(const plugins::Registry& registry, const ServerConfig& server,
-                        const Availability& availability, const scenario::Scenario& scenario,
-                        const Settings& settings, std::uint32_t repeat, const std::atomic<bool>& stop);
+TestResult run_repeated(const ServerConfig& server, const Availability& availability,
+                        const PreparedScenario& scenario, const Settings& settings, std::uint32_t repeat,
+                        const std::atomic<bool>& stop);
 
 }  // namespace labour::run

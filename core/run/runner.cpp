@@ -351,16 +351,8 @@ ServerSession::~ServerSession() {
 
 namespace {
 
-struct ResolvedBehaviour {
-  const plugins::PluginInfo* plugin;
-  plugins::ParamValues params;
-  std::uint32_t weight;
-  plugins::Instance instance;
-  bool innocent = false;
-};
-
 // The innocent behaviours only, at their weights: the load of the baseline and recovery.
-std::vector<std::size_t> innocent_schedule(const std::vector<ResolvedBehaviour>& mix) {
+std::vector<std::size_t> innocent_schedule(const std::vector<PreparedScenario::Behaviour>& mix) {
   std::vector<std::uint32_t> weights;
   std::vector<std::size_t> index;
   for (std::size_t i = 0; i < mix.size(); ++i)
@@ -381,20 +373,12 @@ std::chrono::milliseconds millis(double seconds) {
 
 }  // namespace
 
-TestResult run_test(const plugins::Registry& registry, const ServerConfig& server,
-                    const Availability& availability, const scenario::Scenario& sc, const Settings& settings,
-                    const std::atomic<bool>& stop) {
-  TestResult result;
-  result.label = server.label;
-  result.server_name = server.adapter->name;
-  result.server_version = availability.version;
-  result.server_options = server.options;
-  result.scenario = sc;
-
-  // Behaviours first: a bad parameter is the user's error and must not cost a server start.
-  std::vector<ResolvedBehaviour> mix;
-  std::vector<const plugins::PluginInfo*> plugins_used;
-  engine::Workload workload;
+std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry& registry,
+                                                         const scenario::Scenario& sc) {
+  auto prepared = std::make_shared<PreparedScenario>();
+  PreparedScenario& p = *prepared;
+  p.scenario = sc;
+  engine::Workload& workload = p.workload;
   workload.policy = sc.policy;
   workload.seed = sc.seed;
   for (std::size_t i = 0; i < sc.mix.size(); ++i) {
@@ -409,50 +393,67 @@ TestResult run_test(const plugins::Registry& registry, const ServerConfig& serve
     request.struct_size = sizeof request;
     if (api.behaviour_on_build_request(instance.handle(), &request) != 0)
       throw UsageError(what + ": cannot build its request: " + instance.last_error());
-    engine::PreparedRequest prepared;
-    prepared.method = str(request.method);
-    prepared.target = str(request.target);
-    prepared.body = str(request.body);
-    prepared.timeout_ms = api.behaviour_on_timeout_ms(instance.handle(), sc.timeout_ms);
-    workload.requests.push_back(std::move(prepared));
+    engine::PreparedRequest req;
+    req.method = str(request.method);
+    req.target = str(request.target);
+    req.body = str(request.body);
+    req.timeout_ms = api.behaviour_on_timeout_ms(instance.handle(), sc.timeout_ms);
+    workload.requests.push_back(std::move(req));
     workload.weights.push_back(entry.weight);
     const bool innocent = api.behaviour_on_is_innocent(instance.handle()) != 0;
     workload.innocent.push_back(innocent);
-    if (std::find(plugins_used.begin(), plugins_used.end(), &plugin) == plugins_used.end())
-      plugins_used.push_back(&plugin);
-    mix.push_back({&plugin, std::move(params), entry.weight, std::move(instance), innocent});
+    if (std::find(p.plugins.begin(), p.plugins.end(), &plugin) == p.plugins.end())
+      p.plugins.push_back(&plugin);
+    p.mix.push_back({&plugin, std::move(params), entry.weight, std::move(instance), innocent});
   }
-  workload.judge = [&mix](std::size_t index, const engine::Observation& o) {
+  // The judges live as long as the prepared scenario, which the tests share.
+  workload.judge = [&mix = p.mix](std::size_t index, const engine::Observation& o) {
     const auto& b = mix[index];
     labour_outcome_t outcome{sizeof(labour_outcome_t),       o.kind,        o.http_status,
                              {o.body.data(), o.body.size()}, o.body_length, o.elapsed_us};
     return b.instance.api<labour_behaviour_api_t>().behaviour_on_judge(b.instance.handle(), &outcome) == 1;
   };
   if (sc.policy == engine::Policy::Spaced) {
-    // Every misbehaviour its minimum, spaced evenly over the requests; under a duration, or
-    // past 100 000 requests (memory), over each cycle of a schedule repeated.
+    // Every misbehaviour its minimum, spaced evenly over the requests (past 100 000, over
+    // each 100 000: memory). A duration's cycle is long enough for each minimum to be the
+    // misbehaviour's own share, so repeating it keeps the mix's proportions.
     std::vector<std::uint64_t> minimums;
     std::uint64_t total = 0;
-    for (const auto& b : mix) {
+    for (const auto& b : p.mix) {
       minimums.push_back(b.innocent ? 0 : sc.thresholds.min_misbehaviour);
       total += b.weight;
     }
-    // A duration's cycle is long enough for each minimum to be the misbehaviour's own share,
-    // so repeating it keeps the mix's proportions.
     std::uint64_t cycle = total;
-    for (const auto& b : mix)
+    for (const auto& b : p.mix)
       if (!b.innocent)
         cycle = std::max(cycle, (sc.thresholds.min_misbehaviour * total + b.weight - 1) / b.weight);
     cycle = std::min<std::uint64_t>(cycle, 100000);
     const std::uint64_t length = sc.requests ? std::min<std::uint64_t>(sc.requests, 100000) : cycle;
     workload.schedule = engine::spaced_schedule(workload.weights, minimums, length);
   }
-  const bool has_innocent = std::any_of(mix.begin(), mix.end(), [](const auto& b) { return b.innocent; });
-  engine::Workload innocent_only = workload;
-  if (has_innocent) {
-    innocent_only.policy = engine::Policy::Spaced;
-    innocent_only.schedule = innocent_schedule(mix);
+  p.has_innocent = std::any_of(p.mix.begin(), p.mix.end(), [](const auto& b) { return b.innocent; });
+  p.innocent_only = workload;
+  if (p.has_innocent) {
+    p.innocent_only.policy = engine::Policy::Spaced;
+    p.innocent_only.schedule = innocent_schedule(p.mix);
   }
+  return prepared;
+}
+
+TestResult run_test(const ServerConfig& server, const Availability& availability,
+                    const PreparedScenario& prepared, const Settings& settings,
+                    const std::atomic<bool>& stop) {
+  const scenario::Scenario& sc = prepared.scenario;
+  const auto& mix = prepared.mix;
+  const engine::Workload& workload = prepared.workload;
+  const engine::Workload& innocent_only = prepared.innocent_only;
+  const bool has_innocent = prepared.has_innocent;
+  TestResult result;
+  result.label = server.label;
+  result.server_name = server.adapter->name;
+  result.server_version = availability.version;
+  result.server_options = server.options;
+  result.scenario = sc;
 
   if (!availability.available) {
     result.status = "skipped";
@@ -463,7 +464,7 @@ TestResult run_test(const plugins::Registry& registry, const ServerConfig& serve
   const CpuSplit cpus = settings.pinning.plan(sc.threads);
   std::optional<ServerSession> session;
   try {
-    session.emplace(server, plugins_used, settings, 0, cpus.server);
+    session.emplace(server, prepared.plugins, settings, 0, cpus.server);
   } catch (const ServerSession::Interrupted& e) {
     result.status = "interrupted";
     result.error = e.what();

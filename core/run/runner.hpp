@@ -52,14 +52,40 @@ struct Availability {
 };
 Availability probe(const ServerConfig& server, const Settings& settings);
 
+// A scenario's behaviours, created and checked once per matrix: the requests, weights,
+// schedules and judges that every test of the scenario shares. Not copyable: the
+// workloads' judges refer to its own behaviours.
+struct PreparedScenario {
+  struct Behaviour {
+    const plugins::PluginInfo* plugin;
+    plugins::ParamValues params;
+    std::uint32_t weight;
+    plugins::Instance instance;
+    bool innocent = false;
+  };
+  scenario::Scenario scenario;
+  std::vector<Behaviour> mix;                       // the scenario's order: engine indices
+  std::vector<const plugins::PluginInfo*> plugins;  // each behaviour plugin once (worker app)
+  engine::Workload workload;                        // the fault phase
+  engine::Workload innocent_only;                   // baseline and recovery
+  bool has_innocent = false;
+  PreparedScenario() = default;
+  PreparedScenario(const PreparedScenario&) = delete;
+  PreparedScenario& operator=(const PreparedScenario&) = delete;
+};
+
+// Validates every behaviour's parameters, creates its instance and builds its request.
+// Throws UsageError naming the scenario and behaviour.
+std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry& registry,
+                                                         const scenario::Scenario& scenario);
+
 // Runs one test against a server whose `availability` was probed (once per configuration:
 // an unavailable one gives status "skipped"): baseline -> fault -> recovery on one freshly
 // started server, then summarise(). Never throws for a server that fails to start (status
-// "failed"); throws UsageError for bad scenario parameters. `stop` interrupts the load
-// (status "interrupted", with what was measured).
-TestResult run_test(const plugins::Registry& registry, const ServerConfig& server,
-                    const Availability& availability, const scenario::Scenario& scenario,
-                    const Settings& settings, const std::atomic<bool>& stop);
+// "failed"). `stop` interrupts the load (status "interrupted", with what was measured).
+TestResult run_test(const ServerConfig& server, const Availability& availability,
+                    const PreparedScenario& scenario, const Settings& settings,
+                    const std::atomic<bool>& stop);
 
 // A started server hosting the worker app with the given behaviours; stops and cleans up on
 // destruction. Used by run_test and `labour serve`.
