@@ -53,7 +53,6 @@ using Histogram = BasicHistogram<8, std::uint64_t>;
 // One per timeline bucket: 8 per power of two (within ~6 %), 32-bit counts, ~1.2 KB.
 using CoarseHistogram = BasicHistogram<4, std::uint32_t>;
 
-extern template class BasicHistogram<8, std::uint64_t>;
-extern template class BasicHistogram<4, std::uint32_t>;
+// Both are instantiated in histogram.cpp, where the members are defined.
 
 }  // namespace labour::engine
