@@ -323,8 +323,9 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
   f.outage_total_s = total;
   f.longest_outage_s = longest;
 
+  // From the recovery phase's start: the moment between two phases is labour's, not the server's.
   if (fault && recovery && recovery->recovered_at_s)
-    f.recovery_s = std::max(0.0, *recovery->recovered_at_s - (fault->start_s + fault->duration_s));
+    f.recovery_s = std::max(0.0, *recovery->recovered_at_s - recovery->start_s);
 
   std::uint64_t worker_exits = 0;
   for (const auto& e : m.monitor.exits) {

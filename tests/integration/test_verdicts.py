@@ -130,7 +130,7 @@ def test_waitress_under_plain_is_robust(tmp_path, servers, no_leftovers):
     t = only_test(run_json(tmp_path, "run", "--server", "waitress", "--scenario", "Plain", "-n", "300"))
     assert t["verdict"]["value"] == "robust", t["verdict"]
     assert t["figures"]["innocent_failed"] == 0
-    assert t["figures"]["recovery_s"] == 0
+    assert t["figures"]["recovery_s"] < 0.05  # answered normally at once
     assert t["labour_verdict"] == "passed"
 
 
