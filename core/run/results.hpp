@@ -58,8 +58,8 @@ struct Measurements {
 };
 
 // Every figure of a test; absent when it cannot be measured (e.g. no baseline latency).
-// kFigures lists them with their names in the document: one list for the serialiser, the
-// repetitions' medians and the threshold keys.
+// kFigures lists them with their names in the document: one list for the serialiser and
+// the repetitions' medians (the thresholds are the scenario's own [verdict] keys).
 struct Figures {
   std::optional<double> innocent_sent, innocent_failed, innocent_failure_pct;
   std::optional<double> baseline_p50_ms, baseline_p99_ms, fault_p50_ms, fault_p99_ms;
