@@ -7,7 +7,7 @@
 namespace labour::engine {
 
 bool answers_http(const Target& target, const std::string& path, std::chrono::milliseconds timeout,
-                  const std::atomic<bool>* stop) {
+                  const std::atomic<bool>* stop, std::string_view expect) {
   // run_load rejects 0 ms timeouts; a probe with no time left still gets one try.
   const auto ms = static_cast<std::uint32_t>(std::clamp<std::chrono::milliseconds::rep>(
       timeout.count(), 1, std::numeric_limits<std::uint32_t>::max()));
@@ -17,7 +17,10 @@ bool answers_http(const Target& target, const std::string& path, std::chrono::mi
   get.timeout_ms = ms;
   workload.requests = {get};
   workload.weights = {1};
-  workload.judge = [](std::size_t, const Observation& o) { return o.kind == LABOUR_OUTCOME_HTTP; };
+  workload.judge = [expect](std::size_t, const Observation& o) {
+    if (o.kind != LABOUR_OUTCOME_HTTP) return false;
+    return expect.empty() || (o.http_status == 200 && o.body.find(expect) != std::string_view::npos);
+  };
 
   LoadOptions options;
   options.concurrency = 1;

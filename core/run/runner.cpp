@@ -295,8 +295,10 @@ ServerSession::ServerSession(const ServerConfig& server,
       const auto ready = supervisor::wait_until_ready(
           *process_,
           [&](std::chrono::milliseconds timeout) {
+            // The answer names the run dir: a server of another labour that took the port
+            // meanwhile (--jobs, shards side by side) is not taken for this one.
             return engine::answers_http({"127.0.0.1", port_}, app.ready_path, timeout,
-                                        &supervisor::interrupt_flag());
+                                        &supervisor::interrupt_flag(), " " + run_dir_.filename().string());
           },
           "GET http://127.0.0.1:" + std::to_string(port_) + app.ready_path, settings.ready_timeout, log);
       if (ready.state == supervisor::Readiness::Ready) break;

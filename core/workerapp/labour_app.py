@@ -33,7 +33,9 @@ Dispatcher: module `labour_app`, WSGI callable `application`.
   - At import it reads behaviours.json from its own folder and imports every worker half
     by file path (importlib); a missing or broken file fails the import with a message
     naming it, so the server fails to start instead of answering wrongly.
-  - GET|HEAD /__labour__/ready  -> 200 "ready <pid>" (the pid of the answering process).
+  - GET|HEAD /__labour__/ready  -> 200 "ready <pid> <run>": the pid of the answering process
+    and the name of the run dir holding app/, so labour knows the answer is its own server's
+    (another labour's server may have taken the port meanwhile).
   - GET|HEAD /<Name>?<query>    -> the behaviour's handle(); unknown name -> 404.
     Other methods -> 405.
   - Every parameter of the behaviour must be given exactly once (the host always sends the
@@ -70,6 +72,7 @@ from urllib.parse import unquote_plus
 
 APP_DIR = os.path.dirname(os.path.abspath(__file__))
 READY_PATH = "/__labour__/ready"
+RUN_NAME = os.path.basename(os.path.dirname(APP_DIR))
 SPEC_FILE = "behaviours.json"
 SPEC_FORMAT = 1
 
@@ -246,7 +249,7 @@ def application(environ, start_response):
         return _text(start_response, 405, "method %s not allowed; use GET" % _show(method),
                      [("Allow", "GET, HEAD")])
     if path == READY_PATH:
-        return _text(start_response, 200, "ready %d" % os.getpid())
+        return _text(start_response, 200, "ready %d %s" % (os.getpid(), RUN_NAME))
     behaviour = BEHAVIOURS.get(path[1:]) if path.startswith("/") else None
     if behaviour is None:
         return _text(start_response, 404, "no behaviour at %s (known: %s)"

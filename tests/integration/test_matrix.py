@@ -6,16 +6,20 @@ from html.parser import HTMLParser
 from conftest import available_servers, labour, run_json
 
 WEDGED_SERVER = r'''
-import signal, sys
+import os, signal, sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
+        # Readiness as labour's worker app answers it: naming the run dir it was started for.
+        body = b"Hello!"
+        if self.path == "/__labour__/ready":
+            body = ("ready %d %s" % (os.getpid(), os.path.basename(sys.argv[3]))).encode()
         self.send_response(200)
-        self.send_header("Content-Length", "6")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"Hello!")
+        self.wfile.write(body)
     def log_message(self, *args):
         pass
 HTTPServer((sys.argv[1], int(sys.argv[2])), Handler).serve_forever()
@@ -111,7 +115,7 @@ def test_duplicate_labels_and_scenarios_are_refused():
 def test_a_server_that_ignores_sigint_and_sigterm_is_killed_and_that_is_recorded(tmp_path, no_leftovers):
     script = tmp_path / "wedged_server.py"
     script.write_text(WEDGED_SERVER)
-    doc = run_json(tmp_path, "run", "--server", f"command:command={{python}} {script} {{host}} {{port}}",
+    doc = run_json(tmp_path, "run", "--server", f"command:command={{python}} {script} {{host}} {{port}} {{run_dir}}",
                    "--scenario", "Plain", "-n", "10", timeout=120)
     (test,) = doc["tests"]
     # Every innocent request got its 200; the one deliberate 404 of Plain's schedule gets a 200

@@ -18,10 +18,11 @@ def assert_one_line_error(response, code, *words):
         assert w in text, (w, text)
 
 
-def test_ready_answers_with_the_pid(app):
+def test_ready_answers_with_the_pid_and_the_run(app, app_dir):
     r = call(app, "/__labour__/ready")
     assert r.code == 200
-    assert r.text == "ready %d\n" % os.getpid()
+    run = os.path.basename(os.path.dirname(os.path.abspath(app_dir)))
+    assert run and r.text == "ready %d %s\n" % (os.getpid(), run)
     assert int(r.header("Content-Length")) == len(r.body)
 
 

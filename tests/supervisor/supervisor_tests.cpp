@@ -517,6 +517,11 @@ TEST_CASE("the engine's probe: any complete HTTP response answers, nothing else 
   CHECK(answers_http({"127.0.0.1", error.port()}, "/ready", 1s));
   t::TestServer ok(t::answer_all());
   CHECK(answers_http({"127.0.0.1", ok.port()}, "ready", 1s));  // the '/' is added
+  // With an expectation, only a 200 that holds it: another server on the port is not ours.
+  t::TestServer ours(t::answer_all("HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\nready 42 labour-x"));
+  CHECK(answers_http({"127.0.0.1", ours.port()}, "/", 1s, nullptr, " labour-x"));
+  CHECK_FALSE(answers_http({"127.0.0.1", ours.port()}, "/", 1s, nullptr, " labour-y"));
+  CHECK_FALSE(answers_http({"127.0.0.1", error.port()}, "/", 1s, nullptr, "Oops"));
 
   t::TestServer garbage([](int& fd, t::TestServer& s) {
     if (s.read_request(fd)) t::TestServer::send_all(fd, "SSH-2.0-OpenSSH\r\n\r\n");
