@@ -7,7 +7,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config clang-format
   libboost1.81-dev libboost-filesystem1.81-dev
   libspdlog-dev libfmt-dev catch2 libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-  python3 python3-pytest procps
+  python3 python3-pytest python3-yaml libxml2-utils procps
 )
 # Every WSGI server labour has an adapter for (docs/servers.md).
 server_pkgs=(

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "common/cpus.hpp"
 #include "common/duration.hpp"
 #include "common/errors.hpp"
+#include "common/output_file.hpp"
 #include "plugins/params.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -51,6 +53,9 @@ void RunFlags::add_to(CLI::App& cmd) {
                  "Reporter and output: NAME[:PATH] (repeatable; default console to stdout)");
   cmd.add_option("--report-opt", report_opts,
                  "Reporter option NAME.key=value (repeatable), e.g. json.indent=0");
+  cmd.add_option("--fail-on", fail_on,
+                 "Gate for CI (repeatable): exit 1 when a test breaches it, e.g. innocent_failure_pct<1, "
+                 "p99_ratio<5, recovery_s<10, 'verdict in robust,degraded'");
   cmd.add_option("-n,--requests", overrides.requests, "Requests per test (overrides the scenario)")
       ->check(positive());
   cmd.add_option("-d,--duration", duration,
@@ -123,7 +128,8 @@ int write_to_file(void* ctx, labour_str_t bytes) {
 }  // namespace
 
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports_given,
-                                        const std::vector<std::string>& report_opts) {
+                                        const std::vector<std::string>& report_opts,
+                                        const std::string& out_dir) {
   std::vector<std::string> reports = reports_given;
   // The console summary always reaches stdout, also when the reports asked for go to files;
   // a report that already writes to stdout takes its place (output must stay parseable).
@@ -160,7 +166,13 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
       given.emplace_back("details", "true");
     if (!path.empty() && path != "-") {
       const fs::path parent = fs::path(path).parent_path();
-      if (!parent.empty() && !fs::is_directory(parent))
+      // "out/" and "out" are one folder: compare without a trailing separator.
+      const auto folder = [](const fs::path& p) {
+        fs::path n = p.lexically_normal();
+        return n.has_filename() ? n : n.parent_path();
+      };
+      const bool in_out_dir = !out_dir.empty() && folder(parent) == folder(out_dir);
+      if (!parent.empty() && !fs::is_directory(parent) && !in_out_dir)
         throw UsageError("--report " + spec + ": folder '" + parent.string() + "' does not exist");
     }
     planned.push_back({&plugin, plugins::validate(plugin, given, "--report " + spec), path});
@@ -172,24 +184,16 @@ void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::o
   const std::string text = document.dump();
   for (const auto& p : planned) {
     auto reporter = plugins::Instance::create(*p.plugin, p.options);
-    std::ostream* out = &std::cout;
-    std::ofstream file;
-    const fs::path tmp = p.path + ".tmp";
-    if (!p.path.empty() && p.path != "-") {
-      file.open(tmp, std::ios::binary | std::ios::trunc);
-      if (!file)
-        throw RunError("--report " + p.plugin->name + ":" + p.path + ": cannot write to '" + p.path + "'");
-      out = &file;
-    }
-    labour_sink_t sink{out, &write_to_file};
+    const bool to_file = !p.path.empty() && p.path != "-";
+    std::ostringstream rendered;  // a report file is written whole or not at all
+    labour_sink_t sink{to_file ? static_cast<std::ostream*>(&rendered) : &std::cout, &write_to_file};
     const int32_t rc = reporter.api<labour_reporter_api_t>().reporter_on_render(
         reporter.handle(), {text.data(), text.size()}, &sink);
     if (rc != 0) throw RunError("reporter '" + p.plugin->name + "' failed: " + reporter.last_error());
-    out->flush();
-    if (file.is_open()) {
-      file.close();
-      fs::rename(tmp, p.path);  // whole file or nothing
-    }
+    if (to_file)
+      write_output_file(p.path, rendered.str(), "--report " + p.plugin->name + ":" + p.path);
+    else
+      std::cout.flush();
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "common/errors.hpp"
 #include "plugins/registry.hpp"
+#include "run/gates.hpp"
 #include "run/runner.hpp"
 
 namespace labour::cli {
@@ -31,6 +32,7 @@ struct Context {
 struct RunFlags {
   std::vector<std::string> reports;      // NAME[:PATH]
   std::vector<std::string> report_opts;  // NAME.key=value
+  std::vector<std::string> fail_on;      // gates (run/gates.hpp)
   scenario::Overrides overrides;
   std::string policy;
   std::string duration;  // "10s", "500ms", "2m" or seconds
@@ -53,8 +55,10 @@ struct PlannedReport {
   plugins::ParamValues options;
   std::string path;  // empty or "-": stdout
 };
+// `out_dir`: the command's --out folder, which it creates before writing: a report may go there.
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports,
-                                        const std::vector<std::string>& report_opts);
+                                        const std::vector<std::string>& report_opts,
+                                        const std::string& out_dir = {});
 void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::ordered_json& document);
 
 void add_run_commands(CLI::App& root, Context& ctx, Action& action);   // run, matrix

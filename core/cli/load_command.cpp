@@ -15,12 +15,20 @@
 #include "common/duration.hpp"
 #include "common/errors.hpp"
 #include "engine/engine.hpp"
+#include "run/gates.hpp"
 #include "run/serialize.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::cli {
 
 namespace {
+
+using json = nlohmann::ordered_json;
+
+// What a gate of `labour load` may name: the run's counts and its latency percentiles (of
+// expected outcomes, in milliseconds, as printed).
+const std::vector<std::string> kLoadFigures = {
+    "requests", "requests_per_second", "errors", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"};
 
 struct LoadFlags {
   std::string url;
@@ -33,6 +41,7 @@ struct LoadFlags {
   bool no_keepalive = false;
   bool allow_remote = false;
   bool json = false;
+  std::vector<std::string> fail_on;
 };
 
 struct Url {
@@ -114,6 +123,10 @@ int run(const LoadFlags& f) {
   options.allow_remote = f.allow_remote;
   options.connect_timeout_ms = std::min<std::uint32_t>(f.timeout_ms, 2000);
 
+  std::vector<run::Gate> gates;
+  for (const auto& text : f.fail_on)
+    gates.push_back(run::parse_gate(text, kLoadFigures, "--fail-on '" + text + "'", false));
+
   engine::Workload workload;
   engine::PreparedRequest get;
   get.target = url.path;
@@ -137,6 +150,26 @@ int run(const LoadFlags& f) {
   }
 
   const engine::BehaviourStats& s = result.behaviours.at(0);
+  const auto gates_hold = [&](double rps, std::uint64_t errors) {
+    // The run as a one-test document, so that gates read it as they read a matrix's.
+    const auto ms = [&](double q) {
+      return s.latency.count() ? json(s.latency.percentile(q) / 1000.0) : json(nullptr);
+    };
+    const json doc = {{"tests", json::array({{{"label", f.url},
+                                              {"scenario", {{"name", "load"}}},
+                                              {"status", result.interrupted ? "interrupted" : "completed"},
+                                              {"figures",
+                                               {{"requests", s.sent},
+                                                {"requests_per_second", rps},
+                                                {"errors", errors},
+                                                {"p50_ms", ms(50)},
+                                                {"p90_ms", ms(90)},
+                                                {"p99_ms", ms(99)},
+                                                {"p999_ms", ms(99.9)},
+                                                {"max_ms", s.latency.count() ? json(s.latency.max() / 1000.0)
+                                                                             : json(nullptr)}}}}})}};
+    return run::print_gates(run::check_gates(gates, doc));
+  };
   const double rps = result.duration_s > 0 ? static_cast<double>(s.sent) / result.duration_s : 0;
   // Errors are the engine's unexpected outcomes: with no judge, everything but a complete
   // response below 400.
@@ -195,7 +228,9 @@ int run(const LoadFlags& f) {
                   static_cast<unsigned long>(result.abandoned));
   }
   std::fflush(stdout);
-  return result.interrupted ? kExitInterrupted : kExitOk;
+  const bool passed = gates_hold(rps, errors);
+  if (result.interrupted) return kExitInterrupted;
+  return passed ? kExitOk : kExitRunFailed;
 }
 
 }  // namespace
@@ -221,6 +256,9 @@ void add_load_command(CLI::App& root, std::function<int()>& action) {
   cmd->add_flag("--no-keepalive", flags->no_keepalive, "One connection per request");
   cmd->add_flag("--allow-remote", flags->allow_remote, "Allow a target that is not a loopback address");
   cmd->add_flag("--json", flags->json, "Print the results as JSON");
+  cmd->add_option("--fail-on", flags->fail_on,
+                  "Gate for CI (repeatable): exit 1 when breached, e.g. errors<1, p99_ms<20, "
+                  "requests_per_second>=1000");
   cmd->callback([flags, &action] {
     action = [flags]() -> int {
       try {

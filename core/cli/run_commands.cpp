@@ -5,15 +5,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
+#include "common/output_file.hpp"
 #include "run/matrix.hpp"
+#include "run/merge.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::cli {
@@ -40,7 +44,14 @@ struct MatrixArgs {
   run::MatrixRequest request;
   std::string out_dir;
   bool resume = false;
+  std::string shard;              // K/N or auto; empty: the whole matrix
+  std::uint32_t shard_count = 0;  // with --shard auto
 };
+
+std::optional<std::string> getenv_text(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? std::optional<std::string>(value) : std::nullopt;
+}
 
 int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   flags.finish();
@@ -49,17 +60,26 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   // Everything the user gave is checked before the first server starts.
   args.request.overrides = flags.overrides;
   args.request.repeat = flags.repeat;
-  const auto plan = run::plan_matrix(registry, args.request);
-  const auto reports = plan_reports(ctx, flags.reports, flags.report_opts);
+  args.request.fail_on = flags.fail_on;
+  if (!args.shard.empty()) {
+    args.request.shard = run::parse_shard(args.shard, args.shard_count, getenv_text);
+    if (args.out_dir.empty())
+      throw UsageError("--shard " + args.shard + ": needs --out DIR (the shard's results, for labour merge)");
+  } else if (args.shard_count) {
+    throw UsageError("--shard-count: only with --shard auto");
+  }
+  const auto plan = run::plan_matrix(registry, args.request, flags.settings);
+  const auto reports = plan_reports(ctx, flags.reports, flags.report_opts, args.out_dir);
   const auto& stop = supervisor::interrupt_flag();
   const auto outcome = run::execute_matrix(plan, flags.settings, args.out_dir, args.resume, stop);
   render_reports(reports, outcome.document);
+  const bool gates_passed = run::print_gates(outcome.gates);
   if (outcome.interrupted) {
     std::fprintf(stderr, "labour: interrupted; %zu finished cells kept%s\n", outcome.finished,
                  args.out_dir.empty() ? "" : (" in " + args.out_dir + " (add --resume to finish)").c_str());
     return kExitInterrupted;
   }
-  return outcome.any_failed ? kExitRunFailed : kExitOk;
+  return outcome.any_failed || !gates_passed ? kExitRunFailed : kExitOk;
 }
 
 }  // namespace
@@ -101,6 +121,15 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
     cmd->add_option("--out", args->out_dir,
                     "Folder for results: each finished cell is appended to cells.jsonl at once");
     cmd->add_flag("--resume", args->resume, "Run only the cells missing from --out");
+    cmd->add_option("--shard", args->shard,
+                    "Run shard K/N of the cells (1-based), or auto: K from JOB_COMPLETION_INDEX "
+                    "(Kubernetes Indexed Job); merge the shards with labour merge");
+    cmd->add_option("--shard-count", args->shard_count,
+                    "With --shard auto: the number of shards (default: $LABOUR_SHARD_COUNT)")
+        ->check(CLI::Range(1u, 100000u));
+    cmd->add_option("--jobs", args->request.jobs,
+                    "Cells run side by side, each on CPUs of its own (default 1; with --no-pin they share)")
+        ->check(CLI::Range(1u, 256u));
     flags->add_to(*cmd);
     cmd->callback([&ctx, &action, flags, args, servers, scenarios, cmd] {
       action = [&ctx, flags, args, servers, scenarios] {
@@ -136,6 +165,60 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
         if (args->request.scenarios.empty())
           throw UsageError("--scenarios: no scenario given (use all or names, e.g. Plain,SIGSEGV)");
         return run_cells(ctx, *flags, *args);
+      };
+    });
+  }
+  {
+    auto* cmd = root.add_subcommand(
+        "merge", "Merge the shards of a matrix (labour matrix --shard K/N) into one result");
+    struct MergeArgs {
+      std::vector<std::string> shards, reports, report_opts, fail_on;
+      std::string out_dir;
+      bool allow_partial = false;
+    };
+    auto args = std::make_shared<MergeArgs>();
+    cmd->add_option("shards", args->shards, "Each shard's --out folder or results.json")->required();
+    cmd->add_option("--out", args->out_dir, "Folder for the merged results.json");
+    cmd->add_flag("--allow-partial", args->allow_partial,
+                  "Merge even when planned cells have no result (they are listed as a warning)");
+    cmd->add_option("--report", args->reports,
+                    "Reporter and output: NAME[:PATH] (repeatable; default console to stdout)");
+    cmd->add_option("--report-opt", args->report_opts, "Reporter option NAME.key=value (repeatable)");
+    cmd->add_option("--fail-on", args->fail_on,
+                    "Gate for CI (repeatable), as for matrix: exit 1 when breached");
+    cmd->callback([&ctx, &action, args] {
+      action = [&ctx, args] {
+        std::vector<run::Gate> gates;
+        for (const auto& text : args->fail_on)
+          gates.push_back(run::parse_gate(text, run::gate_figures(), "--fail-on '" + text + "'"));
+        std::vector<run::ShardDocument> shards;
+        for (const auto& path : args->shards) shards.push_back(run::read_shard(path));
+        const auto reports = plan_reports(ctx, args->reports, args->report_opts, args->out_dir);
+        auto merged = run::merge_shards(shards);
+        const auto outcomes = run::check_gates(gates, merged.document);
+        if (!gates.empty()) merged.document["gates"] = run::gates_json(outcomes);
+        if (!merged.missing.empty() && !args->allow_partial) {
+          std::string list;
+          for (std::size_t i = 0; i < merged.missing.size() && i < 5; ++i)
+            list += (i ? ", " : "") + merged.missing[i];
+          if (merged.missing.size() > 5) list += ", ...";
+          std::fprintf(stderr,
+                       "labour: merge: %zu planned cells have no result: %s (run their shards, or add "
+                       "--allow-partial)\n",
+                       merged.missing.size(), list.c_str());
+          return kExitRunFailed;
+        }
+        if (!args->out_dir.empty()) {
+          std::error_code ec;
+          fs::create_directories(args->out_dir, ec);
+          if (ec)
+            throw UsageError("--out '" + args->out_dir + "': cannot create the folder (" + ec.message() +
+                             ")");
+          write_output_file(fs::path(args->out_dir) / "results.json", merged.document.dump(2) + "\n",
+                            "--out " + args->out_dir);
+        }
+        render_reports(reports, merged.document);
+        return run::print_gates(outcomes) ? kExitOk : kExitRunFailed;
       };
     });
   }

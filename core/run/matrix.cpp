@@ -3,15 +3,21 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "common/errors.hpp"
+#include "common/output_file.hpp"
 #include "plugins/params.hpp"
 #include "run/serialize.hpp"
 
@@ -25,12 +31,14 @@ namespace {
 // Appends one finished cell to <out>/cells.jsonl at once, so an interrupted matrix keeps it.
 class ResultsFile {
  public:
-  ResultsFile(const std::string& dir, bool resume) {
+  ResultsFile(const std::string& dir, bool resume, const json& plan) {
     if (dir.empty()) return;
     path_ = fs::path(dir) / "cells.jsonl";
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw UsageError("--out '" + dir + "': cannot create the folder (" + ec.message() + ")");
+    const fs::path plan_path = fs::path(dir) / "plan.json";
+    if (resume) check_same_plan(dir, plan_path, plan);
     if (resume) {
       std::ifstream in(path_);
       std::string line;
@@ -52,37 +60,64 @@ class ResultsFile {
     std::ofstream out(path_, std::ios::trunc);
     for (const auto& c : kept_) out << c.dump() << "\n";
     if (!out) throw UsageError("--out '" + dir + "': cannot write " + path_.string());
+    const json started = {{"fingerprint", plan["fingerprint"]}, {"shard", plan["shard"]}};
+    write_output_file(plan_path, started.dump(2) + "\n", "--out " + dir);
   }
   const std::vector<json>& kept() const { return kept_; }
-  bool done(const std::string& label, const std::string& scenario) const {
-    for (const auto& c : kept_)
-      if (c["label"] == label && c["scenario"]["name"] == scenario) return true;
-    return false;
-  }
   void append(const json& cell) {
     if (path_.empty()) return;
+    std::lock_guard lock(mutex_);
     std::ofstream out(path_, std::ios::app);
     out << cell.dump() << "\n";
     out.flush();
   }
   void write_document(const json& document) {
     if (path_.empty()) return;
-    const fs::path final_path = path_.parent_path() / "results.json";
-    const fs::path tmp = path_.parent_path() / "results.json.tmp";
-    std::ofstream(tmp, std::ios::trunc) << document.dump(2) << "\n";
-    fs::rename(tmp, final_path);
+    const fs::path file = path_.parent_path() / "results.json";
+    write_output_file(file, document.dump(2) + "\n", "--out " + path_.parent_path().string());
   }
 
  private:
+  // A --resume finishes the matrix the folder was started for, never another one: cells of
+  // other servers, scenarios or load options would be mixed in without a word.
+  static void check_same_plan(const std::string& dir, const fs::path& plan_path, const json& plan) {
+    std::ifstream in(plan_path);
+    if (!in) {
+      std::error_code ec;
+      const auto cells = fs::path(dir) / "cells.jsonl";
+      if (fs::exists(cells, ec) && fs::file_size(cells, ec) > 0)
+        throw UsageError("--resume: '" + dir +
+                         "' holds cells but no plan.json, so nothing says which plan they belong to "
+                         "(start a new --out)");
+      return;  // nothing was run there yet
+    }
+    const json started = json::parse(in, nullptr, false);
+    if (started.is_discarded() || !started.is_object() || !started.contains("fingerprint") ||
+        !started["fingerprint"].is_string() || !started.contains("shard"))
+      throw UsageError(plan_path.string() + ": not a labour plan file (remove it or start a new --out)");
+    if (started["fingerprint"] != plan["fingerprint"])
+      throw UsageError(
+          "--resume: '" + dir + "' holds a matrix of other servers, scenarios or load options (plan " +
+          started["fingerprint"].get<std::string>() + ", now " + plan["fingerprint"].get<std::string>() +
+          "); give the options it was started with, or choose another --out");
+    if (started["shard"] != plan["shard"])
+      throw UsageError("--resume: '" + dir + "' holds shard " + started["shard"].dump() + ", not shard " +
+                       plan["shard"].dump() + " (give the same --shard)");
+  }
+
   fs::path path_;
   std::vector<json> kept_;
+  std::mutex mutex_;  // jobs append side by side
 };
 
 // "cell 3/8  gunicorn × SIGSEGV  elapsed 0:42  eta 1:10" on a terminal (redrawn), plain lines otherwise.
+// Side by side jobs each print a line of their own: one redrawn line would hide the others.
 class Progress {
  public:
-  explicit Progress(std::size_t total) : total_(total), tty_(::isatty(STDERR_FILENO)), start_(Clock::now()) {}
+  Progress(std::size_t total, bool redraw)
+      : total_(total), tty_(redraw && ::isatty(STDERR_FILENO)), start_(Clock::now()) {}
   void begin(std::size_t index, const std::string& server, const std::string& scenario) {
+    std::lock_guard lock(mutex_);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     std::string eta = "?";
     if (index > 0) eta = clock(elapsed / static_cast<double>(index) * static_cast<double>(total_ - index));
@@ -105,15 +140,20 @@ class Progress {
   std::size_t total_;
   bool tty_;
   Clock::time_point start_;
+  std::mutex mutex_;
 };
 
 }  // namespace
 
-MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& request) {
+MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& request,
+                       const Settings& settings) {
   MatrixPlan plan;
   plan.repeat = request.repeat;
   plan.single = request.single;
+  plan.shard = request.shard;
+  plan.jobs = request.jobs;
   if (request.repeat == 0) throw UsageError("--repeat 0: give the number of runs of each cell (1 or more)");
+  if (request.jobs == 0) throw UsageError("--jobs 0: give the number of cells run side by side (1 or more)");
   std::set<std::string> labels;
   for (const auto& spec : request.servers) {
     plan.servers.push_back(parse_server_spec(registry, spec));
@@ -130,7 +170,60 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
     request.overrides.apply(sc);
     plan.scenarios.push_back(prepare_scenario(registry, sc));
   }
+
+  json measured = {{"servers", json::array()},
+                   {"scenarios", json::array()},
+                   {"repeat", plan.repeat},
+                   {"python", settings.python},
+                   {"monitor_interval_ms", settings.monitor_interval.count()}};
+  for (const auto& server : plan.servers) {
+    json options = json::object();
+    for (const auto& [k, v] : server.options) options[k] = v;
+    measured["servers"].push_back(
+        {{"label", server.label}, {"adapter", server.adapter->name}, {"options", options}});
+  }
+  std::vector<double> costs;
+  for (std::size_t i = 0; i < plan.servers.size(); ++i)
+    for (std::size_t j = 0; j < plan.scenarios.size(); ++j) {
+      plan.cells.push_back({i, j, 0, expected_cost_s(plan.scenarios[j]->scenario, plan.repeat)});
+      costs.push_back(plan.cells.back().cost_s);
+    }
+  for (const auto& sc : plan.scenarios) {
+    json as_run = scenario_json(sc->scenario);
+    as_run.erase("source");  // where the file was is not what it asks for
+    measured["scenarios"].push_back(as_run);
+  }
+  plan.fingerprint = fingerprint(measured.dump());
+  const auto figures = gate_figures();
+  for (const auto& text : request.fail_on)
+    plan.gates.push_back(parse_gate(text, figures, "--fail-on '" + text + "'"));
+  for (const auto& sc : plan.scenarios)
+    for (const auto& g : sc->scenario.gates) {
+      plan.gates.push_back(
+          parse_gate(g.expression, figures, g.where + ": [thresholds] '" + g.expression + "'"));
+      plan.gates.back().scenario = sc->scenario.name;
+    }
+  const auto shards = assign_shards(costs, plan.shard.count);
+  for (std::size_t i = 0; i < plan.cells.size(); ++i) plan.cells[i].shard = shards[i];
   return plan;
+}
+
+std::vector<std::string> gate_figures() {
+  std::vector<std::string> names;
+  for (const auto& f : kFigures) names.push_back(f.name);
+  return names;
+}
+
+json plan_json(const MatrixPlan& plan) {
+  json cells = json::array();
+  for (const auto& c : plan.cells)
+    cells.push_back({{"label", plan.label(c)},
+                     {"scenario", plan.scenario_name(c)},
+                     {"shard", c.shard + 1},
+                     {"expected_cost_s", std::round(c.cost_s * 10) / 10}});
+  return {{"fingerprint", plan.fingerprint},
+          {"shard", {{"index", plan.shard.index}, {"count", plan.shard.count}}},
+          {"cells", cells}};
 }
 
 TestResult run_repeated(const ServerConfig& server, const Availability& availability,
@@ -152,46 +245,107 @@ TestResult run_repeated(const ServerConfig& server, const Availability& availabi
 
 MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
                              bool resume, const std::atomic<bool>& stop) {
-  ResultsFile results(out_dir, resume);
+  // No more jobs than cells: a shard of one cell needs no second slice of CPUs.
+  const auto in_shard = static_cast<std::uint32_t>(
+      std::count_if(plan.cells.begin(), plan.cells.end(),
+                    [&](const PlannedCell& c) { return c.shard + 1 == plan.shard.index; }));
+  const std::uint32_t jobs = std::max<std::uint32_t>(1, std::min(plan.jobs, in_shard));
+  const std::vector<Pinning> pinnings = job_pinnings(settings.pinning, jobs);
+  const json plan_block = plan_json(plan);
+  ResultsFile results(out_dir, resume, plan_block);
   MatrixOutcome outcome;
   outcome.document = document_header(settings);
-  for (const auto& kept : results.kept()) outcome.document["tests"].push_back(kept);
+  // Cells side by side share the machine (its memory bandwidth, caches, and CPUs without
+  // pinning): a kind of run of its own, which merge tells apart.
+  if (!plan.single) outcome.document["environment"]["jobs"] = jobs;
+  if (!plan.single) outcome.document["plan"] = plan_block;
 
-  struct Cell {
-    const ServerConfig* server;
-    const PreparedScenario* scenario;
-  };
-  std::vector<Cell> cells;
-  for (const auto& server : plan.servers)
-    for (const auto& sc : plan.scenarios)
-      if (!results.done(server.label, sc->scenario.name)) cells.push_back({&server, sc.get()});
+  // This shard's cells in the plan's order; each slot is filled by the cell's result.
+  std::vector<const PlannedCell*> cells;
+  std::vector<std::optional<json>> entries;
+  for (const auto& cell : plan.cells) {
+    if (cell.shard + 1 != plan.shard.index) continue;
+    cells.push_back(&cell);
+    entries.emplace_back();
+    for (const auto& kept : results.kept())
+      if (kept["label"] == plan.label(cell) && kept["scenario"]["name"] == plan.scenario_name(cell))
+        entries.back() = kept;
+  }
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < cells.size(); ++i)
+    if (!entries[i]) todo.push_back(i);
 
-  Progress progress(cells.size());
+  Progress progress(todo.size(), jobs == 1);
+  std::mutex mutex;                                  // guards availability, next, entries and any_failed
   std::map<std::string, Availability> availability;  // probe each server once
-  for (std::size_t i = 0; i < cells.size() && !stop.load(); ++i) {
-    const auto& cell = cells[i];
-    const std::string& scenario_name = cell.scenario->scenario.name;
-    if (!plan.single) progress.begin(i, cell.server->label, scenario_name);
-    auto it = availability.find(cell.server->label);
-    if (it == availability.end()) {
-      it = availability.emplace(cell.server->label, probe(*cell.server, settings)).first;
-      if (!it->second.available) {
-        if (plan.single)
-          throw UsageError("server '" + cell.server->label + "' is not available: " + it->second.reason);
-        spdlog::warn("skipping {}: {}", cell.server->label, it->second.reason);
+  std::size_t next = 0;
+  const auto job = [&](const Settings& job_settings) {
+    for (;;) {
+      std::size_t n, index;
+      const ServerConfig* server;
+      const Availability* available;
+      {
+        std::lock_guard lock(mutex);
+        if (stop.load() || next == todo.size()) return;
+        n = next++;
+        index = todo[n];
+        server = &plan.servers[cells[index]->server];
+        if (!plan.single) progress.begin(n, server->label, plan.scenario_name(*cells[index]));
+        auto it = availability.find(server->label);
+        if (it == availability.end()) {
+          it = availability.emplace(server->label, probe(*server, job_settings)).first;
+          if (!it->second.available) {
+            if (plan.single)
+              throw UsageError("server '" + server->label + "' is not available: " + it->second.reason);
+            spdlog::warn("skipping {}: {}", server->label, it->second.reason);
+          }
+        }
+        available = &it->second;  // std::map: stays valid while others are added
       }
+      const auto& scenario = *plan.scenarios[cells[index]->scenario];
+      const TestResult test = run_repeated(*server, *available, scenario, job_settings, plan.repeat, stop);
+      const json entry = to_json(test);
+      results.append(entry);
+      std::lock_guard lock(mutex);
+      if (test.status == "failed") {
+        outcome.any_failed = true;
+        spdlog::error("{} x {}: {}", server->label, scenario.scenario.name, test.error);
+      }
+      entries[index] = entry;
     }
-    const TestResult test =
-        run_repeated(*cell.server, it->second, *cell.scenario, settings, plan.repeat, stop);
-    if (test.status == "failed") {
-      outcome.any_failed = true;
-      spdlog::error("{} x {}: {}", cell.server->label, scenario_name, test.error);
+  };
+  if (jobs == 1) {
+    job(settings);
+  } else {
+    // A job that throws (a bad --server in `labour run` cannot happen here: single is one
+    // job) ends the others at their next cell; its error is the matrix's.
+    std::vector<std::thread> threads;
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    for (std::uint32_t j = 0; j < jobs; ++j) {
+      Settings job_settings = settings;
+      job_settings.pinning = pinnings[j];
+      threads.emplace_back([&, job_settings] {
+        try {
+          job(job_settings);
+        } catch (...) {
+          std::lock_guard lock(error_mutex);
+          if (!error) error = std::current_exception();
+          std::lock_guard guard(mutex);
+          next = todo.size();
+        }
+      });
     }
-    const json entry = to_json(test);
-    results.append(entry);
-    outcome.document["tests"].push_back(entry);
+    for (auto& t : threads) t.join();
+    if (error) std::rethrow_exception(error);
   }
   if (!plan.single) progress.done();
+  for (auto& entry : entries)
+    if (entry) outcome.document["tests"].push_back(std::move(*entry));
+  if (!plan.gates.empty()) {
+    outcome.gates = check_gates(plan.gates, outcome.document);
+    outcome.document["gates"] = gates_json(outcome.gates);
+  }
   results.write_document(outcome.document);
   outcome.interrupted = stop.load();
   for (const auto& t : outcome.document["tests"])

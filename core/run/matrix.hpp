@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "run/gates.hpp"
 #include "run/runner.hpp"
+#include "run/shard.hpp"
 
 namespace labour::run {
 
@@ -20,30 +22,62 @@ struct MatrixRequest {
   std::vector<std::string> servers;    // specs: NAME[:opt=val,...]
   std::vector<std::string> scenarios;  // built-in names or TOML files
   scenario::Overrides overrides;
-  std::uint32_t repeat = 1;  // runs of each cell, each on a fresh server
-  bool single = false;       // `labour run`: an unavailable server is the user's error
+  std::uint32_t repeat = 1;          // runs of each cell, each on a fresh server
+  bool single = false;               // `labour run`: an unavailable server is the user's error
+  Shard shard;                       // the part of the matrix this process runs
+  std::uint32_t jobs = 1;            // cells run side by side
+  std::vector<std::string> fail_on;  // --fail-on gates, over every test
+};
+
+// One server x scenario of the plan, in the matrix's order (servers, then scenarios).
+struct PlannedCell {
+  std::size_t server = 0, scenario = 0;  // indices into MatrixPlan::servers, ::scenarios
+  std::uint32_t shard = 0;               // 0-based
+  double cost_s = 0;                     // expected_cost_s
 };
 
 struct MatrixPlan {
   std::vector<ServerConfig> servers;
   std::vector<std::shared_ptr<const PreparedScenario>> scenarios;
+  std::vector<PlannedCell> cells;  // every cell of the whole matrix, whatever the shard
   std::uint32_t repeat = 1;
   bool single = false;
+  Shard shard;
+  std::uint32_t jobs = 1;
+  std::vector<Gate> gates;  // --fail-on, then each scenario's [thresholds]
+  // Of everything that decides what the cells measure (servers and their options, the
+  // scenarios as run, repetitions, interpreter, sampling), not of where or how they run
+  // (shard, jobs, CPUs, folders): shards of one matrix share it, a --resume must match it.
+  std::string fingerprint;
+  const std::string& label(const PlannedCell& c) const { return servers[c.server].label; }
+  const std::string& scenario_name(const PlannedCell& c) const {
+    return scenarios[c.scenario]->scenario.name;
+  }
 };
 
 // Checks everything the user gave before any server starts. Throws UsageError.
-MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& request);
+// The names a gate may use: the test's figures (docs/results-schema.md, "figures").
+std::vector<std::string> gate_figures();
+
+MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& request,
+                       const Settings& settings);
+
+// The document's "plan" block: fingerprint, shard, and every cell with its shard.
+nlohmann::ordered_json plan_json(const MatrixPlan& plan);
 
 struct MatrixOutcome {
   nlohmann::ordered_json document;  // the results document (docs/results-schema.md)
   bool any_failed = false;          // a server that did not start
+  std::vector<GateOutcome> gates;   // also in the document's "gates"
   bool interrupted = false;
   std::size_t finished = 0;  // cells with a result that is not "interrupted"
 };
 
-// Runs the planned cells that `out_dir` (empty: none) does not hold yet; writes
-// <out_dir>/cells.jsonl as it goes and <out_dir>/results.json at the end. Throws
-// UsageError when out_dir holds results and resume is false, or cannot be written.
+// Runs the planned cells of the plan's shard that `out_dir` (empty: none) does not hold
+// yet, `plan.jobs` at a time; writes <out_dir>/plan.json first, <out_dir>/cells.jsonl as
+// cells finish and <out_dir>/results.json at the end, its tests in the plan's order.
+// Throws UsageError when out_dir holds results and resume is false, when it holds another
+// plan's, when it cannot be written, or when the jobs cannot be pinned as asked.
 MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
                              bool resume, const std::atomic<bool>& stop);
 

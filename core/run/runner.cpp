@@ -272,7 +272,7 @@ ServerSession::ServerSession(const ServerConfig& server,
     const fs::path log = run_dir_ / "server.log";
 
     // A server that loses the race for an automatically chosen port gets another one.
-    const int attempts = port ? 1 : 3;
+    const int attempts = port ? 1 : 5;  // other jobs and labours pick ports too
     for (int attempt = 1;; ++attempt) {
       port_ = port ? port : free_port();
       if (port && port_in_use(port))

@@ -19,9 +19,17 @@ json params_json(const plugins::ParamValues& values) {
   return o;
 }
 
+}  // namespace
+
 json scenario_json(const scenario::Scenario& s) {
   const auto& p = s.phases;
   const auto& t = s.thresholds;
+  json mix = json::array();
+  for (const auto& entry : s.mix) {
+    json params = json::object();
+    for (const auto& [k, v] : entry.params) params[k] = v;
+    mix.push_back({{"behaviour", entry.behaviour}, {"weight", entry.weight}, {"params", params}});
+  }
   return {{"name", s.name},
           {"source", s.source},
           {"policy", scenario::policy_name(s.policy)},
@@ -46,8 +54,11 @@ json scenario_json(const scenario::Scenario& s) {
             {"latency_floor_ms", t.latency_floor_ms},
             {"min_throughput_pct", t.min_throughput_pct},
             {"min_misbehaviour", t.min_misbehaviour},
-            {"max_baseline_failure_pct", t.max_baseline_failure_pct}}}};
+            {"max_baseline_failure_pct", t.max_baseline_failure_pct}}},
+          {"mix", mix}};
 }
+
+namespace {
 
 // The monitor's report: a summary a reader can quote, then the samples as columns.
 json monitor_json(const monitor::Report& r) {

@@ -126,6 +126,29 @@ void parse_thresholds(const toml::node& node, const std::string& origin, Thresho
     v.max_baseline_failure_pct = number_in(*n, origin, "max_baseline_failure_pct", 0, 100);
 }
 
+// [thresholds]: FIGURE = "CONDITION" or a list of them, e.g. p99_ratio = "<5",
+// verdict = "in robust,degraded"; the figure names are checked by run/gates.
+void parse_gates(const toml::node& node, const std::string& origin, std::vector<GateText>& out) {
+  const auto& t = as_table(node, origin, "thresholds");
+  for (const auto& [key, value] : t) {
+    const std::string figure(key.str());
+    const auto add = [&](const toml::node& v) {
+      const auto* text = v.as_string();
+      if (!text)
+        fail(origin, v,
+             "[thresholds] " + figure +
+                 ": write the condition as a string, e.g. \"<1\" or \"in robust,degraded\"");
+      out.push_back({figure + " " + text->get(), where(origin, v.source())});
+    };
+    if (const auto* list = value.as_array()) {
+      if (list->empty()) fail(origin, value, "[thresholds] " + figure + ": the list of conditions is empty");
+      for (const auto& v : *list) add(v);
+    } else {
+      add(value);
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view policy_name(engine::Policy p) {
@@ -167,8 +190,8 @@ Scenario parse(std::string_view text, const std::string& origin) {
     throw UsageError(where(origin, e.source()) + ": " + std::string(e.description()));
   }
   static const std::set<std::string> top_keys = {
-      "name",    "description", "policy", "requests",   "duration",  "concurrency", "rate",
-      "threads", "timeout",     "seed",   "keep_alive", "behaviour", "phases",      "verdict"};
+      "name",    "description", "policy",     "requests",  "duration", "concurrency", "rate",      "threads",
+      "timeout", "seed",        "keep_alive", "behaviour", "phases",   "verdict",     "thresholds"};
   reject_unknown_keys(root, top_keys, origin, "the scenario");
 
   Scenario s;
@@ -211,6 +234,7 @@ Scenario parse(std::string_view text, const std::string& origin) {
 
   if (auto* node = root.get("phases")) parse_phases(*node, origin, s.phases);
   if (auto* node = root.get("verdict")) parse_thresholds(*node, origin, s.thresholds);
+  if (auto* node = root.get("thresholds")) parse_gates(*node, origin, s.gates);
 
   const auto* behaviours = root["behaviour"].as_array();
   if (!behaviours || behaviours->empty())

@@ -40,6 +40,13 @@ struct Thresholds {
   double max_baseline_failure_pct = 0;  // above: the baseline failed, inconclusive
 };
 
+// A gate of the scenario's [thresholds] ("p99_ratio <5"), checked by run/gates once the
+// figure names are known; `where` is "file:line:col" for its errors.
+struct GateText {
+  std::string expression;
+  std::string where;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -55,7 +62,8 @@ struct Scenario {
   std::uint64_t seed = 1;
   bool keep_alive = true;
   Phases phases;
-  Thresholds thresholds;
+  Thresholds thresholds;        // [verdict]
+  std::vector<GateText> gates;  // [thresholds]: CI gates on this scenario's tests
 };
 
 // Command-line overrides of a scenario's load settings.

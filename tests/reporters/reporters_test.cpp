@@ -1068,3 +1068,42 @@ TEST_CASE("a sink that refuses the bytes makes render fail", "[reporters]") {
   CHECK(r.rc != 0);
   CHECK(r.error == "cannot write the report");
 }
+
+TEST_CASE("console and html show a merged matrix's plan, machines and warnings", "[reporters]") {
+  Json doc = matrix_document();
+  doc["plan"] = {{"fingerprint", "983645b1e0edf02e"}, {"shard", {{"index", nullptr}, {"count", 3}}}};
+  doc["machines"] = Json::array({{{"cpus", 2}, {"cpu_model", "AMD EPYC"}, {"pinning", true}},
+                                 {{"cpus", 8}, {"cpu_model", "Xeon <E5>"}, {"pinning", false}}});
+  doc["warnings"] = Json::array({"the figures come from 2 kinds of machine (cpu_model differ)"});
+  doc["tests"][0]["machine"] = 1;
+  doc["tests"][1]["machine"] = 2;
+
+  Library console_lib("console");
+  Instance console(console_lib, {{"width", "100"}});
+  const Rendered c = console.render(doc.dump());
+  REQUIRE(c.rc == 0);
+  INFO(c.output);
+  CHECK(find_line(c.output, ".*merged from 3 shards of plan 983645b1e0edf02e") >= 0);
+  CHECK(find_line(c.output, "  machine 1: 2 cpus, AMD EPYC, pinning on") >= 0);
+  CHECK(find_line(c.output, "  machine 2: 8 cpus, Xeon <E5>, pinning off") >= 0);
+  CHECK(find_line(c.output, "warning: the figures come from 2 kinds of machine \\(cpu_model differ\\)") >= 0);
+  CHECK(find_line(c.output, "  gunicorn +robust \\(machine 1\\) +degraded p99 x132 \\(machine 2\\)") >= 0);
+
+  Library html_lib("html");
+  Instance html(html_lib);
+  const Rendered h = html.render(doc.dump());
+  REQUIRE(h.rc == 0);
+  CHECK(h.output.find("<p class=\"warning\">warning: the figures come from 2 kinds of machine") !=
+        std::string::npos);
+  CHECK(h.output.find("machine 2: 8 cpus, Xeon &lt;E5&gt;, pinning off") != std::string::npos);
+  CHECK(h.output.find("degraded p99 x132 (machine 2)</a>") != std::string::npos);
+  CHECK(h.output.find("merged from 3 shards of plan 983645b1e0edf02e") != std::string::npos);
+
+  // A shard's own document says which shard it is; a whole matrix says nothing of shards.
+  doc["plan"]["shard"] = {{"index", 2}, {"count", 3}};
+  CHECK(console.render(doc.dump()).output.find("shard 2/3 of plan 983645b1e0edf02e") != std::string::npos);
+  doc["plan"]["shard"] = {{"index", 1}, {"count", 1}};
+  CHECK(console.render(doc.dump()).output.find("of plan") == std::string::npos);
+  doc["warnings"] = Json::array({42});
+  CHECK_THAT(console.render(doc.dump()).error, Catch::Contains("warnings[0] is not a string"));
+}

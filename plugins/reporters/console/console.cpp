@@ -192,6 +192,10 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     const Document doc = read_document(results_json);
     const Style style(color_);
     std::string text = preamble(doc);
+    for (std::size_t i = 0; i < doc.machines.size(); ++i)
+      text += wrap("machine " + std::to_string(i + 1) + ": " + doc.machines[i], "  ", "    ", width_);
+    for (const std::string& w : doc.warnings)
+      text += paint(wrap("warning: " + w, "", "  ", width_), 0, "warning:", Tone::Bad, style);
     if (doc.tests.empty()) {
       out << text + "\nno tests in this document\n";
       return;
@@ -241,6 +245,7 @@ class ConsoleReporter final : public labour::sdk::Reporter {
                      (d.python ? " (" + *d.python + ")" : ""));
     const std::string machine = machine_summary(d);
     if (!machine.empty()) with.push_back(machine);
+    if (const std::string plan = plan_summary(d); !plan.empty()) with.push_back(plan);
     return wrap(s, "", "  ", width_) + (with.empty() ? "" : wrap(join(with, "; "), "  ", "  ", width_));
   }
 
@@ -281,6 +286,7 @@ class ConsoleReporter final : public labour::sdk::Reporter {
           if (value == t.verdict->value) seen = n;
         text += " [" + std::to_string(seen) + "/" + std::to_string(*t.repeat->count) + "]";
       }
+      if (t.machine) text += " (machine " + std::to_string(*t.machine) + ")";
       return Cell(text, t.status == "completed" && t.verdict ? verdict_tone(t.verdict->value)
                                                              : status_tone(t.status));
     });

@@ -272,6 +272,7 @@ th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#faf
 .badge{padding:.1em .5em;border-radius:.3em;font-weight:600}.reason{margin-left:.4em}
 .legend span{display:inline-block;padding:0 .6em;margin-right:.4em;border-radius:.3em}
 .behaviours td:last-child,.behaviours th:last-child{text-align:left}
+.warning{background:#fde9b5;color:#6b4400;padding:.4em .8em;border-radius:.3em;font-weight:600}
 .figures td:nth-child(odd){text-align:left;color:#555}.figures td.decisive{font-weight:700;color:#222}
 .chart{width:100%;max-width:760px;display:block;margin:.4em 0}.axis{stroke:#999}
 .ok{fill:#5a5}.bad{fill:#d33}.rss{fill:none;stroke:#36c;stroke-width:1.5}
@@ -300,6 +301,9 @@ class HtmlReporter final : public labour::sdk::Reporter {
     std::string page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
                        escape(title_) + "</title><style>" + kStyle + "</style></head><body>\n";
     page += tag("h1", title_) + "\n" + tag("p", preamble(doc), "meta") + "\n";
+    for (std::size_t i = 0; i < doc.machines.size(); ++i)
+      page += tag("p", "machine " + std::to_string(i + 1) + ": " + doc.machines[i], "meta") + "\n";
+    for (const std::string& w : doc.warnings) page += tag("p", "warning: " + w, "warning") + "\n";
     if (!doc.tests.empty()) page += tables(doc);
     for (std::size_t i = 0; i < doc.tests.size(); ++i) page += test_section(doc.tests[i], i);
     if (doc.tests.empty()) page += tag("p", "no tests in this document", "note");
@@ -316,6 +320,7 @@ class HtmlReporter final : public labour::sdk::Reporter {
     if (d.started_at) s += ", started " + *d.started_at;
     const std::string machine = machine_summary(d);
     if (!machine.empty()) s += "; " + machine;
+    if (const std::string plan = plan_summary(d); !plan.empty()) s += "; " + plan;
     return s;
   }
 
@@ -368,7 +373,10 @@ class HtmlReporter final : public labour::sdk::Reporter {
   static std::string tables(const Document& doc) {
     const auto none = [](const TestView&) { return std::string(); };
     std::string s = tag("h2", "Verdicts") + "\n";
-    s += grid(doc, "grid scorecard", verdict_cell, verdict_class, [](const TestView& t) {
+    const auto verdict_text = [](const TestView& t) {
+      return verdict_cell(t) + (t.machine ? " (machine " + std::to_string(*t.machine) + ")" : "");
+    };
+    s += grid(doc, "grid scorecard", verdict_text, verdict_class, [](const TestView& t) {
       if (t.verdict) return t.verdict->reason.value_or("");
       return t.error.value_or("");
     });

@@ -278,6 +278,7 @@ struct TestView {
   std::optional<MonitorView> monitor;
   std::optional<TimelineView> timeline;
   std::optional<RepeatView> repeat;
+  std::optional<std::uint64_t> machine;  // merged shards: 1-based index into Document::machines
 
   std::optional<double> figure(std::string_view name) const { return lookup(figures, name); }
 };
@@ -286,6 +287,10 @@ struct Document {
   std::optional<std::string> tool_name, tool_version, tool_commit;
   std::optional<std::string> hostname, kernel, python, python_version, started_at, cpu_model, pinning;
   std::optional<double> cpus, cores;
+  std::optional<std::string> plan_fingerprint;            // matrices
+  std::optional<std::uint64_t> shard_index, shard_count;  // a shard's document (index absent: merged)
+  std::vector<std::string> machines;  // merged shards from different kinds of machine: each summarised
+  std::vector<std::string> warnings;  // what a reader must know before trusting the figures
   std::vector<TestView> tests;
 };
 
@@ -479,7 +484,27 @@ inline TestView read_test(const Json& t, const std::string& path) {
                               optional_numbers(find(*timeline, "innocent_p99_us"), p + ".innocent_p99_us")};
   }
   if (const Json* repeat = opt_object(t, "repeat", path)) v.repeat = read_repeat(*repeat, path + ".repeat");
+  v.machine = opt_count(t, "machine", path);
   return v;
+}
+
+// A kind of machine (an entry of "machines"): "kernel Linux 6.1, 2 cpus, 2 cores, AMD EPYC,
+// python 3.11.2, pinning on", each part only when present.
+inline std::string machine_kind_text(const Json& m, const std::string& path) {
+  if (!m.is_object()) malformed(path, "is not an object");
+  std::vector<std::string> parts;
+  if (auto k = opt_string(m, "kernel", path)) parts.push_back("kernel " + *k);
+  for (const char* key : {"cpus", "cores"})
+    if (const Json* v = find(m, key)) parts.push_back(scalar_text(*v, path + "." + key) + " " + key);
+  if (auto c = opt_string(m, "cpu_model", path)) parts.push_back(*c);
+  if (auto py = opt_string(m, "python_version", path)) parts.push_back("python " + *py);
+  if (const Json* jobs = find(m, "jobs")) parts.push_back("jobs " + scalar_text(*jobs, path + ".jobs"));
+  if (const Json* pin = find(m, "pinning"))
+    parts.push_back("pinning " + (pin->is_boolean() ? std::string(pin->get<bool>() ? "on" : "off")
+                                                    : scalar_text(*pin, path + ".pinning")));
+  std::string s;
+  for (std::size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
+  return s;
 }
 
 // How server and client were placed on CPUs (environment.pinning, an object of
@@ -548,6 +573,21 @@ inline Document read_document(std::string_view text) {
     d.python_version = opt_string(*env, "python_version", "environment");
     d.started_at = opt_string(*env, "started_at", "environment");
   }
+  if (const Json* plan = opt_object(doc, "plan", "")) {
+    d.plan_fingerprint = opt_string(*plan, "fingerprint", "plan");
+    if (const Json* shard = opt_object(*plan, "shard", "plan")) {
+      d.shard_index = opt_count(*shard, "index", "plan.shard");
+      d.shard_count = opt_count(*shard, "count", "plan.shard");
+    }
+  }
+  if (const Json* machines = opt_array(doc, "machines", ""))
+    for (std::size_t i = 0; i < machines->size(); ++i)
+      d.machines.push_back(machine_kind_text((*machines)[i], at("machines", i)));
+  if (const Json* warnings = opt_array(doc, "warnings", ""))
+    for (std::size_t i = 0; i < warnings->size(); ++i) {
+      if (!(*warnings)[i].is_string()) malformed(at("warnings", i), "is not a string");
+      d.warnings.push_back((*warnings)[i].get<std::string>());
+    }
   const Json* tests = find(doc, "tests");
   if (!tests) malformed("tests", "is missing");
   if (!tests->is_array()) malformed("tests", "is not an array");
@@ -763,6 +803,16 @@ inline std::string repeat_summary(const RepeatView& r) {
   for (std::size_t i = 0; i < r.verdicts.size(); ++i)
     s += (i ? ", " : ": ") + r.verdicts[i].first + " " + std::to_string(r.verdicts[i].second);
   return s;
+}
+
+// "shard 2/3 of plan 983645b1e0edf02e", "merged from 3 shards of plan ...", or nothing for
+// a document that is not a sharded matrix's.
+inline std::string plan_summary(const Document& d) {
+  if (!d.plan_fingerprint || !d.shard_count || (*d.shard_count == 1 && d.shard_index)) return "";
+  if (!d.shard_index)
+    return "merged from " + std::to_string(*d.shard_count) + " shards of plan " + *d.plan_fingerprint;
+  return "shard " + std::to_string(*d.shard_index) + "/" + std::to_string(*d.shard_count) + " of plan " +
+         *d.plan_fingerprint;
 }
 
 // "2 cores, Intel(R) Xeon(R) ..., pinning on, allowed 0-1, commit e868e23": the machine
