@@ -22,7 +22,7 @@ def test_unknown_scenario_lists_builtins():
 
 
 def test_unknown_reporter():
-    one_line_error(labour("run", "--server", "wsgiref", "--scenario", "Plain", "--report", "xml"), "unknown reporter 'xml'", "console, html, json")
+    one_line_error(labour("run", "--server", "wsgiref", "--scenario", "Plain", "--report", "xml"), "unknown reporter 'xml'", "console, csv, html, json, junit, markdown")
 
 
 def test_unknown_behaviour_in_file(tmp_path):

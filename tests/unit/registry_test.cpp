@@ -106,7 +106,7 @@ TEST_CASE("require names the known plugins and why a same-named file was rejecte
   }
 }
 
-TEST_CASE("the real plugins: six behaviours, servers and three reporters, each from its own file",
+TEST_CASE("the real plugins: six behaviours, servers and six reporters, each from its own file",
           "[registry]") {
   Registry registry;
   registry.scan({LABOUR_TEST_PLUGIN_DIR});
@@ -116,7 +116,8 @@ TEST_CASE("the real plugins: six behaviours, servers and three reporters, each f
   const auto servers = registry.names(Kind::Server);
   CHECK(std::find(servers.begin(), servers.end(), "wsgiref") != servers.end());
   CHECK(std::find(servers.begin(), servers.end(), "gunicorn") != servers.end());
-  CHECK(registry.names(Kind::Reporter) == std::vector<std::string>{"console", "html", "json"});
+  CHECK(registry.names(Kind::Reporter) ==
+        std::vector<std::string>{"console", "csv", "html", "json", "junit", "markdown"});
   std::set<fs::path> files;
   for (const auto& p : registry.plugins()) CHECK(files.insert(p.file).second);
 }
