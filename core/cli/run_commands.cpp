@@ -16,6 +16,7 @@
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
 #include "common/output_file.hpp"
+#include "run/compare.hpp"
 #include "run/matrix.hpp"
 #include "run/merge.hpp"
 #include "supervisor/supervisor.hpp"
@@ -165,6 +166,55 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
         if (args->request.scenarios.empty())
           throw UsageError("--scenarios: no scenario given (use all or names, e.g. Plain,SIGSEGV)");
         return run_cells(ctx, *flags, *args);
+      };
+    });
+  }
+  {
+    auto* cmd = root.add_subcommand("compare",
+                                    "Compare two runs of the same cells: changed verdicts and figures that "
+                                    "moved (exit 1 on a regression)");
+    struct CompareArgs {
+      std::string old_path, new_path;
+      std::vector<std::string> reports;
+      double tolerance_pct = run::kDefaultTolerancePct;
+    };
+    auto args = std::make_shared<CompareArgs>();
+    cmd->add_option("old", args->old_path, "The earlier run: a results.json or an --out folder")->required();
+    cmd->add_option("new", args->new_path, "The later run")->required();
+    cmd->add_option("--report", args->reports,
+                    "console, markdown or json, each to stdout or :PATH (repeatable; default console)");
+    cmd->add_option("--tolerance", args->tolerance_pct,
+                    "Percent a figure of runs without repetitions may move before it counts (default 25)")
+        ->check(CLI::Range(0.0, 10000.0));
+    cmd->callback([&action, args] {
+      action = [args] {
+        struct Output {
+          std::string format, path;
+        };
+        std::vector<Output> outputs;
+        for (const auto& spec : args->reports.empty() ? std::vector<std::string>{"console"} : args->reports) {
+          const auto colon = spec.find(':');
+          Output o{spec.substr(0, colon), colon == std::string::npos ? "" : spec.substr(colon + 1)};
+          if (o.format != "console" && o.format != "markdown" && o.format != "json")
+            throw UsageError("--report '" + spec + "': compare renders console, markdown or json");
+          outputs.push_back(o);
+        }
+        const auto old_doc = run::read_results_document(args->old_path, "compare");
+        const auto new_doc = run::read_results_document(args->new_path, "compare");
+        const auto comparison = run::compare_documents(old_doc, new_doc, args->tolerance_pct);
+        for (const auto& o : outputs) {
+          const std::string text =
+              o.format == "console" ? run::compare_text(comparison, args->old_path, args->new_path)
+              : o.format == "markdown"
+                  ? run::compare_markdown(comparison, args->old_path, args->new_path)
+                  : run::compare_json(comparison, args->old_path, args->new_path).dump(2) + "\n";
+          if (o.path.empty() || o.path == "-")
+            std::fwrite(text.data(), 1, text.size(), stdout);
+          else
+            write_output_file(o.path, text, "--report " + o.format + ":" + o.path);
+        }
+        std::fflush(stdout);
+        return comparison.regressions() ? kExitRunFailed : kExitOk;
       };
     });
   }

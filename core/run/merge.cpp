@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "run/compare.hpp"
 #include "run/results.hpp"
 #include "run/shard.hpp"
 
@@ -19,8 +20,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-constexpr std::uintmax_t kMaxShardBytes = 1ULL << 30;  // far above any real matrix's document
 
 std::string cell_name(const std::string& label, const std::string& scenario) {
   return label + " x " + scenario;
@@ -102,26 +101,7 @@ ShardDocument check_shard(std::string path, json document) {
 }
 
 ShardDocument read_shard(const std::string& given) {
-  fs::path path = given;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) path /= "results.json";
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw UsageError("merge: '" + path.string() +
-                     "' does not exist (give a shard's results.json or its --out folder)");
-  if (!S_ISREG(st.st_mode))
-    throw UsageError("merge: '" + path.string() + "' is not a regular file (give a shard's results.json)");
-  if (static_cast<std::uintmax_t>(st.st_size) > kMaxShardBytes)
-    throw UsageError("merge: '" + path.string() + "' is larger than 1 GiB, the limit of a results document");
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) throw UsageError("merge: cannot read '" + path.string() + "'");
-  json document = json::parse(text.str(), nullptr, false);
-  if (document.is_discarded())
-    throw UsageError("merge: '" + path.string() +
-                     "' is not valid JSON (cut short? copy the shard's results again)");
-  return check_shard(path.string(), std::move(document));
+  return check_shard(results_path(given), read_results_document(given, "merge"));
 }
 
 MergeOutcome merge_shards(const std::vector<ShardDocument>& shards) {

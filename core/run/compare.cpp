@@ -1,0 +1,269 @@
+#include "run/compare.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "run/results.hpp"
+
+namespace labour::run {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::uintmax_t kMaxDocumentBytes = 1ULL << 30;  // far above any real matrix's document
+
+// The figures compare judges, which way is bad, and the least change that counts without
+// repetitions (below it, a relative change of a tiny figure is noise: 0.1 -> 0.2 ms).
+struct Judged {
+  const char* name;
+  bool higher_is_worse;
+  double floor;
+};
+constexpr Judged kJudged[] = {
+    {"innocent_failure_pct", true, 1}, {"p50_ratio", true, 0.5},        {"p99_ratio", true, 0.5},
+    {"fault_p50_ms", true, 1},         {"fault_p99_ms", true, 1},       {"throughput_retained_pct", false, 5},
+    {"outage_total_s", true, 0.1},     {"longest_outage_s", true, 0.1}, {"recovery_s", true, 0.1},
+    {"rss_growth_mib", true, 5},
+};
+
+int severity(const std::string& verdict) {
+  static const std::map<std::string, int> order = {{"robust", 0}, {"degraded", 1}, {"hung", 2}, {"down", 3}};
+  auto it = order.find(verdict);
+  return it == order.end() ? -1 : it->second;
+}
+
+std::string outcome_of(const json& t) {
+  if (t.value("status", "") != "completed") return t.value("status", "unknown");
+  if (t.contains("verdict") && t["verdict"].is_object() && t["verdict"].contains("value") &&
+      t["verdict"]["value"].is_string())
+    return t["verdict"]["value"].get<std::string>();
+  return "completed";
+}
+
+std::optional<double> number_at(const json& t, const char* block, const char* name) {
+  if (!t.contains(block) || !t[block].is_object() || !t[block].contains(name)) return std::nullopt;
+  const json& v = t[block][name];
+  return v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt;
+}
+
+// A repeated test's range of one figure: repeat.figures_min/max.
+std::optional<std::pair<double, double>> spread(const json& t, const char* name) {
+  if (!t.contains("repeat") || !t["repeat"].is_object()) return std::nullopt;
+  const json& r = t["repeat"];
+  const auto lo = number_at(r, "figures_min", name), hi = number_at(r, "figures_max", name);
+  if (!lo || !hi) return std::nullopt;
+  return std::make_pair(*lo, *hi);
+}
+
+std::string runs_of(const json& t) {
+  return t.contains("repeat") && t["repeat"].is_object() ? t["repeat"].value("count", json(0)).dump() : "1";
+}
+
+std::string cell_key(const json& t) {
+  const std::string scenario =
+      t.contains("scenario") && t["scenario"].is_object() ? t["scenario"].value("name", "?") : "?";
+  return t.value("label", "?") + " x " + scenario;
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+const char* kind_text(CellChange::Kind k) {
+  switch (k) {
+    case CellChange::Kind::Better:
+      return "better";
+    case CellChange::Kind::Worse:
+      return "worse";
+    case CellChange::Kind::Changed:
+      return "changed";
+    default:
+      return "same";
+  }
+}
+
+}  // namespace
+
+std::string results_path(const std::string& given) {
+  std::error_code ec;
+  return fs::is_directory(given, ec) ? (fs::path(given) / "results.json").string() : given;
+}
+
+json read_results_document(const std::string& given, const std::string& command) {
+  const std::string path = results_path(given);
+  const auto bad = [&](const std::string& what) { return UsageError(command + ": '" + path + "' " + what); };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw bad("does not exist (give a results.json or an --out folder)");
+  if (!S_ISREG(st.st_mode)) throw bad("is not a regular file (give a results.json)");
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxDocumentBytes)
+    throw bad("is larger than 1 GiB, the limit of a results document");
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) throw bad("cannot be read");
+  json document = json::parse(text.str(), nullptr, false);
+  if (document.is_discarded()) throw bad("is not valid JSON (cut short? copy it again)");
+  if (!document.is_object() || !document.contains("schema_version"))
+    throw bad("is not a labour results document");
+  if (document["schema_version"] != kSchemaVersion)
+    throw bad("has schema_version " + document["schema_version"].dump() + ", this labour reads " +
+              std::to_string(kSchemaVersion));
+  if (!document.contains("tests") || !document["tests"].is_array()) throw bad("has no tests list");
+  return document;
+}
+
+bool CellChange::regression() const {
+  return verdict_change == Kind::Worse ||
+         std::any_of(figures.begin(), figures.end(), [](const FigureChange& f) { return f.worse; });
+}
+
+std::size_t Comparison::regressions() const {
+  return static_cast<std::size_t>(
+      std::count_if(cells.begin(), cells.end(), [](const CellChange& c) { return c.regression(); }));
+}
+
+Comparison compare_documents(const json& old_doc, const json& new_doc, double tolerance_pct) {
+  std::map<std::string, const json*> old_tests;
+  for (const json& t : old_doc["tests"])
+    if (t.is_object()) old_tests.emplace(cell_key(t), &t);
+  Comparison c;
+  std::map<std::string, bool> seen;
+  for (const json& t : new_doc["tests"]) {
+    if (!t.is_object()) continue;
+    const std::string key = cell_key(t);
+    seen[key] = true;
+    auto it = old_tests.find(key);
+    if (it == old_tests.end()) {
+      c.only_in_new.push_back(key);
+      continue;
+    }
+    const json& o = *it->second;
+    CellChange cell;
+    cell.label = t.value("label", "?");
+    cell.scenario = t["scenario"].value("name", "?");
+    cell.old_verdict = outcome_of(o);
+    cell.new_verdict = outcome_of(t);
+    const int before = severity(cell.old_verdict), after = severity(cell.new_verdict);
+    if (cell.old_verdict != cell.new_verdict)
+      cell.verdict_change = before < 0 || after < 0 ? CellChange::Kind::Changed
+                            : after > before        ? CellChange::Kind::Worse
+                                                    : CellChange::Kind::Better;
+    for (const Judged& j : kJudged) {
+      const auto a = number_at(o, "figures", j.name), b = number_at(t, "figures", j.name);
+      if (!a || !b) continue;  // not measured on one side: the verdict says why
+      const auto sa = spread(o, j.name), sb = spread(t, j.name);
+      FigureChange f{j.name, *a, *b, false, ""};
+      bool moved = false;
+      if (sa && sb) {
+        moved = sb->first > sa->second || sb->second < sa->first;  // the ranges do not overlap
+        f.basis = "beyond the spread of " + runs_of(o) + " and " + runs_of(t) + " runs";
+      } else {
+        const double change = std::fabs(*b - *a);
+        moved = change > j.floor && change > tolerance_pct / 100 * std::fabs(*a);
+        f.basis = "beyond " + number(tolerance_pct) + "% and " + number(j.floor);
+      }
+      if (!moved) continue;
+      f.worse = (*b > *a) == j.higher_is_worse;
+      cell.figures.push_back(f);
+    }
+    c.cells.push_back(std::move(cell));
+  }
+  for (const auto& [key, test] : old_tests)
+    if (!seen.count(key)) c.only_in_old.push_back(key);
+  if (c.cells.empty())
+    throw UsageError("compare: the two documents have no cell in common (only in OLD: " +
+                     std::to_string(c.only_in_old.size()) +
+                     ", only in NEW: " + std::to_string(c.only_in_new.size()) +
+                     "); compare runs of the same servers and scenarios");
+  return c;
+}
+
+std::string compare_text(const Comparison& c, const std::string& old_name, const std::string& new_name) {
+  std::string s = "labour compare: " + old_name + " -> " + new_name + "\n";
+  std::size_t changed = 0;
+  for (const auto& cell : c.cells) {
+    if (cell.verdict_change == CellChange::Kind::Same && cell.figures.empty()) continue;
+    ++changed;
+    s += "  " + cell.label + " x " + cell.scenario + ": " + cell.old_verdict + " -> " + cell.new_verdict;
+    if (cell.verdict_change != CellChange::Kind::Same)
+      s += std::string(" (") + kind_text(cell.verdict_change) + ")";
+    s += cell.regression() ? "  REGRESSION\n" : "\n";
+    for (const auto& f : cell.figures)
+      s += "      " + f.name + " " + number(f.old_value) + " -> " + number(f.new_value) +
+           (f.worse ? " worse" : " better") + " (" + f.basis + ")\n";
+  }
+  if (changed == 0) s += "  no verdict changed and no figure moved beyond its spread or tolerance\n";
+  for (const auto& k : c.only_in_old) s += "  only in " + old_name + ": " + k + "\n";
+  for (const auto& k : c.only_in_new) s += "  only in " + new_name + ": " + k + "\n";
+  s += std::to_string(c.cells.size()) + " cells compared, " + std::to_string(changed) + " changed, " +
+       std::to_string(c.regressions()) + " regressed\n";
+  return s;
+}
+
+std::string compare_markdown(const Comparison& c, const std::string& old_name, const std::string& new_name) {
+  const auto cell_text = [](std::string v) {
+    std::string out;
+    for (char ch : v) {
+      if (ch == '|' || ch == '\\' || ch == '<' || ch == '*' || ch == '_' || ch == '`') out += '\\';
+      out += (ch == '\n' || ch == '\r') ? ' ' : ch;
+    }
+    return out;
+  };
+  std::string s = "**labour compare** `" + cell_text(old_name) + "` → `" + cell_text(new_name) +
+                  "`: " + std::to_string(c.cells.size()) + " cells, " + std::to_string(c.regressions()) +
+                  " regressed\n\n";
+  s += "| server | scenario | verdict | figures that moved |\n| --- | --- | --- | --- |\n";
+  for (const auto& cell : c.cells) {
+    if (cell.verdict_change == CellChange::Kind::Same && cell.figures.empty()) continue;
+    std::string moved;
+    for (const auto& f : cell.figures)
+      moved += (moved.empty() ? "" : "; ") + f.name + " " + number(f.old_value) + " → " +
+               number(f.new_value) + (f.worse ? " (worse)" : " (better)");
+    s += "| " + cell_text(cell.label) + " | " + cell_text(cell.scenario) + " | " +
+         cell_text(cell.old_verdict) + " → " + cell_text(cell.new_verdict) +
+         (cell.regression() ? " **regression**" : "") + " | " + cell_text(moved) + " |\n";
+  }
+  for (const auto& k : c.only_in_old) s += "\nonly in the old run: " + cell_text(k);
+  for (const auto& k : c.only_in_new) s += "\nonly in the new run: " + cell_text(k);
+  return s + "\n";
+}
+
+json compare_json(const Comparison& c, const std::string& old_name, const std::string& new_name) {
+  json cells = json::array();
+  for (const auto& cell : c.cells) {
+    json figures = json::array();
+    for (const auto& f : cell.figures)
+      figures.push_back({{"name", f.name},
+                         {"old", f.old_value},
+                         {"new", f.new_value},
+                         {"worse", f.worse},
+                         {"basis", f.basis}});
+    cells.push_back({{"label", cell.label},
+                     {"scenario", cell.scenario},
+                     {"old_verdict", cell.old_verdict},
+                     {"new_verdict", cell.new_verdict},
+                     {"verdict_change", kind_text(cell.verdict_change)},
+                     {"regression", cell.regression()},
+                     {"figures", figures}});
+  }
+  return {{"old", old_name},
+          {"new", new_name},
+          {"cells", cells},
+          {"only_in_old", c.only_in_old},
+          {"only_in_new", c.only_in_new},
+          {"regressions", c.regressions()}};
+}
+
+}  // namespace labour::run
