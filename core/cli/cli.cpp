@@ -138,7 +138,7 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
     return colon == std::string::npos || colon + 1 == spec.size() || spec.substr(colon + 1) == "-";
   });
   auto& registry = ctx.registry();
-  if (!to_stdout && (reports.empty() || registry.find(plugins::Kind::Reporter, "console")))
+  if (!ctx.quiet && !to_stdout && (reports.empty() || registry.find(plugins::Kind::Reporter, "console")))
     reports.push_back("console");
   std::vector<PlannedReport> planned;
   for (const auto& spec : reports) {
@@ -164,6 +164,14 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
         std::any_of(given.begin(), given.end(), [](const auto& kv) { return kv.first == "details"; });
     if (ctx.verbosity > 0 && name == "console" && declares("details") && !details_given)
       given.emplace_back("details", "true");
+    // --color for the console, as a terminal wants it; a file gets no escape codes unless
+    // asked for them (always).
+    const bool color_given =
+        std::any_of(given.begin(), given.end(), [](const auto& kv) { return kv.first == "color"; });
+    if (name == "console" && declares("color") && !color_given) {
+      const bool to_file = !path.empty() && path != "-";
+      given.emplace_back("color", to_file && ctx.color == "auto" ? "never" : ctx.color);
+    }
     if (!path.empty() && path != "-") {
       const fs::path parent = fs::path(path).parent_path();
       // "out/" and "out" are one folder: compare without a trailing separator.
@@ -212,6 +220,12 @@ int main(int argc, char** argv) {
   app.add_option("--plugin-dir", ctx.plugin_dirs,
                  "Also load plugins from this folder (repeatable; searched first)");
   app.add_flag("-v,--verbose", ctx.verbosity, "More log output (-vv for debug)");
+  app.add_flag("-q,--quiet", ctx.quiet,
+               "No console summary (reports asked for with --report are still written)");
+  app.add_option("--color", ctx.color,
+                 "Colour in the console: auto (a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   Action action;
   add_run_commands(app, ctx, action);
   add_info_commands(app, ctx, action);

@@ -22,6 +22,8 @@ using Action = std::function<int()>;
 struct Context {
   std::vector<std::string> plugin_dirs;
   int verbosity = 0;
+  std::string color = "auto";  // --color: the console's, unless --report-opt console.color says
+  bool quiet = false;          // --quiet: no console summary unless a --report asks for one
   plugins::Registry& registry();
 
  private:

@@ -9,6 +9,8 @@
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
 #include "plugins/params.hpp"
+#include "run/compare.hpp"
+#include "run/matrix.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::cli {
@@ -204,15 +206,23 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
 int report(Context& ctx, const std::string& file, const std::vector<std::string>& reports,
            const std::vector<std::string>& opts) {
   const auto planned = plan_reports(ctx, reports, opts);
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw UsageError("report '" + file +
-                     "': cannot read the file (give a results.json written by --report json:PATH or --out)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  json document = json::parse(text.str(), nullptr, false);
-  if (document.is_discarded() || !document.is_object() || !document.contains("schema_version"))
-    throw UsageError("report '" + file + "': not a labour results document (no schema_version)");
+  // An interrupted matrix's folder may hold only cells.jsonl: its finished cells are shown.
+  fs::path cells = file;
+  std::error_code ec;
+  if (fs::is_directory(file, ec) && !fs::exists(fs::path(file) / "results.json"))
+    cells = fs::path(file) / "cells.jsonl";
+  json document;
+  if (cells.extension() == ".jsonl") {
+    auto tests = run::read_cells_file(cells, "it is not a matrix's cells.jsonl");
+    document = {
+        {"schema_version", run::kSchemaVersion},
+        {"tool", {{"name", "labour"}, {"version", LABOUR_VERSION}}},
+        {"warnings", json::array({"made from " + cells.string() + ": the " + std::to_string(tests.size()) +
+                                  " cells an unfinished matrix kept; its results.json was not written"})},
+        {"tests", tests}};
+  } else {
+    document = run::read_results_document(file, "report");
+  }
   render_reports(planned, document);
   return kExitOk;
 }

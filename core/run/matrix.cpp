@@ -40,18 +40,9 @@ class ResultsFile {
     const fs::path plan_path = fs::path(dir) / "plan.json";
     if (resume) check_same_plan(dir, plan_path, plan);
     if (resume) {
-      std::ifstream in(path_);
-      std::string line;
-      int number = 0;
-      while (std::getline(in, line)) {
-        ++number;
-        if (line.empty()) continue;
-        json cell = json::parse(line, nullptr, false);
-        if (cell.is_discarded() || !cell.contains("label") || !cell.contains("scenario"))
-          throw UsageError(path_.string() + ":" + std::to_string(number) +
-                           ": not a labour results line (remove it or start without --resume)");
-        if (cell.value("status", "") != "interrupted") kept_.push_back(cell);
-      }
+      if (fs::exists(path_))
+        for (auto& cell : read_cells_file(path_, "remove it or start without --resume"))
+          if (cell.value("status", "") != "interrupted") kept_.push_back(std::move(cell));
     } else if (fs::exists(path_)) {
       throw UsageError("--out '" + dir +
                        "' already holds results (add --resume to finish them, or choose another folder)");
@@ -112,19 +103,27 @@ class ResultsFile {
 
 // "cell 3/8  gunicorn × SIGSEGV  elapsed 0:42  eta 1:10" on a terminal (redrawn), plain lines otherwise.
 // Side by side jobs each print a line of their own: one redrawn line would hide the others.
+// The ETA learns from the cells that finished: the time they took against what they were
+// expected to cost (expected_cost_s), applied to the expected cost of the rest.
 class Progress {
  public:
-  Progress(std::size_t total, bool redraw)
-      : total_(total), tty_(redraw && ::isatty(STDERR_FILENO)), start_(Clock::now()) {}
+  Progress(std::vector<double> costs, bool redraw)
+      : costs_(std::move(costs)), tty_(redraw && ::isatty(STDERR_FILENO)), start_(Clock::now()) {
+    for (double c : costs_) remaining_ += c;
+  }
   void begin(std::size_t index, const std::string& server, const std::string& scenario) {
     std::lock_guard lock(mutex_);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::string eta = "?";
-    if (index > 0) eta = clock(elapsed / static_cast<double>(index) * static_cast<double>(total_ - index));
+    const std::string eta = finished_ > 0 ? clock(elapsed / finished_ * remaining_) : "?";
     std::fprintf(stderr, "%scell %zu/%zu  %s x %s  elapsed %s  eta %s%s", tty_ ? "\r\033[K" : "", index + 1,
-                 total_, server.c_str(), scenario.c_str(), clock(elapsed).c_str(), eta.c_str(),
+                 costs_.size(), server.c_str(), scenario.c_str(), clock(elapsed).c_str(), eta.c_str(),
                  tty_ ? "" : "\n");
     std::fflush(stderr);
+  }
+  void finished(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    finished_ += costs_.at(index);
+    remaining_ -= costs_.at(index);
   }
   void done() {
     if (tty_) std::fprintf(stderr, "\r\033[K");
@@ -132,18 +131,39 @@ class Progress {
 
  private:
   static std::string clock(double seconds) {
-    const long s = static_cast<long>(seconds);
+    const long s = static_cast<long>(std::max(0.0, seconds));
     char buf[32];
     std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
     return buf;
   }
-  std::size_t total_;
+  std::vector<double> costs_;  // expected, of the cells to run
+  double finished_ = 0, remaining_ = 0;
   bool tty_;
   Clock::time_point start_;
   std::mutex mutex_;
 };
 
 }  // namespace
+
+std::vector<json> read_cells_file(const fs::path& file, const std::string& fix) {
+  std::ifstream in(file);
+  if (!in) throw UsageError("'" + file.string() + "': cannot be read");
+  std::vector<json> cells;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    json cell = json::parse(line, nullptr, false);
+    if (cell.is_discarded() || !cell.is_object() || !cell.contains("label") || !cell["label"].is_string() ||
+        !cell.contains("scenario") || !cell["scenario"].is_object() || !cell["scenario"].contains("name") ||
+        !cell["scenario"]["name"].is_string())
+      throw UsageError(file.string() + ":" + std::to_string(number) + ": not a labour results line (" + fix +
+                       ")");
+    cells.push_back(std::move(cell));
+  }
+  return cells;
+}
 
 MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& request,
                        const Settings& settings) {
@@ -275,7 +295,9 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
   for (std::size_t i = 0; i < cells.size(); ++i)
     if (!entries[i]) todo.push_back(i);
 
-  Progress progress(todo.size(), jobs == 1);
+  std::vector<double> todo_costs;
+  for (std::size_t i : todo) todo_costs.push_back(cells[i]->cost_s);
+  Progress progress(todo_costs, jobs == 1);
   std::mutex mutex;                                  // guards availability, next, entries and any_failed
   std::map<std::string, Availability> availability;  // probe each server once
   std::size_t next = 0;
@@ -306,6 +328,7 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
       const TestResult test = run_repeated(*server, *available, scenario, job_settings, plan.repeat, stop);
       const json entry = to_json(test);
       results.append(entry);
+      progress.finished(n);
       std::lock_guard lock(mutex);
       if (test.status == "failed") {
         outcome.any_failed = true;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,11 @@ std::vector<std::string> gate_figures();
 
 MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& request,
                        const Settings& settings);
+
+// The tests of a cells.jsonl, one entry per line, as the matrix appends them. Throws
+// UsageError "file:line: not a labour results line (<fix>)".
+std::vector<nlohmann::ordered_json> read_cells_file(const std::filesystem::path& file,
+                                                    const std::string& fix);
 
 // The document's "plan" block: fingerprint, shard, and every cell with its shard.
 nlohmann::ordered_json plan_json(const MatrixPlan& plan);

@@ -106,3 +106,9 @@ def test_bad_reporter_option_is_refused_before_any_server_starts(tmp_path):
     assert not (out / "cells.jsonl").exists() or (out / "cells.jsonl").read_text() == ""
     proc = labour("run", "--server", "wsgiref", "--scenario", "Plain", "--report", "json:/nonexistent/dir/r.json")
     one_line_error(proc, "folder '/nonexistent/dir' does not exist")
+
+
+def test_report_of_another_schema_version_is_bad_input(tmp_path):
+    f = tmp_path / "v1.json"
+    f.write_text('{"schema_version": 1, "tests": []}')
+    one_line_error(labour("report", str(f)), "has schema_version 1, this labour reads 2")

@@ -124,3 +124,32 @@ def test_a_server_that_ignores_sigint_and_sigterm_is_killed_and_that_is_recorded
     assert test["totals"]["innocent_sent"] == 9 and test["totals"]["innocent_unexpected"] == 0
     assert test["supervision"]["stop_signal"] == "SIGKILL"
     assert test["supervision"]["exit"] == "killed by SIGKILL"
+
+
+def test_report_shows_an_interrupted_matrix_from_its_cells_and_quiet_and_color_are_honoured(tmp_path):
+    out = tmp_path / "out"
+    labour("matrix", "--servers", "wsgiref", "--scenarios", "Plain,SIGSEGV", "-n", "30", "--no-pin", "--out", str(out),
+           check=0, timeout=120)
+    # As an interrupted matrix leaves it: cells.jsonl with its finished cells, no results.json.
+    (out / "results.json").unlink()
+    lines = (out / "cells.jsonl").read_text().splitlines()
+    (out / "cells.jsonl").write_text(lines[0] + "\n")
+    proc = labour("report", str(out), check=0, timeout=60)
+    assert "wsgiref" in proc.stdout and "Plain" in proc.stdout and "SIGSEGV" not in proc.stdout.split("verdicts:")[1]
+    assert "the 1 cells an unfinished matrix kept" in proc.stdout
+    (out / "cells.jsonl").write_text(lines[0] + "\nnot json\n")
+    proc = labour("report", str(out), timeout=60)
+    assert proc.returncode == 2 and "cells.jsonl:2: not a labour results line" in proc.stderr, proc.stderr
+
+    (out / "cells.jsonl").write_text("\n".join(lines) + "\n")
+    quiet = labour("--quiet", "report", str(out / "cells.jsonl"), check=0, timeout=60)
+    assert quiet.stdout == ""
+    coloured = labour("--color", "always", "report", str(out / "cells.jsonl"), check=0, timeout=60)
+    assert "\x1b[" in coloured.stdout
+    plain = labour("report", str(out / "cells.jsonl"), check=0, timeout=60)  # not a terminal: auto is off
+    assert "\x1b[" not in plain.stdout
+    labour("--color", "always", "report", str(out / "cells.jsonl"), "--report", f"console:{tmp_path}/c.txt",
+           check=0, timeout=60)
+    assert "\x1b[" in (tmp_path / "c.txt").read_text()  # always means always
+    labour("report", str(out / "cells.jsonl"), "--report", f"console:{tmp_path}/p.txt", check=0, timeout=60)
+    assert "\x1b[" not in (tmp_path / "p.txt").read_text()

@@ -384,7 +384,7 @@ TEST_CASE("reporter descriptors declare their kind, name and options", "[reporte
   CHECK(text(console.plugin().params[0].name) == "color");
   CHECK(console.plugin().params[0].type == LABOUR_PARAM_ENUM);
   CHECK(text(console.plugin().params[0].choices) == "auto|always|never");
-  CHECK(text(console.plugin().params[0].default_value) == "never");
+  CHECK(text(console.plugin().params[0].default_value) == "auto");  // colour on a terminal, as users expect
   CHECK(text(console.plugin().params[1].name) == "matrix");
   CHECK(text(console.plugin().params[1].default_value) == "auto");
   CHECK(text(console.plugin().params[2].name) == "details");

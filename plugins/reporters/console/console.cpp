@@ -170,7 +170,7 @@ class ConsoleReporter final : public labour::sdk::Reporter {
   static std::vector<labour::sdk::Param> params() {
     return {
         labour::sdk::Param::choice(
-            "color", "never", "auto|always|never",
+            "color", "auto", "auto|always|never",
             "ANSI colours: auto = when standard output is a terminal and NO_COLOR is unset"),
         labour::sdk::Param::choice(
             "matrix", "auto", "auto|always|never",
