@@ -116,18 +116,6 @@ std::optional<double> ms(const std::optional<Latency>& l, std::optional<double> 
   return *((*l).*p) / 1000.0;  // the unit the column names, not a figure
 }
 
-// What the reader's views leave out: each test's server.name.
-std::vector<std::optional<std::string>> server_names(std::string_view json) {
-  const Json doc = Json::parse(json.begin(), json.end());  // read_document has checked it
-  std::vector<std::optional<std::string>> names;
-  const Json& tests = doc.at("tests");
-  for (std::size_t i = 0; i < tests.size(); ++i) {
-    const Json* server = opt_object(tests[i], "server", at("tests", i));
-    names.push_back(server ? opt_string(*server, "name", at("tests", i) + ".server") : std::nullopt);
-  }
-  return names;
-}
-
 class CsvReporter final : public labour::sdk::Reporter {
  public:
   static constexpr const char* name = "csv";
@@ -141,16 +129,15 @@ class CsvReporter final : public labour::sdk::Reporter {
 
   void render(std::string_view results_json, labour::sdk::Sink& out) override {
     const Document doc = read_document(results_json);
-    const auto names = server_names(results_json);
     std::string header;
     for (const char* column : kColumns) header += (header.empty() ? "" : ",") + std::string(column);
     out << header << "\r\n";
     for (std::size_t i = 0; i < doc.tests.size(); ++i) {
       const TestView& t = doc.tests[i];
       const std::optional<VerdictView>& v = t.verdict;
-      const std::string test = text(t.label) + "," + text(names[i]) + "," + text(t.server_version) + "," +
-                               text(t.scenario.name) + "," + text(t.status) + "," + text(t.error) + "," +
-                               text(v ? std::optional(v->value) : std::nullopt) + "," +
+      const std::string test = text(t.label) + "," + text(t.server_name) + "," + text(t.server_version) +
+                               "," + text(t.scenario.name) + "," + text(t.status) + "," + text(t.error) +
+                               "," + text(v ? std::optional(v->value) : std::nullopt) + "," +
                                text(v ? v->summary : std::nullopt) + "," +
                                text(v ? v->reason : std::nullopt) + "," + text(t.labour_verdict);
       const std::string figures = number(t.figure("innocent_failure_pct")) + "," +

@@ -123,18 +123,6 @@ std::string decimal(double v) {
 
 // ------------------------------------------------------------------ the document ------
 
-// What the reader's views leave out: each test's server.name.
-std::vector<std::optional<std::string>> server_names(std::string_view text) {
-  const Json doc = Json::parse(text.begin(), text.end());  // read_document has checked it
-  std::vector<std::optional<std::string>> names;
-  const Json& tests = doc.at("tests");
-  for (std::size_t i = 0; i < tests.size(); ++i) {
-    const Json* server = opt_object(tests[i], "server", at("tests", i));
-    names.push_back(server ? opt_string(*server, "name", at("tests", i) + ".server") : std::nullopt);
-  }
-  return names;
-}
-
 enum class Result { Passed, Failure, Error, Skipped };
 
 struct Case {
@@ -200,7 +188,6 @@ class JunitReporter final : public labour::sdk::Reporter {
 
   void render(std::string_view results_json, labour::sdk::Sink& out) override {
     const Document doc = read_document(results_json);
-    const auto names = server_names(results_json);
 
     std::vector<std::string> labels;  // suites, in order of first appearance
     std::vector<std::vector<Case>> suites;
@@ -213,7 +200,7 @@ class JunitReporter final : public labour::sdk::Reporter {
         labels.push_back(t.label);
         suites.emplace_back();
       }
-      const Case c{&t, names[i], classify(t)};
+      const Case c{&t, t.server_name, classify(t)};
       suites[s].push_back(c);
       total.add(c.result);
     }

@@ -262,7 +262,7 @@ struct ScenarioView {
 
 struct TestView {
   std::string label, status;
-  std::optional<std::string> server_version, error;
+  std::optional<std::string> server_name, server_version, error;  // server_name: the adapter
   TextMap server_options;
   ScenarioView scenario;
   std::optional<VerdictView> verdict;         // completed tests
@@ -418,6 +418,7 @@ inline TestView read_test(const Json& t, const std::string& path) {
   v.status = req_string(t, "status", path);
   v.error = opt_string(t, "error", path);
   if (const Json* server = opt_object(t, "server", path)) {
+    v.server_name = opt_string(*server, "name", path + ".server");
     v.server_version = opt_string(*server, "version", path + ".server");
     v.server_options = string_map(opt_object(*server, "options", path + ".server"), path + ".server.options");
   }
