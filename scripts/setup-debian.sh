@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything labour needs on Debian 12, from Debian's packages only.
-# Usage: scripts/setup-debian.sh [build|servers|bench|all]   (default: all)
+# Usage: scripts/setup-debian.sh [build|servers|test|bench|all]   (default: all)
 set -euo pipefail
 
 build_pkgs=(
@@ -8,6 +8,7 @@ build_pkgs=(
   libboost1.81-dev libboost-filesystem1.81-dev
   libspdlog-dev libfmt-dev catch2 libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   python3 python3-pytest python3-yaml libxml2-utils procps
+  libjs-chart.js  # inlined into the html reporter's pages
 )
 # Every WSGI server labour has an adapter for (docs/servers.md).
 server_pkgs=(
@@ -16,15 +17,18 @@ server_pkgs=(
   python3-cheroot python3-cherrypy3 python3-paste python3-werkzeug python3-tornado
   python3-uvicorn python3-hypercorn python3-asgiref
 )
+# What the tests look with: the HTML page rendered in headless Chromium, its screenshots read.
+test_pkgs=(chromium python3-pil fonts-dejavu-core)
 bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux)
 
 what=${1:-all}
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;
   servers) pkgs=("${server_pkgs[@]}") ;;
+  test) pkgs=("${test_pkgs[@]}") ;;
   bench) pkgs=("${bench_pkgs[@]}") ;;
-  all) pkgs=("${build_pkgs[@]}" "${server_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "setup-debian.sh: unknown set '$what'; use build, servers, bench or all" >&2; exit 2 ;;
+  all) pkgs=("${build_pkgs[@]}" "${server_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "setup-debian.sh: unknown set '$what'; use build, servers, test, bench or all" >&2; exit 2 ;;
 esac
 
 sudo=""

@@ -485,6 +485,7 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   options.threads = sc.threads;
   options.rate = sc.rate;
   options.keep_alive = sc.keep_alive;
+  options.timeline_bucket_ms = scenario::timeline_bucket_ms(sc);
   ThreadPin client_pin(cpus.client);  // the engine's and the monitor's threads inherit it
   if (!cpus.client.empty() && !client_pin.pinned())
     spdlog::warn("could not pin the client to CPUs {}: it runs unpinned", format_cpu_list(cpus.client));

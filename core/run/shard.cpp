@@ -68,14 +68,8 @@ Shard parse_shard(const std::string& text, std::uint32_t count,
 }
 
 double expected_cost_s(const scenario::Scenario& s, std::uint32_t repeat) {
-  constexpr double kFixed = 3.0;        // start, warm-up, recovery, stop
-  constexpr double kClosedRate = 1000;  // requests/s a closed loop is assumed to reach
-  const double rate = s.rate > 0 ? s.rate : kClosedRate;
-  const auto& p = s.phases;
-  const double baseline = std::min(p.baseline_s, static_cast<double>(p.baseline_requests) / kClosedRate);
-  double fault = s.requests ? static_cast<double>(s.requests) / rate : s.duration_s;
-  if (s.requests && s.duration_s > 0) fault = std::min(fault, s.duration_s);
-  return (kFixed + baseline + fault) * std::max<std::uint32_t>(repeat, 1);
+  constexpr double kFixed = 3.0;  // start, warm-up, recovery, stop
+  return (kFixed + scenario::expected_load_s(s)) * std::max<std::uint32_t>(repeat, 1);
 }
 
 std::vector<std::uint32_t> assign_shards(const std::vector<double>& costs, std::uint32_t count) {

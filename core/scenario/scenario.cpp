@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -291,6 +292,25 @@ Scenario load(const std::string& name_or_file) {
   std::ostringstream text;
   text << in.rdbuf();
   return parse(text.str(), name_or_file);
+}
+
+double expected_load_s(const Scenario& s) {
+  constexpr double kClosedRate = 1000;  // requests/s a closed loop is assumed to reach
+  const double rate = s.rate > 0 ? s.rate : kClosedRate;
+  const double baseline =
+      std::min(s.phases.baseline_s, static_cast<double>(s.phases.baseline_requests) / kClosedRate);
+  double fault = s.requests ? static_cast<double>(s.requests) / rate : s.duration_s;
+  if (s.requests && s.duration_s > 0) fault = std::min(fault, s.duration_s);
+  return baseline + fault;
+}
+
+std::uint32_t timeline_bucket_ms(const Scenario& s) {
+  constexpr double kBuckets = 100;
+  constexpr double kRecoveryS = 1;  // a recovery that succeeds at once still takes a moment
+  const double want_ms = (expected_load_s(s) + kRecoveryS) * 1000 / kBuckets;
+  for (const std::uint32_t step : {5u, 10u, 20u, 50u, 100u, 200u, 500u, 1000u, 2000u, 5000u})
+    if (step >= want_ms) return step;
+  return 10000;
 }
 
 }  // namespace labour::scenario

@@ -92,4 +92,15 @@ std::vector<std::string> builtin_names();
 
 std::string_view policy_name(engine::Policy p);
 
+// How long the baseline and the fault phase of a test are expected to load the server, in
+// seconds: each phase's duration, or its request count at the scenario's rate (1000
+// requests/s when closed-loop), whichever ends first. A server that hangs takes longer;
+// nothing knows that before the run.
+double expected_load_s(const Scenario& s);
+
+// The timeline's bucket for a test of `s`: a round step (5 ms .. 10 s) that cuts the expected
+// length of the test into about 100 buckets, so that a short test is not one block and a
+// long one not thousands of hairlines.
+std::uint32_t timeline_bucket_ms(const Scenario& s);
+
 }  // namespace labour::scenario

@@ -170,3 +170,22 @@ TEST_CASE("requests and duration together: whichever comes first", "[scenario]")
   CHECK(s.requests == 5);
   CHECK(s.duration_s == 3);
 }
+
+TEST_CASE("the timeline's bucket is sized to the test's expected length", "[scenario]") {
+  scenario::Scenario s;
+  s.phases.baseline_s = 0;  // no baseline: only the fault phase and the recovery's moment
+  s.duration_s = 0.2;       // 1.2 s / 100 -> 12 ms -> the next round step
+  CHECK(scenario::timeline_bucket_ms(s) == 20);
+  s.duration_s = 9;  // 10 s -> 100 ms, Labour's classic bucket
+  CHECK(scenario::timeline_bucket_ms(s) == 100);
+  s.duration_s = 199;  // 200 s -> 2 s: a hundred bars, not 2 000 hairlines
+  CHECK(scenario::timeline_bucket_ms(s) == 2000);
+  s.duration_s = 1e6;  // capped
+  CHECK(scenario::timeline_bucket_ms(s) == 10000);
+  s.duration_s = 0;
+  s.requests = 60;  // closed loop: 60 requests at the assumed 1000/s
+  CHECK(scenario::expected_load_s(s) == Approx(0.06));
+  CHECK(scenario::timeline_bucket_ms(s) == 20);
+  s.phases.baseline_s = 2;  // the baseline counts too: min(2 s, 1000 requests at 1000/s)
+  CHECK(scenario::expected_load_s(s) == Approx(1.06));
+}

@@ -1,14 +1,15 @@
-// html reporter: one self-contained page (no scripts, no external files) to keep or share.
-// At the top the scorecard (servers x scenarios coloured by verdict, the reason on hover),
-// Labour's table and the server-processes table; then per test its verdict and reason,
-// phases, figures, outages, behaviours, a timeline of outcomes by send time with the three
-// phases shaded and the innocent requests' p99 latency per bucket, and the server's memory
-// and processes on the same time axis with every exit marked. Charts are inline SVG drawn
-// here. Everything shown is read from the document (<labour/results.hpp>); nothing is derived.
+// html reporter: one self-contained page to keep or share, readable at phone width. At the
+// top the scorecard (servers x scenarios coloured by verdict, each cell with its deciding
+// figure, the reason on hover, a link to its test), Labour's table, the server-processes
+// table; then per test its verdict and reason, one chart on the test's time axis (drawn in
+// the browser by Chart.js and page.js, both inlined), its phases, figures, outages and
+// behaviours, and how to run it again; last the environment. Everything shown is read from
+// the document (<labour/results.hpp>); nothing is derived.
 #include <labour/results.hpp>
 #include <labour/sdk.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -16,6 +17,11 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+// Chart.js (Debian's libjs-chart.js) and the page's own script (page.js), embedded at build
+// time (CMakeLists.txt): a page works offline.
+extern "C" const char labour_html_chart_js[];
+extern "C" const char labour_html_page_js[];
 
 namespace {
 
@@ -70,42 +76,14 @@ std::string verdict_class(const TestView& t) {
 }
 
 // ------------------------------------------------------------------ charts -----------
-// A plot area with a y axis labelled at 0 and its top, and an x axis in seconds since the
-// test's start, shared by every chart of a test so that they line up.
-
-constexpr double kWidth = 760, kHeight = 180, kLeft = 60, kRight = 60, kTop = 14, kBottom = 24;
-constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
-
-std::string num(double v) { return fixed(std::isfinite(v) ? v : 0.0, 1); }
+// Each test's chart is drawn in the browser by Chart.js (inlined from Debian's
+// libjs-chart.js) and page.js, from a JSON block written here: the document's series,
+// placed on the test's time axis and grouped as the chart shows them.
 
 // A value a chart can draw: finite and not below zero.
 double drawable(double v) { return std::isfinite(v) && v > 0 ? v : 0.0; }
 
-// x of a time on the axis, kept inside the plot.
-double x_of(double t_s, double t_max) { return kLeft + kPlotW * std::min(drawable(t_s) / t_max, 1.0); }
-
-std::string chart_open(const std::string& label) {
-  return "<svg class=\"chart\" viewBox=\"0 0 " + num(kWidth) + " " + num(kHeight) +
-         "\" role=\"img\" aria-label=\"" + escape(label) + "\">";
-}
-
-std::string axis() {
-  return "<line class=\"axis\" x1=\"" + num(kLeft) + "\" y1=\"" + num(kTop + kPlotH) + "\" x2=\"" +
-         num(kLeft + kPlotW) + "\" y2=\"" + num(kTop + kPlotH) + "\"/>";
-}
-
-std::string text_at(double x, double y, const std::string& text, const std::string& anchor,
-                    const std::string& cls = "label") {
-  return "<text class=\"" + cls + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" text-anchor=\"" + anchor +
-         "\">" + escape(text) + "</text>";
-}
-
-std::string x_axis(double seconds) {
-  return text_at(kLeft, kHeight - 6, "0 s", "start") +
-         text_at(kLeft + kPlotW, kHeight - 6, plain(seconds) + " s", "end");
-}
-
-// Where the test's time axis ends: the last thing any of its charts draws.
+// Where the test's time axis ends: the last thing any of its panels draws.
 double time_span(const TestView& t) {
   double end = 0.001;
   if (t.timeline && t.timeline->bucket_ms > 0) {
@@ -122,136 +100,92 @@ double time_span(const TestView& t) {
   return end;
 }
 
-// The phases as shaded bands behind a chart; `named`: each named above the plot when there
-// is room for its name (the monitor chart keeps that margin for its exit marks).
-std::string phase_bands(const std::vector<PhaseView>& phases, double t_max, bool named) {
-  std::string svg;
-  for (const PhaseView& p : phases) {
-    if (!p.start_s || !p.duration_s) continue;
-    const double x0 = x_of(*p.start_s, t_max), x1 = x_of(*p.start_s + drawable(*p.duration_s), t_max);
-    std::string title = p.name + ": " + fixed(*p.start_s, 3) + " s for " + fixed(*p.duration_s, 3) + " s";
-    if (p.ended_by) title += ", ended by " + *p.ended_by;
-    // The tooltip on a group: a <rect> stays an empty element, as every other one here.
-    svg += "<g><title>" + escape(title) + "</title><rect class=\"" + css_class("phase phase-", p.name) +
-           "\" x=\"" + num(x0) + "\" y=\"" + num(kTop) + "\" width=\"" + num(std::max(x1 - x0, 0.0)) +
-           "\" height=\"" + num(kPlotH) + "\"/></g>";
-    if (named && x1 - x0 >= 6.5 * static_cast<double>(p.name.size()))
-      svg += text_at((x0 + x1) / 2, kTop - 3, p.name, "middle", "label phase-label");
-  }
-  return svg;
+// A latency to draw, or null where there is none (or none that makes sense).
+Json number_or_null(std::optional<double> v, double scale = 1) {
+  return v && std::isfinite(*v) && *v >= 0 ? Json(*v * scale) : Json(nullptr);
 }
 
-// The innocent requests' p99 per bucket as a line (right axis), broken where a bucket had
-// no innocent response; a lone bucket is a dot.
-std::string p99_line(const std::vector<std::optional<double>>& p99_us, double bucket_s, double t_max,
-                     double top_ms) {
-  std::string svg, points;
-  std::size_t run = 0;
-  double last_x = 0, last_y = 0;
-  auto end_run = [&] {
-    if (run == 1)
-      svg += "<circle class=\"p99dot\" cx=\"" + num(last_x) + "\" cy=\"" + num(last_y) + "\" r=\"2\"/>";
-    else if (run > 1)
-      svg += "<polyline class=\"p99\" points=\"" + points + "\"/>";
-    points.clear();
-    run = 0;
-  };
-  for (std::size_t i = 0; i < p99_us.size(); ++i) {
-    if (!p99_us[i]) {
-      end_run();
-      continue;
-    }
-    last_x = x_of((static_cast<double>(i) + 0.5) * bucket_s, t_max);
-    last_y = kTop + kPlotH - kPlotH * std::min(drawable(*p99_us[i] / 1000.0) / top_ms, 1.0);
-    points += num(last_x) + "," + num(last_y) + " ";
-    ++run;
-  }
-  end_run();
-  return svg;
+Json drawable_all(const std::vector<double>& values, double scale = 1) {
+  Json out = Json::array();
+  for (double v : values) out.push_back(drawable(v) * scale);
+  return out;
 }
 
-// Stacked bars per timeline bucket of what was sent in it: expected below, unexpected on
-// top; the phases shaded behind; the innocent p99 latency over them.
-std::string timeline_chart(const TestView& t, double t_max) {
-  const TimelineView& tl = *t.timeline;
-  const std::size_t n = std::max(tl.expected.size(), tl.unexpected.size());
-  if (n == 0 || tl.bucket_ms <= 0) return "";
-  auto total = [](const std::vector<std::vector<double>>& rows, std::size_t i) {
-    double sum = 0;
+// What one test's chart shows (page.js draws it): per bucket (from its start), by send time, the innocent
+// and the misbehaving requests' outcomes and the innocent latency; the monitor's samples;
+// exits, phases and outages.
+Json chart_data(const TestView& t) {
+  Json d = {{"t_max", time_span(t)}};
+  const TimelineView tl = t.timeline.value_or(TimelineView{});
+  const double bucket_s = tl.bucket_ms > 0 ? tl.bucket_ms / 1000.0 : 0.1;
+  d["bucket_s"] = bucket_s;
+  d["bucket_label"] = plain(tl.bucket_ms > 0 ? tl.bucket_ms : 100) + " ms";
+  const std::size_t n = std::max({tl.expected.size(), tl.unexpected.size(), tl.innocent_p99_us.size()});
+  // Sums of one bucket's counts over the innocent (or the misbehaving) behaviours.
+  auto sum = [&](const std::vector<std::vector<double>>& rows, std::size_t i, bool innocent) {
+    double total = 0;
     if (i < rows.size())
-      for (double v : rows[i]) sum += drawable(v);
-    return drawable(sum);
+      for (std::size_t b = 0; b < rows[i].size() && b < t.behaviours.size(); ++b)
+        if (t.behaviours[b].innocent == innocent) total += drawable(rows[i][b]);
+    return total;
   };
-  double top = 1;
-  for (std::size_t i = 0; i < n; ++i) top = std::max(top, total(tl.expected, i) + total(tl.unexpected, i));
-  const double bucket_s = tl.bucket_ms / 1000.0;
-  std::string svg = chart_open("requests per " + plain(tl.bucket_ms) + " ms by send time") +
-                    phase_bands(t.phases, t_max, true) + axis();
+  Json times = Json::array(), in_ok = Json::array(), in_bad = Json::array(), mis_ok = Json::array(),
+       mis_bad = Json::array(), p50 = Json::array(), p99 = Json::array();
   for (std::size_t i = 0; i < n; ++i) {
-    const double ok = total(tl.expected, i), bad = total(tl.unexpected, i);
-    const double x = x_of(bucket_s * static_cast<double>(i), t_max);
-    const double bar = x_of(bucket_s * static_cast<double>(i + 1), t_max) - x;
-    const double ok_h = kPlotH * ok / top, bad_h = kPlotH * bad / top;
-    const double w = std::max(bar - (bar > 3 ? 1 : 0), 0.5);
-    if (ok > 0)
-      svg += "<rect class=\"ok\" x=\"" + num(x) + "\" y=\"" + num(kTop + kPlotH - ok_h) + "\" width=\"" +
-             num(w) + "\" height=\"" + num(ok_h) + "\"/>";
-    if (bad > 0)
-      svg += "<rect class=\"bad\" x=\"" + num(x) + "\" y=\"" + num(kTop + kPlotH - ok_h - bad_h) +
-             "\" width=\"" + num(w) + "\" height=\"" + num(bad_h) + "\"/>";
+    times.push_back(static_cast<double>(i) * bucket_s);  // the bucket's start
+    in_ok.push_back(sum(tl.expected, i, true));
+    in_bad.push_back(sum(tl.unexpected, i, true));
+    mis_ok.push_back(sum(tl.expected, i, false));
+    mis_bad.push_back(sum(tl.unexpected, i, false));
+    p50.push_back(number_or_null(i < tl.innocent_p50_us.size() ? tl.innocent_p50_us[i] : std::nullopt, 1e-3));
+    p99.push_back(number_or_null(i < tl.innocent_p99_us.size() ? tl.innocent_p99_us[i] : std::nullopt, 1e-3));
   }
-  svg += text_at(kLeft - 6, kTop + 8, plain(top), "end") + text_at(kLeft - 6, kTop + kPlotH, "0", "end");
-  double top_ms = 0;
-  for (const auto& v : tl.innocent_p99_us)
-    if (v) top_ms = std::max(top_ms, drawable(*v / 1000.0));
-  if (top_ms > 0) {
-    // The highest p99 at 90 % of the height, so that it does not hide in the top edge.
-    svg += p99_line(tl.innocent_p99_us, bucket_s, t_max, top_ms / 0.9);
-    svg += text_at(kLeft + kPlotW + 6, kTop + kPlotH * 0.1 + 4, ms(top_ms * 1000.0) + " ms", "start",
-                   "label p99-label");
-    svg += text_at(kLeft + kPlotW + 6, kTop + kPlotH, "0 ms", "start", "label p99-label");
+  d["buckets"] = {{"t", times},
+                  {"innocent_expected", in_ok},
+                  {"innocent_unexpected", in_bad},
+                  {"misbehaving_expected", mis_ok},
+                  {"misbehaving_unexpected", mis_bad},
+                  {"p50_ms", p50},
+                  {"p99_ms", p99}};
+  Json exits = Json::array();
+  if (t.monitor && t.monitor->t_s.size() >= 2) {
+    const MonitorView& m = *t.monitor;
+    double top = 1;
+    for (double v : m.series_processes) top = std::max(top, drawable(v));
+    d["monitor"] = {{"t", drawable_all(m.t_s)},
+                    {"processes", drawable_all(m.series_processes)},
+                    {"rss_mib", drawable_all(m.series_rss_bytes, 1.0 / (1024.0 * 1024.0))},
+                    {"interval_s", drawable(m.t_s[1] - m.t_s[0])},
+                    {"processes_top", top + 1}};  // the exit marks' row, above the line
   }
-  svg += x_axis(t_max);
-  return svg + "</svg>";
+  if (t.monitor)
+    for (const ExitView& e : t.monitor->first_exits)
+      exits.push_back({{"t", drawable(e.t_s)}, {"cause", e.cause + (e.leader ? " (main process)" : "")}});
+  d["exits"] = exits;
+  Json phases = Json::array();
+  for (const PhaseView& p : t.phases)
+    if (p.start_s && p.duration_s)
+      phases.push_back({{"name", p.name},
+                        {"start", drawable(*p.start_s)},
+                        {"end", drawable(*p.start_s) + drawable(*p.duration_s)},
+                        {"ended_by", p.ended_by.value_or("")}});
+  d["phases"] = phases;
+  Json outages = Json::array();
+  for (const OutageView& o : t.outages)
+    if (o.start_s && o.end_s)
+      outages.push_back({{"start", drawable(*o.start_s)}, {"end", drawable(*o.end_s)}});
+  d["outages"] = outages;
+  return d;
 }
 
-std::string polyline(const std::vector<double>& t, const std::vector<double>& v, double t_max, double v_max,
-                     const std::string& cls) {
-  std::string points;
-  const std::size_t n = std::min(t.size(), v.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const double y = std::min(drawable(v[i]) / v_max, 1.0);
-    points += num(x_of(t[i], t_max)) + "," + num(kTop + kPlotH - kPlotH * y) + " ";
-  }
-  return "<polyline class=\"" + cls + "\" points=\"" + points + "\"/>";
-}
-
-// RSS (left axis) and processes (right axis) over time, each exit a mark on the top edge.
-std::string monitor_chart(const TestView& t, double t_max) {
-  const MonitorView& m = *t.monitor;
-  if (m.t_s.size() < 2) return "";
-  double rss_max = 1, proc_max = 1;
-  for (double v : m.series_rss_bytes) rss_max = std::max(rss_max, drawable(v));
-  for (double v : m.series_processes) proc_max = std::max(proc_max, drawable(v));
-  std::vector<double> rss_mib;
-  for (double v : m.series_rss_bytes) rss_mib.push_back(drawable(v) / (1024.0 * 1024.0));
-  const double mib_max = rss_max / (1024.0 * 1024.0);
-  std::string svg = chart_open("server memory and processes") + phase_bands(t.phases, t_max, false) + axis();
-  svg += polyline(m.t_s, rss_mib, t_max, mib_max, "rss");
-  svg += polyline(m.t_s, m.series_processes, t_max, proc_max * 1.25, "procs");
-  for (const ExitView& e : m.first_exits) {
-    const double x = x_of(e.t_s, t_max);
-    svg += "<line class=\"exit\" x1=\"" + num(x) + "\" y1=\"" + num(kTop - 8) + "\" x2=\"" + num(x) +
-           "\" y2=\"" + num(kTop) + "\"><title>" +
-           escape(fixed(e.t_s, 3) + " s: " + e.cause + (e.leader ? " (main process)" : "")) +
-           "</title></line>";
-  }
-  svg += text_at(kLeft - 6, kTop + 8, fixed(mib_max, 1) + " MiB", "end", "label rss-label");
-  svg += text_at(kLeft - 6, kTop + kPlotH, "0", "end");
-  svg += text_at(kLeft + kPlotW + 6, kTop + kPlotH - kPlotH / 1.25 + 8, plain(proc_max) + " proc", "start",
-                 "label procs-label");
-  svg += x_axis(t_max);
-  return svg + "</svg>";
+// JSON inside a <script> element: "</script>" or "<!--" in a string must not end it early,
+// so every '<' (only ever inside a string in JSON) is written as its escape.
+std::string script_json(const Json& j) {
+  const std::string text = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) out += c == '<' ? std::string("\\u003c") : std::string(1, c);
+  return out;
 }
 
 // ------------------------------------------------------------------ page -------------
@@ -261,26 +195,28 @@ const char* const kStyle =
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}h3{font-size:1em;margin:1.2em 0 .2em}
 table{border-collapse:collapse;margin:.6em 0}th,td{padding:.2em .6em;text-align:right;border-bottom:1px solid #eee}
 th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#fafafa}.meta,.note{color:#666}
-.scroll{overflow-x:auto}td a{color:inherit;text-decoration:none}td a:hover{text-decoration:underline}
+.scroll{overflow-x:auto;max-width:100%}td a{color:inherit;text-decoration:none}td a:hover{text-decoration:underline}
 .failed{color:#b00;font-weight:600}.skipped{color:#a60}.passed{color:#070}
 .grid td:not(:first-child),.grid th:not(:first-child){text-align:left}
-.scorecard td:not(:first-child){font-weight:600;border:2px solid #fff;white-space:nowrap}
-.v-robust{background:#d8f0d8;color:#05500f}.v-degraded{background:#fde9b5;color:#6b4400}
-.v-hung{background:#f8cfc4;color:#8a1a00}.v-down{background:#e9a0a0;color:#5c0000}
-.v-inconclusive{background:#e6e6e6;color:#444}.s-skipped{background:#f6efdc;color:#8a5a00}
+.grid td:first-child{position:sticky;left:0;background:#fff}
+.scorecard td:not(:first-child){font-weight:600;border:2px solid #fff;white-space:nowrap;padding:.5em .8em}
+.scorecard td a{display:block}
+.v-robust{background:#cdebcd;color:#05500f}.v-degraded{background:#fde2a0;color:#6b4400}
+.v-hung{background:#f6bfae;color:#8a1a00}.v-down{background:#e08c8c;color:#4a0000}
+.v-inconclusive{background:#e0e0e0;color:#444}.s-skipped{background:#f6efdc;color:#8a5a00}
 .s-failed{background:#f3d6d6;color:#900}.s-interrupted{background:#ece4f3;color:#524}
 .badge{padding:.1em .5em;border-radius:.3em;font-weight:600}.reason{margin-left:.4em}
-.legend span{display:inline-block;padding:0 .6em;margin-right:.4em;border-radius:.3em}
+.legend span{display:inline-block;padding:0 .6em;margin:0 .4em .3em 0;border-radius:.3em}
 .behaviours td:last-child,.behaviours th:last-child{text-align:left}
 .warning{background:#fde9b5;color:#6b4400;padding:.4em .8em;border-radius:.3em;font-weight:600}
 .figures td:nth-child(odd){text-align:left;color:#555}.figures td.decisive{font-weight:700;color:#222}
-.chart{width:100%;max-width:760px;display:block;margin:.4em 0}.axis{stroke:#999}
-.ok{fill:#5a5}.bad{fill:#d33}.rss{fill:none;stroke:#36c;stroke-width:1.5}
-.p99{fill:none;stroke:#639;stroke-width:2}.p99dot{fill:#639}.p99-label{fill:#639}
-.phase-baseline{fill:#e4ecf8}.phase-fault{fill:#f8e2e2}.phase-recovery{fill:#e2f2e2}.phase-label{fill:#777}
-.procs{fill:none;stroke:#a60;stroke-width:1.5;stroke-dasharray:4 2}.exit{stroke:#d33;stroke-width:1.5}
-.label{font-size:11px;fill:#555}.rss-label{fill:#36c}.procs-label{fill:#a60}
-.key span{margin-right:1.2em}.key i{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
+.settings td{text-align:left;vertical-align:top}.settings td:first-child{color:#555;white-space:nowrap}
+.columns{display:flex;flex-wrap:wrap;gap:0 2.5em}.columns>div{min-width:0;max-width:100%}
+pre.command{background:#f5f5f5;padding:.5em .8em;border-radius:.3em;white-space:pre-wrap;word-break:break-all}
+.chart-box{position:relative;height:540px;max-width:100%}
+.key span{margin-right:1.2em;display:inline-block}.key i{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
+@media (max-width:640px){body{margin:1em auto;padding:0 .5em}.chart-box{height:480px}
+.figures td{display:inline-block;border:0;padding:.1em .4em}}
 )";
 
 class HtmlReporter final : public labour::sdk::Reporter {
@@ -298,15 +234,22 @@ class HtmlReporter final : public labour::sdk::Reporter {
 
   void render(std::string_view results_json, labour::sdk::Sink& out) override {
     const Document doc = read_document(results_json);
-    std::string page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-                       escape(title_) + "</title><style>" + kStyle + "</style></head><body>\n";
+    std::string page =
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
+        escape(title_) + "</title><style>" + kStyle + "</style></head><body>\n";
     page += tag("h1", title_) + "\n" + tag("p", preamble(doc), "meta") + "\n";
     for (std::size_t i = 0; i < doc.machines.size(); ++i)
       page += tag("p", "machine " + std::to_string(i + 1) + ": " + doc.machines[i], "meta") + "\n";
     for (const std::string& w : doc.warnings) page += tag("p", "warning: " + w, "warning") + "\n";
     if (!doc.tests.empty()) page += tables(doc);
-    for (std::size_t i = 0; i < doc.tests.size(); ++i) page += test_section(doc.tests[i], i);
-    if (doc.tests.empty()) page += tag("p", "no tests in this document", "note");
+    for (std::size_t i = 0; i < doc.tests.size(); ++i) page += test_section(doc, doc.tests[i], i);
+    if (doc.tests.empty()) page += tag("p", "no tests in this document", "note") + "\n";
+    page += environment_block(doc);
+    if (std::any_of(doc.tests.begin(), doc.tests.end(),
+                    [](const TestView& t) { return t.timeline || t.monitor; }))
+      page += std::string("<noscript><p class=\"note\">the charts need JavaScript</p></noscript>\n<script>") +
+              labour_html_chart_js + "</script>\n<script>" + labour_html_page_js + "</script>\n";
     page += "</body></html>\n";
     out << page;
   }
@@ -395,20 +338,19 @@ class HtmlReporter final : public labour::sdk::Reporter {
     return s;
   }
 
-  static std::string test_section(const TestView& t, std::size_t index) {
+  // A test: its verdict (or why there is none) in the heading, how to run it again, its
+  // figures and tables, and one chart on the test's time axis.
+  static std::string test_section(const Document& doc, const TestView& t, std::size_t index) {
     std::string s = "<section id=\"test-" + std::to_string(index) + "\">\n";
+    const bool judged = t.status == "completed" && t.verdict;
     s += "<h2>" +
-         escape(t.label + (t.server_version ? " " + *t.server_version : "") + ", scenario " +
-                t.scenario.name) +
-         ": <span class=\"" +
-         (t.status == "completed" ? "passed"
-          : t.status == "skipped" ? "skipped"
-                                  : "failed") +
-         "\">" + escape(t.status) + "</span></h2>\n";
+         escape(t.label + (t.server_version ? " " + *t.server_version : "") + " × " + t.scenario.name) +
+         " <span class=\"badge " + verdict_class(t) + "\">" + escape(judged ? verdict_cell(t) : t.status) +
+         "</span></h2>\n";
     if (t.error) s += tag("p", "error: " + *t.error, "failed") + "\n";
-    if (t.verdict)
-      s += "<p>verdict: <span class=\"badge " + verdict_class(t) + "\">" + escape(verdict_cell(t)) +
-           "</span>" + (t.verdict->reason ? tag("span", *t.verdict->reason, "reason") : "") + "</p>\n";
+    if (judged && t.verdict->reason) s += tag("p", *t.verdict->reason, "reason") + "\n";
+    if (t.status != "completed" && t.verdict)
+      s += tag("p", "verdict so far: " + t.verdict->value, "note") + "\n";
     if (t.repeat) s += repeat_block(*t.repeat);
     if (t.totals) {
       std::string line = "fault phase: sent " + count(t.totals->sent) + " requests";
@@ -424,34 +366,124 @@ class HtmlReporter final : public labour::sdk::Reporter {
     if (t.labour_verdict)
       s += "<p>Labour's rule: " +
            tag("span", *t.labour_verdict, *t.labour_verdict == "passed" ? "passed" : "failed") + "</p>\n";
+    if (t.timeline || t.monitor) s += chart_block(t, index);
+    if (t.monitor) s += tag("p", "server: " + monitor_summary(*t.monitor)) + "\n";
     if (!t.phases.empty()) s += phases_table(t.phases);
     if (!t.figures.empty()) s += figures_table(t);
     if (t.status == "completed" || !t.outages.empty()) s += outages_block(t);
     if (!t.behaviours.empty()) s += behaviour_table(t.behaviours);
-    const double t_max = time_span(t);
-    if (t.timeline) {
-      const std::string chart = timeline_chart(t, t_max);
-      if (!chart.empty())
-        s += "<p class=\"key\"><span><i style=\"background:#5a5\"></i>expected</span>"
-             "<span><i style=\"background:#d33\"></i>unexpected (requests per " +
-             plain(t.timeline->bucket_ms) +
-             " ms, by send time)</span><span><i style=\"background:#639\"></i>innocent p99 latency "
-             "(right axis)</span><span><i style=\"background:#e4ecf8\"></i><i "
-             "style=\"background:#f8e2e2\"></i>"
-             "<i style=\"background:#e2f2e2\"></i>baseline, fault, recovery</span></p>\n" +
-             chart + "\n";
-    }
-    if (t.monitor) {
-      s += tag("p", "server: " + monitor_summary(*t.monitor));
-      const std::string chart = monitor_chart(t, t_max);
-      if (!chart.empty())
-        s += "<p class=\"key\"><span><i style=\"background:#36c\"></i>RSS</span>"
-             "<span><i style=\"background:#a60\"></i>processes</span>"
-             "<span><i style=\"background:#d33\"></i>an exit (hover for its cause)</span></p>\n" +
-             chart + "\n";
-    }
+    s += reproduce_block(doc, t);
     if (t.supervision) s += tag("p", "supervision: " + supervision_summary(*t.supervision), "note") + "\n";
     return s + "</section>\n";
+  }
+
+  // The canvas page.js draws on, its data, and a key to what the chart does not name itself.
+  static std::string chart_block(const TestView& t, std::size_t index) {
+    const std::string id = "chart-" + std::to_string(index);
+    return "<p class=\"key note\"><span><i style=\"background:rgba(60,100,190,.25)\"></i>baseline</span>"
+           "<span><i style=\"background:rgba(200,40,40,.25)\"></i>fault</span>"
+           "<span><i style=\"background:rgba(40,150,60,.25)\"></i>recovery</span>"
+           "<span><i style=\"background:#c00\"></i>an exit (dashed line; hover the mark for its cause)</span>"
+           "<span><i style=\"background:rgba(200,0,0,.55)\"></i>an outage of innocent requests</span>"
+           "<span>hover for the values at a moment; click a legend entry to hide it</span></p>\n"
+           "<div class=\"chart-box\"><canvas id=\"" +
+           id + "\" role=\"img\" aria-label=\"" +
+           escape("timeline of " + t.label + " × " + t.scenario.name +
+                  ": outcomes, innocent latency, processes and memory") +
+           "\"></canvas></div>\n<script type=\"application/json\" class=\"chart-data\" data-canvas=\"" + id +
+           "\">" + script_json(chart_data(t)) + "</script>\n";
+  }
+
+  // What the run was made of, to run it again: the command, the server's options as the
+  // adapter applied them, and every scenario setting.
+  static std::string reproduce_block(const Document& doc, const TestView& t) {
+    std::string s = tag("h3", "Reproduce") + "\n";
+    s += "<pre class=\"command\">" + escape(command_line(doc, t)) + "</pre>\n";
+    const bool comma = std::any_of(t.server_options.begin(), t.server_options.end(),
+                                   [](const auto& o) { return o.second.find(',') != std::string::npos; });
+    if (comma) s += tag("p", "an option's value holds a comma, which a server spec cannot carry yet", "note");
+    s += "<div class=\"columns\"><div>" + tag("h3", "Server") + "<table class=\"settings\">";
+    auto row = [](const std::string& k, const std::string& v) {
+      return "<tr>" + tag("td", k) + tag("td", v) + "</tr>";
+    };
+    s += row("adapter", t.server_name.value_or(t.label)) + row("label", t.label);
+    if (t.server_version) s += row("version", *t.server_version);
+    for (const auto& [k, v] : t.server_options) s += row(k, v);
+    s += "</table></div><div>" + tag("h3", "Scenario") + "<table class=\"settings\">" +
+         row("name", t.scenario.name);
+    for (const auto& [k, v] : t.scenario.settings) s += row(k, v);
+    s += "</table></div></div>\n";
+    return s;
+  }
+
+  // `labour run` with what this test ran: the server spec with every option, the scenario
+  // and its load settings as overrides.
+  static std::string command_line(const Document& doc, const TestView& t) {
+    const std::string name = t.server_name.value_or(t.label);
+    std::string spec = name;
+    std::vector<std::string> options;
+    for (const auto& [k, v] : t.server_options) options.push_back(k + "=" + v);
+    if (t.label != name) options.push_back("label=" + t.label);
+    for (std::size_t i = 0; i < options.size(); ++i) spec += (i ? "," : ":") + options[i];
+    const ScenarioView& sc = t.scenario;
+    std::string cmd = "labour run --server " + shell_word(spec) + " --scenario " +
+                      shell_word(sc.source && *sc.source != "builtin" ? *sc.source : sc.name);
+    auto number = [&cmd](const char* flag, std::optional<double> v, bool zero_means_unset) {
+      if (v && std::isfinite(*v) && !(zero_means_unset && *v == 0))
+        cmd += std::string(" ") + flag + " " + plain(*v);
+    };
+    number("-n", sc.requests, true);
+    number("-d", sc.duration_s, true);
+    number("-c", sc.concurrency, false);
+    number("--rate", sc.rate, true);
+    number("--threads", sc.threads, false);
+    number("--timeout", sc.timeout_ms, false);
+    number("--seed", sc.seed, false);
+    if (sc.policy) cmd += " --policy " + shell_word(*sc.policy);
+    if (sc.keep_alive && !*sc.keep_alive) cmd += " --no-keepalive";
+    if (doc.python && *doc.python != "/usr/bin/python3") cmd += " --python " + shell_word(*doc.python);
+    return cmd;
+  }
+
+  // A word for a POSIX shell: as it is when it holds only safe characters, else quoted.
+  static std::string shell_word(const std::string& w) {
+    const bool safe = !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("-_./:=,+@%").find(c) != std::string_view::npos;
+    });
+    if (safe) return w;
+    std::string out = "'";
+    for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+
+  // The machine and the build the document was measured on.
+  static std::string environment_block(const Document& d) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    auto add = [&rows](const std::string& k, const std::optional<std::string>& v) {
+      if (v && !v->empty()) rows.emplace_back(k, *v);
+    };
+    add("labour", d.tool_version ? std::optional<std::string>(
+                                       d.tool_name.value_or("labour") + " " + *d.tool_version +
+                                       (d.tool_commit ? " (" + short_commit(*d.tool_commit) + ")" : ""))
+                                 : std::nullopt);
+    add("host", d.hostname);
+    add("kernel", d.kernel);
+    add("cpus", d.cpus ? std::optional<std::string>(plain(*d.cpus) +
+                                                    (d.cores ? " (" + plain(*d.cores) + " cores)" : ""))
+                       : std::nullopt);
+    add("cpu model", d.cpu_model);
+    add("pinning", d.pinning);
+    add("python",
+        d.python ? std::optional<std::string>(*d.python + (d.python_version ? " " + *d.python_version : ""))
+                 : std::nullopt);
+    add("started", d.started_at);
+    const std::string plan = plan_summary(d);
+    add("plan", plan.empty() ? std::nullopt : std::optional<std::string>(plan));
+    if (rows.empty()) return "";
+    std::string s = tag("h2", "Environment") + "\n<table class=\"settings\">";
+    for (const auto& [k, v] : rows) s += "<tr>" + tag("td", k) + tag("td", v) + "</tr>";
+    return s + "</table>\n";
   }
 
   static std::string repeat_block(const RepeatView& r) {

@@ -103,6 +103,26 @@ inline TextMap string_map(const Json* obj, const std::string& path) {
   return out;
 }
 
+// An object's settings as text, nested objects flattened ("phases.stall_s"); lists of
+// scalars joined by ", "; "name" and "mix" are left to their own fields.
+inline void flat_settings(const Json& obj, const std::string& prefix, const std::string& path, TextMap& out) {
+  for (const auto& [k, v] : obj.items()) {
+    if (prefix.empty() && (k == "name" || k == "mix")) continue;
+    const std::string key = prefix + k, p = path + "." + k;
+    if (v.is_object()) {
+      flat_settings(v, key + ".", p, out);
+    } else if (v.is_array()) {
+      std::string joined;
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (!v[i].is_object() && !v[i].is_array() && !v[i].is_null())
+          joined += (joined.empty() ? "" : ", ") + scalar_text(v[i], at(p, i));
+      out.emplace_back(key, joined);
+    } else if (!v.is_null()) {
+      out.emplace_back(key, scalar_text(v, p));
+    }
+  }
+}
+
 inline CountMap count_map(const Json* obj, const std::string& path) {
   CountMap out;
   if (!obj) return out;
@@ -257,7 +277,11 @@ struct RepeatView {
 struct ScenarioView {
   std::string name;
   std::optional<std::string> source, policy;
-  std::optional<double> requests, duration_s, concurrency, rate, timeout_ms, seed;
+  std::optional<double> requests, duration_s, concurrency, rate, timeout_ms, seed, threads;
+  std::optional<bool> keep_alive;
+  // Every setting as written, nested keys joined by '.' ("phases.stall_s" -> "5.0"), lists
+  // joined by ", "; the mix is in the test's behaviours.
+  TextMap settings;
 };
 
 struct TestView {
@@ -434,6 +458,9 @@ inline TestView read_test(const Json& t, const std::string& path) {
   v.scenario.rate = opt_number(*scenario, "rate", sp);
   v.scenario.timeout_ms = opt_number(*scenario, "timeout_ms", sp);
   v.scenario.seed = opt_number(*scenario, "seed", sp);
+  v.scenario.threads = opt_number(*scenario, "threads", sp);
+  if (find(*scenario, "keep_alive")) v.scenario.keep_alive = opt_bool(*scenario, "keep_alive", sp);
+  flat_settings(*scenario, "", sp, v.scenario.settings);
   v.verdict = read_verdict(t, path);
   v.labour_verdict = opt_string(t, "labour_verdict", path);
   v.figures = number_map(opt_object(t, "figures", path), path + ".figures");
