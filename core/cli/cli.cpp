@@ -1,7 +1,9 @@
 #include "cli/cli.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <labour/printable.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -32,21 +34,7 @@ plugins::Registry& Context::registry() {
   return *registry_;
 }
 
-namespace {
-// CLI11's own range messages print the limits of a double; say what is wanted instead.
-CLI::Validator positive() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        try {
-          std::size_t used = 0;
-          if (std::stod(text, &used) > 0 && used == text.size()) return {};
-        } catch (const std::exception&) {
-        }
-        return "must be a positive number, not '" + text + "'";
-      },
-      "POSITIVE");
-}
-}  // namespace
+namespace {}  // namespace
 
 void RunFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--report", reports,
@@ -57,23 +45,24 @@ void RunFlags::add_to(CLI::App& cmd) {
                  "Gate for CI (repeatable): exit 1 when a test breaches it, e.g. innocent_failure_pct<1, "
                  "p99_ratio<5, recovery_s<10, 'verdict in robust,degraded'");
   cmd.add_option("-n,--requests", overrides.requests, "Requests per test (overrides the scenario)")
-      ->check(positive());
+      ->check(within(scenario::limits::requests));
   cmd.add_option("-d,--duration", duration,
                  "Run each test this long instead of a request count: 10s, 500ms, 2m");
   cmd.add_option("-c,--concurrency", overrides.concurrency, "Concurrent connections")
-      ->check(CLI::Range(1u, 10000u));
+      ->check(within(scenario::limits::concurrency));
   cmd.add_option("--rate", overrides.rate, "Open model: requests per second on a fixed schedule")
-      ->check(positive());
+      ->check(within(scenario::limits::rate));
   cmd.add_option("--threads", overrides.threads, "Client threads (one event loop each)")
-      ->check(CLI::Range(1u, 64u));
-  cmd.add_option("--seed", overrides.seed, "Seed of the behaviour selection");
+      ->check(within(scenario::limits::threads));
+  cmd.add_option("--seed", overrides.seed, "Seed of the behaviour selection")
+      ->check(within(scenario::limits::seed));
   cmd.add_option("--policy", policy, "Selection policy: random, repeat or spaced")
       ->check(CLI::IsMember({"random", "repeat", "spaced"}));
   cmd.add_option("--repeat", repeat, "Run each cell N times, each on a fresh server (medians and ranges)")
       ->check(CLI::Range(1U, 1000U));
   cmd.add_flag("--no-keepalive", no_keepalive, "One connection per request");
   cmd.add_option("--timeout", overrides.timeout_ms, "Per-request timeout in milliseconds")
-      ->check(CLI::Range(1u, 3600000u));
+      ->check(within(scenario::limits::timeout_ms));
   cmd.add_option("--python", settings.python, "Python interpreter that runs the server")
       ->capture_default_str();
   cmd.add_option("--ready-timeout", ready_timeout_s, "Seconds to wait for a server to answer")
@@ -91,8 +80,11 @@ void RunFlags::add_to(CLI::App& cmd) {
 }
 
 void RunFlags::finish() {
-  if (!duration.empty())
-    overrides.duration_s = parse_duration(duration, "-d '" + duration + "'").count() / 1000.0;
+  if (!duration.empty()) {
+    const std::string what = "-d '" + duration + "'";
+    overrides.duration_s = scenario::check_setting(parse_duration(duration, what).count() / 1000.0,
+                                                   scenario::limits::duration, what);
+  }
   if (!policy.empty())
     overrides.policy = policy == "repeat"   ? engine::Policy::Repeat
                        : policy == "spaced" ? engine::Policy::Spaced
@@ -125,6 +117,23 @@ int write_to_file(void* ctx, labour_str_t bytes) {
   return out->good() ? 0 : 1;
 }
 
+// Every error and log line reaches the terminal with its control characters escaped: they
+// carry labels, paths, server output and plugin messages.
+void print_error(const std::exception& e) {
+  std::fprintf(stderr, "labour: %s\n", printable(e.what()).c_str());
+}
+
+class PrintableMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const std::string text = printable(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<PrintableMessage>();
+  }
+};
+
 }  // namespace
 
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports_given,
@@ -140,6 +149,16 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
   auto& registry = ctx.registry();
   if (!ctx.quiet && !to_stdout && (reports.empty() || registry.find(plugins::Kind::Reporter, "console")))
     reports.push_back("console");
+  // An option for a reporter that is not used would be dropped without a word.
+  for (const auto& opt : report_opts) {
+    const std::string name = opt.substr(0, opt.find('.'));
+    const bool used = std::any_of(reports.begin(), reports.end(), [&](const std::string& spec) {
+      return spec.substr(0, spec.find(':')) == name;
+    });
+    if (!used && opt.find('.') != std::string::npos)
+      throw UsageError("--report-opt '" + opt + "': reporter '" + name + "' is not used (add --report " +
+                       name + "[:PATH], or drop the option)");
+  }
   std::vector<PlannedReport> planned;
   for (const auto& spec : reports) {
     const auto colon = spec.find(':');
@@ -234,7 +253,9 @@ int main(int argc, char** argv) {
 
   auto logger = spdlog::stderr_color_mt("labour");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("labour: %^%l%$: %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PrintableMessage>('*').set_pattern("labour: %^%l%$: %*");
+  spdlog::set_formatter(std::move(formatter));
   spdlog::set_level(spdlog::level::warn);
   try {
     app.parse(argc, argv);
@@ -245,9 +266,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // One line, naming the input, plus where to look.
+    // One line, naming the input, plus where to look. CLI11 reports a missing required
+    // option before an unknown one; the unknown one is what went wrong.
     std::string what = e.what();
-    std::fprintf(stderr, "labour: %s (see labour --help)\n", what.c_str());
+    const auto extra = app.remaining(true);
+    if (!extra.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      std::vector<std::string> commands;
+      for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+      what = extra.front().rfind('-', 0) == 0
+                 ? "unknown option '" + extra.front() + "'"
+                 : "unknown command '" + extra.front() + "' (commands: " + join(commands) + ")";
+    }
+    std::fprintf(stderr, "labour: %s (see labour --help)\n", printable(what).c_str());
     return kExitUsage;
   }
   spdlog::set_level(ctx.verbosity >= 2   ? spdlog::level::debug
@@ -256,16 +286,16 @@ int main(int argc, char** argv) {
   try {
     return action ? action() : kExitUsage;
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "labour: %s\n", e.what());
+    print_error(e);
     return kExitUsage;
   } catch (const run::ServerSession::Interrupted& e) {
-    std::fprintf(stderr, "labour: %s\n", e.what());
+    print_error(e);
     return kExitInterrupted;
   } catch (const RunError& e) {
-    std::fprintf(stderr, "labour: %s\n", e.what());
+    print_error(e);
     return kExitRunFailed;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "labour: %s\n", e.what());
+    print_error(e);
     return kExitRunFailed;
   }
 }

@@ -31,6 +31,13 @@ struct Context {
 };
 
 // Options shared by `run` and `matrix`: load overrides, reporting, supervision.
+// A load setting's command-line value, checked against the limits a scenario file has too
+// (scenario::limits): one set of rules, named in the error.
+inline CLI::Validator within(const scenario::SettingLimit& limit) {
+  return CLI::Validator([limit](std::string& text) { return scenario::setting_error(text, limit); },
+                        limit.name);
+}
+
 struct RunFlags {
   std::vector<std::string> reports;      // NAME[:PATH]
   std::vector<std::string> report_opts;  // NAME.key=value

@@ -1,4 +1,6 @@
 // `labour list`, `labour doctor`, `labour serve` and `labour report`.
+#include <labour/printable.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -40,9 +42,10 @@ json param_json(const plugins::ParamInfo& p) {
 
 void print_params(const std::vector<plugins::ParamInfo>& params) {
   for (const auto& p : params) {
-    std::printf("    %-20s %s, %s%s%s\n", p.name.c_str(), plugins::describe_domain(p).c_str(),
-                p.default_value.empty() ? "required" : "default ", p.default_value.c_str(),
-                p.help.empty() ? "" : ("  " + p.help).c_str());
+    std::printf("    %-20s %s, %s%s%s\n", printable(p.name).c_str(),
+                printable(plugins::describe_domain(p)).c_str(),
+                p.default_value.empty() ? "required" : "default ", printable(p.default_value).c_str(),
+                p.help.empty() ? "" : printable("  " + p.help).c_str());
   }
 }
 
@@ -72,8 +75,9 @@ int list(Context& ctx, const std::string& what, bool as_json) {
                        {"summary", p.summary},
                        {"params", params}});
       } else {
-        std::printf("  %-16s %-8s %s\n    file: %s\n", p.name.c_str(), p.version.c_str(), p.summary.c_str(),
-                    p.file.c_str());
+        std::printf("  %-16s %-8s %s\n    file: %s\n", printable(p.name).c_str(),
+                    printable(p.version).c_str(), printable(p.summary).c_str(),
+                    printable(p.file.string()).c_str());
         print_params(p.params);
       }
     }
@@ -105,8 +109,8 @@ int list(Context& ctx, const std::string& what, bool as_json) {
                        {"concurrency", s.concurrency},
                        {"mix", mix}});
       } else {
-        std::printf("  %-16s %s\n    %s, %s, %llu requests, concurrency %u\n", s.name.c_str(),
-                    s.description.c_str(), mix_text.c_str(),
+        std::printf("  %-16s %s\n    %s, %s, %llu requests, concurrency %u\n", printable(s.name).c_str(),
+                    printable(s.description).c_str(), printable(mix_text).c_str(),
                     std::string(scenario::policy_name(s.policy)).c_str(),
                     static_cast<unsigned long long>(s.requests), s.concurrency);
       }
@@ -162,11 +166,12 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
     const bool ok = r["available"];
     const std::string reason = r["reason"];
     const std::string detail = ok ? settings.python + (reason.empty() ? "" : "; " + reason) : reason;
-    std::printf("%-*s  %-9s  %-*s  %s\n", name_width, r["name"].get<std::string>().c_str(), ok ? "yes" : "no",
-                version_width, r["version"].get<std::string>().c_str(), detail.c_str());
+    std::printf("%-*s  %-9s  %-*s  %s\n", name_width, printable(r["name"].get<std::string>()).c_str(),
+                ok ? "yes" : "no", version_width, printable(r["version"].get<std::string>()).c_str(),
+                printable(detail).c_str());
   }
   for (const auto& r : registry.rejections())
-    std::printf("rejected plugin %s: %s\n", r.file.c_str(), r.reason.c_str());
+    std::printf("rejected plugin %s: %s\n", printable(r.file.string()).c_str(), printable(r.reason).c_str());
   return kExitOk;
 }
 
@@ -181,9 +186,10 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
   for (const auto& name : registry.names(plugins::Kind::Behaviour))
     behaviours.push_back(registry.find(plugins::Kind::Behaviour, name));
   run::ServerSession session(server, behaviours, settings, port);
-  std::printf("%s %s serving labour's worker app at http://127.0.0.1:%u/\n", server.label.c_str(),
-              availability.version.c_str(), session.port());
-  for (const auto* b : behaviours) std::printf("  http://127.0.0.1:%u/%s\n", session.port(), b->name.c_str());
+  std::printf("%s %s serving labour's worker app at http://127.0.0.1:%u/\n", printable(server.label).c_str(),
+              printable(availability.version).c_str(), session.port());
+  for (const auto* b : behaviours)
+    std::printf("  http://127.0.0.1:%u/%s\n", session.port(), printable(b->name).c_str());
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
   const auto& stop = supervisor::interrupt_flag();
@@ -194,7 +200,7 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
   if (died) {
     std::fprintf(stderr, "labour: the server exited by itself (%s); its logs are in %s\n",
                  report.status ? report.status->describe().c_str() : "unknown status",
-                 session.run_dir().c_str());
+                 printable(session.run_dir().string()).c_str());
     return kExitRunFailed;
   }
   std::printf("stopped (%s, %.2f s, %d orphans)\n",

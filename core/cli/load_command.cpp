@@ -2,6 +2,8 @@
 // without a server to supervise: for comparing labour's client with wrk, or a quick probe.
 #include "cli/load_command.hpp"
 
+#include "cli/cli.hpp"
+
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -106,13 +108,13 @@ std::string human_us(std::uint64_t us) {
 
 int run(const LoadFlags& f) {
   const Url url = parse_url(f.url);
-  if (f.connections == 0) throw UsageError("-c 0: need at least 1 connection");
-  if (f.threads == 0) throw UsageError("--threads 0: need at least 1 thread");
-  if (f.timeout_ms == 0) throw UsageError("--timeout 0: give the per-request timeout in milliseconds (> 0)");
-  if (!(f.rate >= 0) || std::isinf(f.rate))
-    throw UsageError("--rate: must be a number >= 0 (requests per second)");
   engine::LoadOptions options;
-  if (!f.duration.empty()) options.duration = parse_duration(f.duration, "-d '" + f.duration + "'");
+  if (!f.duration.empty()) {
+    const std::string what = "-d '" + f.duration + "'";
+    options.duration = parse_duration(f.duration, what);
+    scenario::check_setting(static_cast<double>(options.duration.count()) / 1000.0,
+                            scenario::limits::duration, what);
+  }
   options.requests = f.requests;
   if (options.requests == 0 && options.duration.count() == 0)
     throw UsageError("give -n REQUESTS or -d DURATION (e.g. -n 100000 or -d 10s)");
@@ -244,15 +246,20 @@ void add_load_command(CLI::App& root, std::function<int()>& action) {
       ->required();
   cmd->add_option("-c,--connections", flags->connections,
                   "Connections (closed model) / max in flight (open model)")
-      ->capture_default_str();
-  cmd->add_option("-n,--requests", flags->requests, "Stop after this many requests");
+      ->capture_default_str()
+      ->check(within(scenario::limits::concurrency));
+  cmd->add_option("-n,--requests", flags->requests, "Stop after this many requests")
+      ->check(within(scenario::limits::requests));
   cmd->add_option("-d,--duration", flags->duration, "Stop after this long: 10s, 500ms, 2m");
   cmd->add_option("--rate", flags->rate,
-                  "Open model: requests per second on a fixed schedule (0: closed model)");
+                  "Open model: requests per second on a fixed schedule (0: closed model)")
+      ->check(within(scenario::limits::rate));
   cmd->add_option("-t,--threads", flags->threads, "Client threads, one event loop each")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(within(scenario::limits::threads));
   cmd->add_option("--timeout", flags->timeout_ms, "Per-request timeout in milliseconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(within(scenario::limits::timeout_ms));
   cmd->add_flag("--no-keepalive", flags->no_keepalive, "One connection per request");
   cmd->add_flag("--allow-remote", flags->allow_remote, "Allow a target that is not a loopback address");
   cmd->add_flag("--json", flags->json, "Print the results as JSON");

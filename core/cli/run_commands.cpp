@@ -161,6 +161,8 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
             }
             if (!current.empty()) servers_out.push_back(current);
           }
+          if (servers_out.empty())
+            throw UsageError("--servers: no server given (use all, or names, e.g. wsgiref gunicorn:workers=2)");
         }
         args->request.scenarios = *scenarios == "all" ? scenario::builtin_names() : split_list(*scenarios);
         if (args->request.scenarios.empty())

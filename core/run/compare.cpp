@@ -1,7 +1,5 @@
 #include "run/compare.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/input_file.hpp"
 #include "run/results.hpp"
 
 namespace labour::run {
@@ -19,8 +18,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-constexpr std::uintmax_t kMaxDocumentBytes = 1ULL << 30;  // far above any real matrix's document
 
 // The figures compare judges, which way is bad, and the least change that counts without
 // repetitions (below it, a relative change of a tiny figure is noise: 0.1 -> 0.2 ms).
@@ -104,16 +101,8 @@ std::string results_path(const std::string& given) {
 json read_results_document(const std::string& given, const std::string& command) {
   const std::string path = results_path(given);
   const auto bad = [&](const std::string& what) { return UsageError(command + ": '" + path + "' " + what); };
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw bad("does not exist (give a results.json or an --out folder)");
-  if (!S_ISREG(st.st_mode)) throw bad("is not a regular file (give a results.json)");
-  if (static_cast<std::uintmax_t>(st.st_size) > kMaxDocumentBytes)
-    throw bad("is larger than 1 GiB, the limit of a results document");
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) throw bad("cannot be read");
-  json document = json::parse(text.str(), nullptr, false);
+  json document =
+      json::parse(read_input_file(path, command + ": results document", kMaxDocumentBytes), nullptr, false);
   if (document.is_discarded()) throw bad("is not valid JSON (cut short? copy it again)");
   if (!document.is_object() || !document.contains("schema_version"))
     throw bad("is not a labour results document");

@@ -3,11 +3,15 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/input_file.hpp"
 #include "scenario/builtin.hpp"
 
 namespace labour::scenario {
@@ -210,23 +214,29 @@ Scenario parse(std::string_view text, const std::string& origin) {
                : v->get() == "spaced" ? engine::Policy::Spaced
                                       : engine::Policy::Random;
   }
-  if (auto* n = root.get("requests")) s.requests = positive_integer<std::uint64_t>(*n, origin, "requests");
-  if (auto* n = root.get("duration")) {
-    s.duration_s = non_negative_number(*n, origin, "duration");
-    if (s.duration_s <= 0) fail(origin, *n, "'duration' must be more than 0 seconds");
-  }
+  // The load settings, within the limits the command line has too (limits::).
+  const auto setting = [&](const toml::node& n, const SettingLimit& limit) {
+    double value = 0;
+    if (auto i = n.as_integer())
+      value = static_cast<double>(i->get());
+    else if (auto f = n.as_floating_point(); f && !limit.integer)
+      value = f->get();
+    else
+      fail(origin, n,
+           std::string("'") + limit.name + "' must be " + (limit.integer ? "an integer" : "a number"));
+    return check_setting(value, limit, where(origin, n.source()) + ": '" + limit.name + "'");
+  };
+  if (auto* n = root.get("requests")) s.requests = static_cast<std::uint64_t>(setting(*n, limits::requests));
+  if (auto* n = root.get("duration")) s.duration_s = setting(*n, limits::duration);
   if (!s.requests && s.duration_s <= 0)
     throw UsageError(origin + ": the scenario needs 'requests' or 'duration' (seconds)");
   if (auto* n = root.get("concurrency"))
-    s.concurrency = positive_integer<std::uint32_t>(*n, origin, "concurrency");
-  if (auto* n = root.get("threads")) s.threads = positive_integer<std::uint32_t>(*n, origin, "threads");
-  if (auto* n = root.get("rate")) s.rate = non_negative_number(*n, origin, "rate");
-  if (auto* n = root.get("seed")) s.seed = positive_integer<std::uint64_t>(*n, origin, "seed", true);
-  if (auto* n = root.get("timeout")) {
-    const double t = non_negative_number(*n, origin, "timeout");
-    if (t <= 0 || t > 3600) fail(origin, *n, "'timeout' must be in (0, 3600] seconds");
-    s.timeout_ms = static_cast<std::uint32_t>(t * 1000);
-  }
+    s.concurrency = static_cast<std::uint32_t>(setting(*n, limits::concurrency));
+  if (auto* n = root.get("threads")) s.threads = static_cast<std::uint32_t>(setting(*n, limits::threads));
+  if (auto* n = root.get("rate")) s.rate = setting(*n, limits::rate);
+  if (auto* n = root.get("seed")) s.seed = static_cast<std::uint64_t>(setting(*n, limits::seed));
+  if (auto* n = root.get("timeout"))
+    s.timeout_ms = static_cast<std::uint32_t>(std::lround(setting(*n, limits::timeout) * 1000));
   if (auto* n = root.get("keep_alive")) {
     const auto* b = n->as_boolean();
     if (!b) fail(origin, *n, "'keep_alive' must be true or false");
@@ -241,6 +251,11 @@ Scenario parse(std::string_view text, const std::string& origin) {
   if (!behaviours || behaviours->empty())
     throw UsageError(origin +
                      ": the scenario has no behaviours (add [[behaviour]] tables with name and weight)");
+  if (behaviours->size() > kMaxBehaviours)
+    fail(origin, *behaviours,
+         "the scenario has " + std::to_string(behaviours->size()) + " [[behaviour]] tables; at most " +
+             std::to_string(kMaxBehaviours) +
+             " (merge entries of one behaviour and parameters into one weight)");
   static const std::set<std::string> entry_keys = {"name", "weight", "params"};
   for (const auto& node : *behaviours) {
     const auto* table = node.as_table();
@@ -287,11 +302,7 @@ Scenario load(const std::string& name_or_file) {
   if (!looks_like_file)
     throw UsageError("unknown scenario '" + name_or_file + "'; built-in scenarios: " + join(builtin_names()) +
                      " (or give a path to a .toml file)");
-  std::ifstream in(name_or_file, std::ios::binary);
-  if (!in) throw UsageError("scenario file '" + name_or_file + "' cannot be read (does it exist?)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), name_or_file);
+  return parse(read_input_file(name_or_file, "scenario file", kMaxScenarioBytes), name_or_file);
 }
 
 double expected_load_s(const Scenario& s) {

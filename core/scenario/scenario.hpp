@@ -11,6 +11,7 @@
 
 #include "engine/engine.hpp"
 #include "plugins/params.hpp"
+#include "scenario/limits.hpp"
 
 namespace labour::scenario {
 
@@ -79,6 +80,10 @@ struct Overrides {
   std::optional<bool> keep_alive;
   void apply(Scenario& s) const;
 };
+
+// A scenario holds at most this many [[behaviour]] tables (docs/scenarios.md): the engine
+// keeps counters and a histogram per behaviour, so the mix bounds labour's memory.
+constexpr std::size_t kMaxBehaviours = 1000;
 
 // Parses TOML text; `origin` names it in errors ("file.toml" or "built-in scenario X").
 // Throws UsageError "origin:line:col: what is wrong".

@@ -15,6 +15,7 @@
 #include "run/merge.hpp"
 #include "run/results.hpp"
 #include "run/shard.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using labour::run::Shard;
@@ -39,15 +40,6 @@ std::string shard_error(const std::string& text, std::uint32_t count = 0, const 
   }
   return "";
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "labour-unit-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 std::string read(const fs::path& p) {
   std::ifstream in(p);

@@ -189,7 +189,7 @@ class ConsoleReporter final : public labour::sdk::Reporter {
         width_(decide_width(params.integer("width"))) {}
 
   void render(std::string_view results_json, labour::sdk::Sink& out) override {
-    const Document doc = read_document(results_json);
+    const Document doc = read_document(results_json, TextFor::Terminal);
     const Style style(color_);
     std::string text = preamble(doc);
     for (std::size_t i = 0; i < doc.machines.size(); ++i)

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <labour/printable.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -568,10 +569,31 @@ inline std::string short_commit(const std::string& commit) {
 
 // Parses and checks the document: one line naming the field when it is not one labour
 // reads. Refuses every schema_version but kSchemaVersion.
-inline Document read_document(std::string_view text) {
+// Every string of a document (values and keys) made printable (<labour/printable.hpp>).
+inline Json printable_strings(const Json& j) {
+  if (j.is_string()) return printable(j.get_ref<const std::string&>());
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const Json& v : j) out.push_back(printable_strings(v));
+    return out;
+  }
+  if (j.is_object()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : j.items()) out[printable(k)] = printable_strings(v);
+    return out;
+  }
+  return j;
+}
+
+// How a reporter shows the document's text: as written (html, csv and json escape it their
+// own way), or for a terminal, where every control character is shown escaped.
+enum class TextFor { File, Terminal };
+
+inline Document read_document(std::string_view text, TextFor text_for = TextFor::File) {
   Json doc;
   try {
     doc = Json::parse(text.begin(), text.end());
+    if (text_for == TextFor::Terminal) doc = printable_strings(doc);
   } catch (const Json::exception& e) {
     std::string why = e.what();
     std::replace(why.begin(), why.end(), '\n', ' ');

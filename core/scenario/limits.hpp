@@ -1,0 +1,37 @@
+// The limits of the load settings (requests, duration, concurrency, ...), one set of rules for
+// the command line and scenario files alike.
+#pragma once
+
+#include <string>
+
+namespace labour::scenario {
+
+// The limits of a load setting, the same on the command line and in a scenario file
+// (docs/scenarios.md, "Limits"): a value outside them is refused with the limit named, never
+// clamped or wrapped; infinities and NaNs are refused too.
+struct SettingLimit {
+  const char* name;  // as a scenario file spells it
+  double min, max;
+  bool integer;
+  const char* unit;  // "" or " s", " requests/s"
+};
+namespace limits {
+constexpr SettingLimit requests{"requests", 1, 1e12, true, ""};
+constexpr SettingLimit duration{"duration", 0.001, 86400, false, " s"};
+constexpr SettingLimit concurrency{"concurrency", 1, 10000, true, ""};
+constexpr SettingLimit threads{"threads", 1, 64, true, ""};
+constexpr SettingLimit rate{"rate", 0, 1e7, false, " requests/s"};
+constexpr SettingLimit timeout{"timeout", 0.001, 3600, false, " s"};
+constexpr SettingLimit seed{"seed", 0, 9007199254740992.0, true, ""};  // 2^53: kept exact in JSON
+
+constexpr SettingLimit timeout_ms{"timeout", 1, 3600000, true, " ms"};  // the command line's unit
+}  // namespace limits
+
+// Why a value is not within `limit` ("must be 1 to 1e+12, not 1e+23"), or "" when it is. The
+// text form is a command-line value: the whole text must be the number.
+std::string setting_error(double value, const SettingLimit& limit);
+std::string setting_error(const std::string& text, const SettingLimit& limit);
+// `value` if it is within `limit`; else throws UsageError "<what>: <setting_error>".
+double check_setting(double value, const SettingLimit& limit, const std::string& what);
+
+}  // namespace labour::scenario

@@ -1,0 +1,55 @@
+// Text from outside (labels, names, file contents, server logs, plugin messages) as it may
+// reach a terminal: control characters would clear the screen, retitle the window or fake
+// lines, so every one is shown escaped. Printable UTF-8 passes as it is.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace labour {
+
+// "\n" -> "\\n", ESC -> "\\x1b", DEL -> "\\x7f", C1 controls (U+0080..U+009F, which some
+// terminals obey as ESC sequences) -> "\\u009b", bytes that are not UTF-8 -> "\\xNN".
+inline std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [&out](const char* format, unsigned value) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, format, value);
+    out += buf;
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\r' || c == '\t') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      hex("\\x%02x", c);
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      // A UTF-8 sequence: its length from the lead byte, each continuation byte checked.
+      const std::size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+      bool valid = len > 0 && i + len <= text.size() && c >= 0xc2 && c <= 0xf4;
+      for (std::size_t k = 1; valid && k < len; ++k)
+        valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+      if (!valid) {
+        hex("\\x%02x", c);
+        ++i;
+      } else if (c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+        hex("\\u%04x", static_cast<unsigned char>(text[i + 1]));  // C1: U+0080..U+009F
+        i += 2;
+      } else {
+        out.append(text.substr(i, len));
+        i += len;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace labour

@@ -1,0 +1,145 @@
+"""Hostile and careless input, by family (issue 8): what labour reads is bounded and a regular
+file, numbers follow one set of rules on the command line and in scenario files, unknown
+names are named, and text from outside reaches the terminal with its control characters
+escaped. Each case: exit 2, one line naming the input, nothing started, nothing written."""
+import json
+import os
+
+import pytest
+
+from conftest import labour
+
+CONTROL = "\x1b]0;pwned\x07\x1b[2J\n"
+
+
+def refused(proc, *needles):
+    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+    assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
+    assert proc.stdout == ""  # nothing ran, nothing was reported
+    return lines[0]
+
+
+def run(*args, timeout=30):
+    return labour("run", "--server", "wsgiref", *args, timeout=timeout)
+
+
+# ---- what labour reads: regular files only, bounded ----
+
+def test_scenario_from_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "s.toml"
+    os.mkfifo(fifo)  # nobody writes: reading it would block for ever
+    refused(run("--scenario", str(fifo), timeout=10), f"scenario file '{fifo}'", "is a FIFO, not a regular file")
+
+
+def test_scenario_from_dev_zero_is_refused_at_once(tmp_path):
+    link = tmp_path / "zero.toml"
+    link.symlink_to("/dev/zero")  # never ends
+    refused(run("--scenario", str(link), timeout=10), "is a character device")
+
+
+def test_scenario_folder_is_refused(tmp_path):
+    folder = tmp_path / "dir.toml"
+    folder.mkdir()
+    refused(run("--scenario", str(folder)), "is a folder")
+
+
+def test_huge_scenario_is_refused_with_its_limit(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text("#" * (1024 * 1024 + 1))
+    refused(run("--scenario", str(big)), "is larger than 1 MiB")
+
+
+def test_scenario_with_too_many_behaviours_is_refused(tmp_path):
+    many = tmp_path / "many.toml"
+    many.write_text('name = "many"\nrequests = 1\n' + '[[behaviour]]\nname = "PlainResponse"\n' * 1001)
+    refused(run("--scenario", str(many)), "1001 [[behaviour]] tables; at most 1000")
+
+
+@pytest.mark.parametrize("command", [["report"], ["compare", "/dev/null"], ["merge", "--out", "merged"]])
+def test_results_documents_from_devices_are_refused(tmp_path, command):
+    proc = labour(*command[:1], "/dev/zero", *command[1:], timeout=10)
+    refused(proc, "'/dev/zero'", "is a character device")
+
+
+def test_report_of_a_fifo_is_refused(tmp_path):
+    fifo = tmp_path / "results.json"
+    os.mkfifo(fifo)
+    refused(labour("report", str(fifo), timeout=10), "is a FIFO")
+
+
+# ---- numbers: one set of rules, no clamping or wrapping, before any server starts ----
+
+@pytest.mark.parametrize("flag,value,needle", [
+    ("-n", "99999999999999999999999", "--requests: must be 1 to 1000000000000, not 99999999999999999999999"),
+    ("-n", "1.5", "--requests: must be a whole number"),
+    ("-n", "0", "--requests: must be 1 to"),
+    ("--seed", "-1", "--seed: must be 0 to 9007199254740992, not -1"),
+    ("--rate", "inf", "--rate: must be a finite number"),
+    ("--rate", "nan", "--rate: must be a finite number"),
+    ("--rate", "1e300", "--rate: must be 0 to 10000000 requests/s"),
+    ("-c", "0", "--concurrency: must be 1 to 10000"),
+    ("-c", "99999999999", "--concurrency: must be 1 to 10000"),
+    ("--threads", "65", "--threads: must be 1 to 64"),
+    ("--timeout", "-5", "--timeout: must be 1 to 3600000 ms"),
+    ("--timeout", "ten", "'ten' is not a number"),
+    ("-d", "1e300", "-d '1e300'"),
+    ("-d", "100000", "-d '100000': must be 0.001 to 86400 s"),
+])
+def test_load_numbers_are_checked_with_their_limits(flag, value, needle):
+    refused(run("--scenario", "Plain", flag, value), needle)
+
+
+@pytest.mark.parametrize("line,needle", [
+    ("requests = 0", "'requests': must be 1 to 1000000000000, not 0"),
+    ("requests = 9223372036854775807", "'requests': must be 1 to 1000000000000"),
+    ("requests = 5\nseed = -1", "'seed': must be 0 to 9007199254740992, not -1"),
+    ("requests = 5\nrate = 1e300", "'rate': must be 0 to 10000000 requests/s"),
+    ("duration = 1e300", "'duration': must be 0.001 to 86400 s"),
+    ("requests = 5\nconcurrency = 10001", "'concurrency': must be 1 to 10000"),
+    ("requests = 5\ntimeout = 0", "'timeout': must be 0.001 to 3600 s, not 0"),
+    ("requests = 2.5", "'requests' must be an integer"),
+])
+def test_scenario_numbers_follow_the_same_rules(tmp_path, line, needle):
+    f = tmp_path / "s.toml"
+    f.write_text(f'name = "s"\n{line}\n[[behaviour]]\nname = "PlainResponse"\n')
+    refused(run("--scenario", str(f)), f"{f}:", needle)
+
+
+# ---- names and options: unknown ones named, nothing silently dropped ----
+
+def test_unknown_command_is_named():
+    refused(labour("frobnicate"), "unknown command 'frobnicate'", "run, matrix")
+
+
+def test_unknown_option_is_named_before_a_missing_one():
+    refused(labour("run", "--frob"), "unknown option '--frob'")
+
+
+def test_empty_server_list_is_refused():
+    refused(labour("matrix", "--servers", "", "--scenarios", "Plain"), "--servers: no server given")
+
+
+def test_option_for_a_reporter_not_used_is_refused():
+    refused(run("--scenario", "Plain", "--report-opt", "html.title=x"), "reporter 'html' is not used")
+
+
+# ---- the terminal: control characters from outside are shown escaped ----
+
+def test_control_characters_in_a_path_are_escaped_in_the_error(tmp_path):
+    line = refused(run("--scenario", str(tmp_path / f"{CONTROL}.toml")), "does not exist")
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\n" in line
+
+
+def test_control_characters_in_a_label_are_escaped_in_the_console(tmp_path, no_leftovers):
+    proc = labour("run", "--server", "wsgiref:label=a\x1b[2Jb\x07", "--scenario", "Plain", "-n", "5",
+                  "--report", f"json:{tmp_path / 'r.json'}", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "a\\x1b[2Jb\\x07" in proc.stdout
+    # The document keeps the label as it was given: JSON escapes it its own way.
+    assert json.loads((tmp_path / "r.json").read_text())["tests"][0]["label"] == "a\x1b[2Jb\x07"

@@ -1,0 +1,24 @@
+// The one terminal sanitiser (<labour/printable.hpp>): control characters escaped, printable
+// UTF-8 kept.
+#include <labour/printable.hpp>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using labour::printable;
+
+TEST_CASE("printable escapes what a terminal would obey and keeps the rest", "[printable]") {
+  CHECK(printable("gunicorn x SIGSEGV") == "gunicorn x SIGSEGV");
+  CHECK(printable("a\x1b[2Jb") == "a\\x1b[2Jb");                    // clear screen
+  CHECK(printable("\x1b]0;title\x07") == "\\x1b]0;title\\x07");     // window title
+  CHECK(printable("one\ntwo\r\tthree") == "one\\ntwo\\r\\tthree");  // no fake lines
+  CHECK(printable(std::string("nul\0byte", 8)) == "nul\\x00byte");
+  CHECK(printable("del\x7f") == "del\\x7f");
+  CHECK(printable("gr\xc3\xbc\xc3\x9f \xe2\x9c\x93 \xf0\x9f\x90\x8d") ==
+        "gr\xc3\xbc\xc3\x9f \xe2\x9c\x93 \xf0\x9f\x90\x8d");
+  CHECK(printable("csi\xc2\x9b"
+                  "2J") == "csi\\u009b2J");              // C1 CSI, one byte ESC [ for some terminals
+  CHECK(printable("nbsp\xc2\xa0") == "nbsp\xc2\xa0");    // U+00A0 is printable
+  CHECK(printable("bad\xff\xc3") == "bad\\xff\\xc3");    // not UTF-8, cut short
+  CHECK(printable("over\xc0\xaf") == "over\\xc0\\xaf");  // an overlong '/'
+}
