@@ -72,7 +72,7 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   const auto plan = run::plan_matrix(registry, args.request, flags.settings);
   const auto reports = plan_reports(ctx, flags.reports, flags.report_opts, args.out_dir);
   const auto& stop = supervisor::interrupt_flag();
-  const auto outcome = run::execute_matrix(plan, flags.settings, args.out_dir, args.resume, stop);
+  const auto outcome = run::execute_matrix(plan, flags.settings, args.out_dir, args.resume, stop, ctx.quiet);
   render_reports(reports, outcome.document);
   const bool gates_passed = run::print_gates(outcome.gates);
   if (outcome.interrupted) {
@@ -162,7 +162,8 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
             if (!current.empty()) servers_out.push_back(current);
           }
           if (servers_out.empty())
-            throw UsageError("--servers: no server given (use all, or names, e.g. wsgiref gunicorn:workers=2)");
+            throw UsageError(
+                "--servers: no server given (use all, or names, e.g. wsgiref gunicorn:workers=2)");
         }
         args->request.scenarios = *scenarios == "all" ? scenario::builtin_names() : split_list(*scenarios);
         if (args->request.scenarios.empty())

@@ -168,6 +168,11 @@ struct Counters {
   Histogram latency, service_latency, unexpected_latency;
 };
 
+// Counted on the hot path in plain integers, added to LoadOptions::live now and then.
+struct LiveDelta {
+  std::uint64_t sent = 0, done = 0, innocent_done = 0, innocent_unexpected = 0;
+};
+
 struct Shared {
   const Workload& workload;
   const LoadOptions& options;
@@ -248,6 +253,7 @@ class Worker {
   std::vector<Counters> counters;
   std::vector<TimelineBucket> timeline;
   std::uint64_t late = 0, abandoned = 0, connects = 0, client_errors = 0;
+  LiveDelta live;  // not yet added to shared.options.live
   bool stopping = false;
   bool interrupted = false;
 
@@ -265,6 +271,7 @@ class Worker {
   void watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent, Clock::time_point now);
   Clock::time_point intended_time(std::uint64_t k) const;
   void on_tick();
+  void flush_live();
   void on_pace();
   void schedule_pace();
   void shutdown(bool abandon);
@@ -308,6 +315,7 @@ void Connection::begin(Clock::time_point intended, Clock::time_point now, std::s
   if (open_ && now - last_used_ > kStaleCheckAfter && peer_closed_while_idle()) close();
   reused_ = open_;
   resent_ = false;
+  ++w_.live.sent;
   if (open_) {
     phase_ = Phase::Requesting;
     send(now);
@@ -558,7 +566,12 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
   ++(expected ? b.expected : b.unexpected)[behaviour];
   if (innocent && expected) b.innocent_latency.record(latency_us);
   ++bucket_at(now).completed[behaviour];
-  if (innocent) watch_innocent(expected, latency_us, sent, now);
+  ++live.done;
+  if (innocent) {
+    ++live.innocent_done;
+    live.innocent_unexpected += expected ? 0 : 1;
+    watch_innocent(expected, latency_us, sent, now);
+  }
 }
 
 void Worker::watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent,
@@ -590,8 +603,20 @@ bool Worker::end_early(LoadEnd why) {
   return decided;
 }
 
+void Worker::flush_live() {
+  LiveCounters* to = shared.options.live;
+  if (!to || live.sent + live.done == 0) return;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  to->sent.fetch_add(live.sent, relaxed);
+  to->done.fetch_add(live.done, relaxed);
+  to->innocent_done.fetch_add(live.innocent_done, relaxed);
+  to->innocent_unexpected.fetch_add(live.innocent_unexpected, relaxed);
+  live = {};
+}
+
 void Worker::on_tick() {
   if (stopping) return;
+  flush_live();
   const auto now = Clock::now();
   if (shared.stop && shared.stop->load(std::memory_order_relaxed)) {
     interrupted = true;
@@ -652,6 +677,7 @@ void Worker::run() {
     for (auto& c : connections_) on_idle(*c, Clock::now());
   }
   io.run();
+  flush_live();  // all of it, before run_load returns
   // Whatever is left (keep-alive sockets) closes with the connections.
 }
 

@@ -69,6 +69,21 @@ struct Workload {
   std::function<bool(std::size_t behaviour, const Observation&)> judge;
 };
 
+// A live view of running loads, for progress displays: the engine's threads add their counts
+// to it as they go (batched, on their timeout tick, so within 10 ms) and in full before
+// run_load returns; any thread may read it at any time. It only grows: one object given to
+// several loads sums them (reset() between loads, never during one).
+struct LiveCounters {
+  std::atomic<std::uint64_t> sent{0};                 // requests started (abandoned ones included)
+  std::atomic<std::uint64_t> done{0};                 // outcomes counted: BehaviourStats::sent, summed
+  std::atomic<std::uint64_t> innocent_done{0};        // ... of innocent behaviours
+  std::atomic<std::uint64_t> innocent_unexpected{0};  // ... of those, the unexpected ones
+  void reset() {
+    for (auto* c : {&sent, &done, &innocent_done, &innocent_unexpected})
+      c->store(0, std::memory_order_relaxed);
+  }
+};
+
 struct LoadOptions {
   std::uint32_t concurrency = 8;          // connections (closed model) / max in flight (open model)
   std::uint32_t threads = 1;              // one io_context per thread
@@ -93,6 +108,8 @@ struct LoadOptions {
   // recovered_latency_us (0: any latency) (end_after_successes 0: off).
   std::uint32_t end_after_successes = 0;
   std::uint64_t recovered_latency_us = 0;
+  // Optional live view of this load (must outlive the call); null: none, at no cost.
+  LiveCounters* live = nullptr;
 };
 
 enum class LoadEnd { Requests, Duration, Interrupted, EndNow, Stalled, Recovered };

@@ -1,9 +1,11 @@
 #include "run/matrix.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -12,11 +14,15 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <stop_token>
 #include <thread>
 
 #include <spdlog/spdlog.h>
+#include <labour/printable.hpp>
 
 #include "common/errors.hpp"
+#include "common/input_file.hpp"
 #include "common/output_file.hpp"
 #include "plugins/params.hpp"
 #include "run/serialize.hpp"
@@ -72,9 +78,8 @@ class ResultsFile {
   // A --resume finishes the matrix the folder was started for, never another one: cells of
   // other servers, scenarios or load options would be mixed in without a word.
   static void check_same_plan(const std::string& dir, const fs::path& plan_path, const json& plan) {
-    std::ifstream in(plan_path);
-    if (!in) {
-      std::error_code ec;
+    std::error_code ec;
+    if (!fs::exists(plan_path, ec)) {
       const auto cells = fs::path(dir) / "cells.jsonl";
       if (fs::exists(cells, ec) && fs::file_size(cells, ec) > 0)
         throw UsageError("--resume: '" + dir +
@@ -82,7 +87,8 @@ class ResultsFile {
                          "(start a new --out)");
       return;  // nothing was run there yet
     }
-    const json started = json::parse(in, nullptr, false);
+    const json started =
+        json::parse(read_input_file(plan_path, "--resume: plan", kMaxPlanBytes), nullptr, false);
     if (started.is_discarded() || !started.is_object() || !started.contains("fingerprint") ||
         !started["fingerprint"].is_string() || !started.contains("shard"))
       throw UsageError(plan_path.string() + ": not a labour plan file (remove it or start a new --out)");
@@ -101,53 +107,174 @@ class ResultsFile {
   std::mutex mutex_;  // jobs append side by side
 };
 
-// "cell 3/8  gunicorn × SIGSEGV  elapsed 0:42  eta 1:10" on a terminal (redrawn), plain lines otherwise.
-// Side by side jobs each print a line of their own: one redrawn line would hide the others.
+// 1234567 -> "1 234 567"
+std::string grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ' ';
+    out += digits[i];
+  }
+  return out;
+}
+
+// "cell 3/8  gunicorn x SIGSEGV  elapsed 0:42  eta 1:10" per cell on stderr, plain lines
+// when it is not a terminal. On a terminal (one job) the line is redrawn twice a second
+// while the cell runs, with its phase and that phase's load so far:
+// "cell 3/8  gunicorn x SIGSEGV  fault 4.1 s  1 234 requests  innocent failures 12.5 %  ..."
+// (`labour run`: only the live line, without cell and eta). Side by side jobs each print a
+// line of their own: one redrawn line would hide the others. --quiet: nothing at all.
 // The ETA learns from the cells that finished: the time they took against what they were
-// expected to cost (expected_cost_s), applied to the expected cost of the rest.
+// expected to cost (expected_cost_s), applied to the expected cost of the rest; during a
+// cell it counts down.
 class Progress {
  public:
-  Progress(std::vector<double> costs, bool redraw)
-      : costs_(std::move(costs)), tty_(redraw && ::isatty(STDERR_FILENO)), start_(Clock::now()) {
+  Progress(std::vector<double> costs, bool one_job, bool single, bool quiet)
+      : costs_(std::move(costs)),
+        tty_(one_job && !quiet && ::isatty(STDERR_FILENO)),
+        lines_(!quiet && !single),
+        single_(single),
+        start_(Clock::now()) {
     for (double c : costs_) remaining_ += c;
   }
-  void begin(std::size_t index, const std::string& server, const std::string& scenario) {
+  ~Progress() { stop_live(); }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // A cell begins: its line, and on a terminal the redraws until finished(). The answer
+  // (null: no live line) is for run_test to report into.
+  TestProgress* begin(std::size_t index, const std::string& server, const std::string& scenario) {
+    stop_live();  // the previous cell's, if finished() was not called
     std::lock_guard lock(mutex_);
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    const std::string eta = finished_ > 0 ? clock(elapsed / finished_ * remaining_) : "?";
-    std::fprintf(stderr, "%scell %zu/%zu  %s x %s  elapsed %s  eta %s%s", tty_ ? "\r\033[K" : "", index + 1,
-                 costs_.size(), server.c_str(), scenario.c_str(), clock(elapsed).c_str(), eta.c_str(),
-                 tty_ ? "" : "\n");
-    std::fflush(stderr);
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    index_ = index;
+    server_ = printable(server);  // no control characters reach the terminal
+    scenario_ = printable(scenario);
+    cell_start_ = now;
+    eta_s_ = finished_ > 0 ? std::optional<double>(elapsed / finished_ * remaining_) : std::nullopt;
+    if (!tty_) {
+      if (lines_) {
+        std::fprintf(stderr, "%s\n", line(now, nullptr).c_str());
+        std::fflush(stderr);
+      }
+      return nullptr;
+    }
+    cell_ = std::make_unique<TestProgress>();
+    draw(now);
+    ticker_ = std::jthread([this](std::stop_token stop) {
+      std::unique_lock ticker_lock(mutex_);
+      for (;;) {
+        wake_.wait_for(ticker_lock, stop, kRedraw, [] { return false; });
+        if (stop.stop_requested()) return;
+        draw(Clock::now());
+      }
+    });
+    return cell_.get();
   }
+  // The cell ended: no more redraws (joined here), and its live line is cleared.
   void finished(std::size_t index) {
+    stop_live();
     std::lock_guard lock(mutex_);
     finished_ += costs_.at(index);
     remaining_ -= costs_.at(index);
   }
   void done() {
-    if (tty_) std::fprintf(stderr, "\r\033[K");
+    stop_live();
+    std::lock_guard lock(mutex_);
+    clear();
   }
 
  private:
+  static constexpr auto kRedraw = std::chrono::milliseconds(500);
+
   static std::string clock(double seconds) {
     const long s = static_cast<long>(std::max(0.0, seconds));
     char buf[32];
     std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
     return buf;
   }
+  static bool load_phase(const std::string& phase) { return phase != "starting" && phase != "stopping"; }
+
+  // The cell's line as of `now`, with the running test's phase and counts if given.
+  std::string line(Clock::time_point now, const TestProgress::Snapshot* live) const {
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    std::string text;
+    if (!single_) text += "cell " + std::to_string(index_ + 1) + "/" + std::to_string(costs_.size()) + "  ";
+    text += server_ + " x " + scenario_;
+    if (live && !live->phase.empty()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "  %s %.1f s", live->phase.c_str(), live->phase_s);
+      text += buf;
+      if (load_phase(live->phase)) text += "  " + grouped(live->done) + " requests";
+      if (live->innocent_done > 0) {
+        std::snprintf(buf, sizeof buf, "  innocent failures %.1f %%",
+                      100.0 * static_cast<double>(live->innocent_unexpected) /
+                          static_cast<double>(live->innocent_done));
+        text += buf;
+      }
+    }
+    text += "  elapsed " + clock(elapsed);
+    if (!single_) {
+      const double in_cell = std::chrono::duration<double>(now - cell_start_).count();
+      text += "  eta " + (eta_s_ ? clock(*eta_s_ - in_cell) : std::string("?"));
+    }
+    return text;
+  }
+
+  // Redraws the live line, cut to the terminal's width (a wrapped line cannot be redrawn).
+  // Called with mutex_ held.
+  void draw(Clock::time_point now) {
+    const TestProgress::Snapshot snap = cell_ ? cell_->snapshot() : TestProgress::Snapshot{};
+    std::string text = line(now, &snap);
+    winsize ws{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1) {
+      std::size_t columns = 0, i = 0;
+      for (; i < text.size(); ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80 && ++columns == ws.ws_col) break;
+      text.resize(i);  // ws_col - 1 characters: the cursor stays on the line
+    }
+    std::fprintf(stderr, "\r\033[K%s", text.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void clear() {
+    if (!drawn_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+  // Ends the redraws of the current cell, if any, and clears its line. Not with mutex_ held.
+  void stop_live() {
+    if (!tty_ || !ticker_.joinable()) return;  // (jobs side by side: never a ticker)
+    ticker_.request_stop();                    // wakes the ticker's wait
+    ticker_.join();
+    std::lock_guard lock(mutex_);
+    clear();
+    cell_.reset();
+  }
+
   std::vector<double> costs_;  // expected, of the cells to run
   double finished_ = 0, remaining_ = 0;
-  bool tty_;
+  const bool tty_;     // stderr is a terminal: one live line, redrawn (one job only)
+  const bool lines_;   // a line per cell when not a terminal (not for `labour run`)
+  const bool single_;  // `labour run`: no "cell 1/1", no eta
   Clock::time_point start_;
+  // The current cell's, set by begin().
+  std::size_t index_ = 0;
+  std::string server_, scenario_;
+  Clock::time_point cell_start_{};
+  std::optional<double> eta_s_;
+  std::unique_ptr<TestProgress> cell_;
+  bool drawn_ = false;  // the terminal's current line holds ours
   std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread ticker_;  // last: stopped before the rest goes
 };
 
 }  // namespace
 
 std::vector<json> read_cells_file(const fs::path& file, const std::string& fix) {
-  std::ifstream in(file);
-  if (!in) throw UsageError("'" + file.string() + "': cannot be read");
+  std::istringstream in(read_input_file(file, "cells file", kMaxCellsFileBytes));
   std::vector<json> cells;
   std::string line;
   int number = 0;
@@ -248,12 +375,12 @@ json plan_json(const MatrixPlan& plan) {
 
 TestResult run_repeated(const ServerConfig& server, const Availability& availability,
                         const PreparedScenario& scenario, const Settings& settings, std::uint32_t repeat,
-                        const std::atomic<bool>& stop) {
-  TestResult first = run_test(server, availability, scenario, settings, stop);
+                        const std::atomic<bool>& stop, TestProgress* progress) {
+  TestResult first = run_test(server, availability, scenario, settings, stop, progress);
   if (repeat <= 1 || first.status != "completed") return first;
   std::vector<Summary> runs{*first.summary};
   for (std::uint32_t i = 1; i < repeat && !stop.load(); ++i) {
-    TestResult next = run_test(server, availability, scenario, settings, stop);
+    TestResult next = run_test(server, availability, scenario, settings, stop, progress);
     if (next.status != "completed") break;  // an interrupted run is not a repetition
     runs.push_back(*next.summary);
   }
@@ -264,7 +391,7 @@ TestResult run_repeated(const ServerConfig& server, const Availability& availabi
 }
 
 MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
-                             bool resume, const std::atomic<bool>& stop) {
+                             bool resume, const std::atomic<bool>& stop, bool quiet) {
   // No more jobs than cells: a shard of one cell needs no second slice of CPUs.
   const auto in_shard = static_cast<std::uint32_t>(
       std::count_if(plan.cells.begin(), plan.cells.end(),
@@ -297,7 +424,7 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
 
   std::vector<double> todo_costs;
   for (std::size_t i : todo) todo_costs.push_back(cells[i]->cost_s);
-  Progress progress(todo_costs, jobs == 1);
+  Progress progress(todo_costs, jobs == 1, plan.single, quiet);
   std::mutex mutex;                                  // guards availability, next, entries and any_failed
   std::map<std::string, Availability> availability;  // probe each server once
   std::size_t next = 0;
@@ -306,13 +433,14 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
       std::size_t n, index;
       const ServerConfig* server;
       const Availability* available;
+      TestProgress* live = nullptr;
       {
         std::lock_guard lock(mutex);
         if (stop.load() || next == todo.size()) return;
         n = next++;
         index = todo[n];
         server = &plan.servers[cells[index]->server];
-        if (!plan.single) progress.begin(n, server->label, plan.scenario_name(*cells[index]));
+        live = progress.begin(n, server->label, plan.scenario_name(*cells[index]));
         auto it = availability.find(server->label);
         if (it == availability.end()) {
           it = availability.emplace(server->label, probe(*server, job_settings)).first;
@@ -325,10 +453,11 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
         available = &it->second;  // std::map: stays valid while others are added
       }
       const auto& scenario = *plan.scenarios[cells[index]->scenario];
-      const TestResult test = run_repeated(*server, *available, scenario, job_settings, plan.repeat, stop);
+      const TestResult test =
+          run_repeated(*server, *available, scenario, job_settings, plan.repeat, stop, live);
+      progress.finished(n);  // its live line ends with the cell
       const json entry = to_json(test);
       results.append(entry);
-      progress.finished(n);
       std::lock_guard lock(mutex);
       if (test.status == "failed") {
         outcome.any_failed = true;
@@ -362,7 +491,7 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
     for (auto& t : threads) t.join();
     if (error) std::rethrow_exception(error);
   }
-  if (!plan.single) progress.done();
+  progress.done();
   for (auto& entry : entries)
     if (entry) outcome.document["tests"].push_back(std::move(*entry));
   if (!plan.gates.empty()) {

@@ -84,13 +84,16 @@ struct MatrixOutcome {
 // cells finish and <out_dir>/results.json at the end, its tests in the plan's order.
 // Throws UsageError when out_dir holds results and resume is false, when it holds another
 // plan's, when it cannot be written, or when the jobs cannot be pinned as asked.
+// Progress goes to stderr (a line per cell; on a terminal one line, redrawn while a cell
+// runs), none with `quiet`.
 MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
-                             bool resume, const std::atomic<bool>& stop);
+                             bool resume, const std::atomic<bool>& stop, bool quiet = false);
 
 // One cell `repeat` times, each on a fresh server: the first run's details with the
 // medians, ranges and verdicts of all (a run that does not complete ends the repetitions).
+// `progress` (optional) follows each run in turn.
 TestResult run_repeated(const ServerConfig& server, const Availability& availability,
                         const PreparedScenario& scenario, const Settings& settings, std::uint32_t repeat,
-                        const std::atomic<bool>& stop);
+                        const std::atomic<bool>& stop, TestProgress* progress = nullptr);
 
 }  // namespace labour::run

@@ -442,9 +442,32 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
   return prepared;
 }
 
+void TestProgress::set_phase(std::string phase) {
+  std::lock_guard lock(mutex_);
+  phase_ = std::move(phase);
+  since_ = Clock::now();
+  live_.reset();
+}
+
+TestProgress::Snapshot TestProgress::snapshot() const {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  std::lock_guard lock(mutex_);
+  Snapshot s;
+  s.phase = phase_;
+  if (!phase_.empty()) s.phase_s = seconds_since(since_);
+  s.sent = live_.sent.load(relaxed);
+  s.done = live_.done.load(relaxed);
+  s.innocent_done = live_.innocent_done.load(relaxed);
+  s.innocent_unexpected = live_.innocent_unexpected.load(relaxed);
+  return s;
+}
+
 TestResult run_test(const ServerConfig& server, const Availability& availability,
-                    const PreparedScenario& prepared, const Settings& settings,
-                    const std::atomic<bool>& stop) {
+                    const PreparedScenario& prepared, const Settings& settings, const std::atomic<bool>& stop,
+                    TestProgress* progress) {
+  const auto set_phase = [progress](std::string_view phase) {
+    if (progress) progress->set_phase(std::string(phase));
+  };
   const scenario::Scenario& sc = prepared.scenario;
   const auto& mix = prepared.mix;
   const engine::Workload& workload = prepared.workload;
@@ -464,6 +487,7 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   }
 
   const CpuSplit cpus = settings.pinning.plan(sc.threads);
+  set_phase("starting");  // the server, then the warm-up
   std::optional<ServerSession> session;
   try {
     session.emplace(server, prepared.plugins, settings, 0, cpus.server);
@@ -500,7 +524,9 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   monitor::Monitor watch(session->process().pid(), session->process().marker(), settings.monitor_interval);
   options.epoch = Clock::now();  // the monitor's time zero, to within its first sample
   options.end_now = [&watch] { return watch.leader_exited(); };
+  if (progress) options.live = progress->live();
   auto run_phase = [&](Phase phase, const engine::Workload& w, const engine::LoadOptions& o) {
+    set_phase(phase_name(phase));
     m.phases[static_cast<std::size_t>(phase)] = engine::run_load(target, w, o, &stop);
     return m.phases[static_cast<std::size_t>(phase)]->interrupted;
   };
@@ -544,6 +570,7 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
     };
     interrupted = run_phase(Phase::Recovery, innocent_only, recovery);
   }
+  set_phase("stopping");
   m.monitor = watch.finish();  // before the stop, whose exits are not misbehaviour
   m.stop = session->stop();
   m.port = session->port();

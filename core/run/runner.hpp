@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,13 +80,36 @@ struct PreparedScenario {
 std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry& registry,
                                                          const scenario::Scenario& scenario);
 
+// What a running test is doing, for a live progress display: run_test names its phase
+// ("starting", "baseline", "fault", "recovery", "stopping") and lets the engine count the
+// phase's load into live(); any thread may take a snapshot meanwhile.
+class TestProgress {
+ public:
+  struct Snapshot {
+    std::string phase;   // empty until a test starts
+    double phase_s = 0;  // since the phase began
+    std::uint64_t sent = 0, done = 0, innocent_done = 0, innocent_unexpected = 0;  // this phase's
+  };
+  // Starts a phase; its counts start from zero. Called between loads, never during one.
+  void set_phase(std::string phase);
+  engine::LiveCounters* live() { return &live_; }
+  Snapshot snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string phase_;
+  std::chrono::steady_clock::time_point since_{};
+  engine::LiveCounters live_;
+};
+
 // Runs one test against a server whose `availability` was probed (once per configuration:
 // an unavailable one gives status "skipped"): baseline -> fault -> recovery on one freshly
 // started server, then summarise(). Never throws for a server that fails to start (status
 // "failed"). `stop` interrupts the load (status "interrupted", with what was measured).
+// `progress` (optional, outliving the call) follows the test as it runs.
 TestResult run_test(const ServerConfig& server, const Availability& availability,
-                    const PreparedScenario& scenario, const Settings& settings,
-                    const std::atomic<bool>& stop);
+                    const PreparedScenario& scenario, const Settings& settings, const std::atomic<bool>& stop,
+                    TestProgress* progress = nullptr);
 
 // A started server hosting the worker app with the given behaviours; stops and cleans up on
 // destruction. Used by run_test and `labour serve`.
