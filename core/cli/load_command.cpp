@@ -108,6 +108,7 @@ std::string human_us(std::uint64_t us) {
 
 int run(const LoadFlags& f) {
   const Url url = parse_url(f.url);
+  supervisor::check_descriptors(f.connections, "-c " + std::to_string(f.connections));
   engine::LoadOptions options;
   if (!f.duration.empty()) {
     const std::string what = "-d '" + f.duration + "'";

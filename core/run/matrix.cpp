@@ -315,6 +315,11 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
       throw UsageError("--scenarios: scenario name '" + sc.name +
                        "' appears twice (results are kept by server label and scenario name)");
     request.overrides.apply(sc);
+    // Every connection is one of labour's descriptors (times the cells run side by side).
+    supervisor::check_descriptors(
+        std::uint64_t{sc.concurrency} * std::max<std::uint32_t>(request.jobs, 1),
+        "scenario " + sc.name + " at concurrency " + std::to_string(sc.concurrency) +
+            (request.jobs > 1 ? " x " + std::to_string(request.jobs) + " jobs" : ""));
     plan.scenarios.push_back(prepare_scenario(registry, sc));
   }
 

@@ -36,11 +36,22 @@ labour_str_t c_str(const std::string& s) { return {s.data(), s.size()}; }
 std::string str(labour_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string read_file(const fs::path& path) {
+// A probe's output, bounded: all of it when short, else its first and last 32 KiB (a probe
+// that floods its output says what it is at the start and why it failed at the end).
+std::string read_probe_output(const fs::path& path) {
+  constexpr std::streamoff kPart = 32 * 1024;
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : 0;
+  auto read_part = [&](std::streamoff from, std::streamoff count) {
+    std::string part(static_cast<std::size_t>(std::max<std::streamoff>(count, 0)), '\0');
+    in.seekg(from);
+    in.read(part.data(), count);
+    part.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    return part;
+  };
+  if (size <= 2 * kPart) return read_part(0, size);
+  return read_part(0, kPart) + "\n" + read_part(size - kPart, kPart);
 }
 
 std::string last_line(const std::string& text) {
@@ -150,8 +161,8 @@ CommandOutput run_command(supervisor::LaunchSpec spec, std::chrono::milliseconds
   } catch (const supervisor::StartError& e) {
     result.status = e.what();
   }
-  result.out = read_file(spec.stdout_path);
-  result.err = read_file(spec.stderr_path);
+  result.out = read_probe_output(spec.stdout_path);
+  result.err = read_probe_output(spec.stderr_path);
   std::error_code ec;
   fs::remove_all(dir, ec);
   return result;
@@ -304,7 +315,7 @@ ServerSession::ServerSession(const ServerConfig& server,
       if (ready.state == supervisor::Readiness::Ready) break;
       if (ready.state == supervisor::Readiness::Interrupted) throw Interrupted(ready.detail);
       process_->stop(settings.stop_policy);
-      const bool lost_port = read_file(log).find("in use") != std::string::npos;
+      const bool lost_port = supervisor::log_excerpt(log, 20, 1000).find("in use") != std::string::npos;
       if (ready.state == supervisor::Readiness::Exited && lost_port && attempt < attempts) {
         spdlog::warn("{}: port {} was taken, trying another", server.label, port_);
         process_.reset();

@@ -2,6 +2,7 @@
 // through supervisor/procfs.hpp.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <string>
@@ -12,5 +13,10 @@ namespace labour::supervisor::detail {
 // host killed mid-start still has the marker covered) and "del <pgid> <marker>".
 void watchdog_add(pid_t pgid, const std::string& marker);
 void watchdog_del(pid_t pgid, const std::string& marker);
+
+// Raises labour's soft RLIMIT_NOFILE to the hard limit, once, remembering the one it was
+// given; inherited_descriptor_limit() is that one (null when unknown), for the servers.
+void raise_descriptor_limit();
+const struct rlimit* inherited_descriptor_limit();
 
 }  // namespace labour::supervisor::detail

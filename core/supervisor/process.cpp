@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <stop_token>
 #include <thread>
 #include <unordered_set>
 
@@ -128,6 +131,7 @@ struct ChildExec {
   const char* const* envp;
   int error_fd;
   const cpu_set_t* cpus;  // null: inherit
+  const rlimit* nofile;   // the descriptor limit labour was given (null: inherit labour's)
 
   boost::system::error_code on_exec_setup(bp::posix::default_launcher&, const bp::filesystem::path&,
                                           const char* const*&) {
@@ -137,6 +141,7 @@ struct ChildExec {
       [[maybe_unused]] ssize_t ignored = ::write(error_fd, &error, sizeof error);
       ::_exit(127);
     }
+    if (nofile) ::setrlimit(RLIMIT_NOFILE, nofile);  // the server runs as it would without labour
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -160,6 +165,20 @@ struct ChildExec {
   }
 };
 
+// Every 50 ms until stopped, each log cut back to its limits if it grew past them (a stat
+// per log: nothing a running server notices).
+void guard_logs(std::stop_token stop, std::vector<std::filesystem::path> logs, LogLimits limits) {
+  std::vector<std::uintmax_t> cut(logs.size(), 0);
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  for (;;) {
+    wake.wait_for(lock, stop, std::chrono::milliseconds(50), [] { return false; });
+    if (stop.stop_requested()) return;
+    for (std::size_t i = 0; i < logs.size(); ++i) cut[i] += cap_log(logs[i], limits, cut[i]);
+  }
+}
+
 }  // namespace
 
 struct ServerProcess::State {
@@ -168,6 +187,7 @@ struct ServerProcess::State {
   bool leader_gone = false;          // reaped (by us), or found reaped by someone else
   std::optional<ExitStatus> status;  // set when we reaped it
   std::optional<StopReport> report;  // set by the first stop()
+  std::jthread log_guard;            // keeps the server's logs within LogLimits while it runs
 
   // waitpid(WNOHANG) on the leader; true once it is gone.
   bool reap_leader() {
@@ -262,7 +282,7 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
                  bp::process_stdio{in.fd, out.fd, err.fd},
                  bp::process_start_dir{spec.workdir.empty() ? std::filesystem::current_path() : spec.workdir},
                  ChildExec{executable.c_str(), argv.data(), envp.data(), error_write.fd,
-                           spec.cpus.empty() ? nullptr : &cpu_set});
+                           spec.cpus.empty() ? nullptr : &cpu_set, detail::inherited_descriptor_limit()});
     // v2's process destructor SIGKILLs and reaps a running child: we manage the pid ourselves.
     process.detach();
   } catch (const std::exception& e) {
@@ -298,6 +318,10 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
   auto* state = new State;
   state->pid = pid;
   state->marker = marker;
+  std::vector<std::filesystem::path> logs;
+  for (const auto& path : {spec.stdout_path, spec.stderr_path})
+    if (!path.empty() && std::find(logs.begin(), logs.end(), path) == logs.end()) logs.push_back(path);
+  if (!logs.empty()) state->log_guard = std::jthread(guard_logs, std::move(logs), spec.log_limits);
   return ServerProcess(state);
 }
 
@@ -441,6 +465,10 @@ StopReport ServerProcess::stop(const StopPolicy& policy) {
     leaders.erase(s.pid);
   }
   detail::watchdog_del(pgid, s.marker);
+  if (s.log_guard.joinable()) {
+    s.log_guard.request_stop();
+    s.log_guard.join();
+  }
   s.report = report;
   return report;
 }

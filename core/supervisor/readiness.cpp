@@ -12,29 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The last `count` non-empty lines of a log, joined with " | ".
-std::string log_tail(const std::filesystem::path& path, size_t count = 10) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return "(no log at " + path.string() + ")";
-  file.seekg(0, std::ios::end);
-  const std::streamoff size = file.tellg();
-  const std::streamoff window = 64 * 1024;
-  file.seekg(size > window ? size - window : 0);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(file, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(std::move(line));
-  }
-  if (lines.empty()) return "(its log " + path.string() + " is empty)";
-  std::string out;
-  for (size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) {
-    if (!out.empty()) out += " | ";
-    out += lines[i];
-  }
-  return out;
-}
-
 }  // namespace
 
 ReadyResult wait_until_ready(ServerProcess& server,
@@ -47,7 +24,7 @@ ReadyResult wait_until_ready(ServerProcess& server,
     return ReadyResult{Readiness::Exited,
                        "server exited before it was ready (" +
                            (status ? status->describe() : std::string("exit status unknown")) +
-                           "); last lines of its log: " + log_tail(log_for_tail)};
+                           "); last lines of its log: " + log_excerpt(log_for_tail)};
   };
 
   for (;;) {
@@ -67,7 +44,7 @@ ReadyResult wait_until_ready(ServerProcess& server,
   return {Readiness::TimedOut,
           "server did not answer " + probe_name + " within " + std::to_string(deadline.count()) +
               " ms (raise the readiness timeout, or check its log); last lines of its log: " +
-              log_tail(log_for_tail)};
+              log_excerpt(log_for_tail)};
 }
 
 }  // namespace labour::supervisor

@@ -28,15 +28,33 @@ struct StartError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Server output is bounded (a server that floods its stdout must not fill the disk): a log
+// that grows past `cap` keeps its first `head` bytes, one line saying how much was cut, and
+// its last `tail` bytes; it is cut again whenever it grows past `cap`. Every writer opened the
+// file O_APPEND, so what they write after a cut lands after it.
+struct LogLimits {
+  std::uintmax_t cap = 64ULL << 20, head = 1ULL << 20, tail = 4ULL << 20;
+};
+
 struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0]: absolute path or a name looked up in PATH
   std::vector<std::string> env;   // NAME=value added to (or replacing in) the inherited environment
   std::filesystem::path workdir;  // empty: the host's current directory
   // Server output goes to files (opened O_APPEND|O_CREAT), never pipes; empty: /dev/null.
   std::filesystem::path stdout_path, stderr_path;
+  LogLimits log_limits;   // what those files may grow to while the server runs
   std::string marker;     // LABOUR_MARKER=<marker> is put in the environment; empty: new_marker()
   std::vector<int> cpus;  // CPUs the server (and what it starts) may run on; empty: as the host
 };
+
+// Cuts `path` if it is larger than limits.cap; returns the bytes cut (0: none). `cut_before`:
+// what earlier cuts of this file removed, so that the line names the total.
+std::uintmax_t cap_log(const std::filesystem::path& path, const LogLimits& limits,
+                       std::uintmax_t cut_before = 0);
+
+// The last `lines` non-empty lines of a log, each cut to `width` bytes, joined with " | ":
+// the excerpt an error shows (its log file has the rest).
+std::string log_excerpt(const std::filesystem::path& path, std::size_t lines = 5, std::size_t width = 200);
 
 struct ExitStatus {
   bool exited = false;  // normal exit with `code`
@@ -107,6 +125,15 @@ ReadyResult wait_until_ready(ServerProcess& server,
 // server group and marked process when this process dies (even by SIGKILL). Idempotent.
 // Throws std::runtime_error if the watchdog cannot be started.
 void init_process_supervision();
+
+// Labour's own descriptor limit: init_process_supervision raises the soft RLIMIT_NOFILE to the
+// hard one, since every connection of the load is a descriptor; servers are started with the
+// limit labour itself was given, so that they run as they would without it.
+std::uint64_t descriptor_limit();
+// What a load of `connections` needs: one descriptor each, plus labour's own (logs, /proc,
+// the watchdog, the monitor). Throws UsageError naming `what`, the need and the limit when
+// the limit is lower.
+void check_descriptors(std::uint64_t connections, const std::string& what);
 
 // Closes the watchdog's pipe and reaps it (bounded wait). Servers still registered are
 // killed by the watchdog. Registered with atexit by init_process_supervision; safe to call

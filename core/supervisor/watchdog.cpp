@@ -159,6 +159,7 @@ void init_process_supervision() {
 
   // Orphans of our servers reparent to us instead of PID 1 (which may not reap here).
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  detail::raise_descriptor_limit();
   initialised = true;
   std::atexit(shutdown_process_supervision);
 }

@@ -4,6 +4,8 @@ names are named, and text from outside reaches the terminal with its control cha
 escaped. Each case: exit 2, one line naming the input, nothing started, nothing written."""
 import json
 import os
+import re
+import shutil
 
 import pytest
 
@@ -143,3 +145,26 @@ def test_control_characters_in_a_label_are_escaped_in_the_console(tmp_path, no_l
     assert "a\\x1b[2Jb\\x07" in proc.stdout
     # The document keeps the label as it was given: JSON escapes it its own way.
     assert json.loads((tmp_path / "r.json").read_text())["tests"][0]["label"] == "a\x1b[2Jb\x07"
+
+
+# ---- server output: bounded, whatever the server prints ----
+
+def test_a_server_that_floods_its_output_is_bounded(tmp_path, no_leftovers):
+    import time
+    flood = "command:command={python} -c \"while True: print('flood ' * 20000)\""
+    started = time.monotonic()
+    proc = labour("run", "--server", flood, "--scenario", "Plain", "-n", "5", "--ready-timeout", "3",
+                  timeout=120)
+    took = time.monotonic() - started
+    assert proc.returncode == 1, proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and "did not answer" in lines[0], proc.stderr
+    assert len(lines[0]) < 2000, len(lines[0])  # a few short lines of the log, not the flood
+    assert took < 60, took  # the readiness deadline held (a safety net, not a timing figure)
+    kept = re.search(r"\(run dir kept: (/[^)]+)\)", lines[0])
+    assert kept, lines[0]
+    log = os.path.join(kept.group(1), "server.log")
+    try:
+        assert os.path.getsize(log) < (64 << 20) + (512 << 20)  # the cap, plus one guard interval's flood
+    finally:
+        shutil.rmtree(kept.group(1), ignore_errors=True)

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "../engine/test_server.hpp"
 #include "engine/probe.hpp"
 #include "process_fixture.hpp"
+#include "supervisor/internal.hpp"
 #include "supervisor/supervisor.hpp"
 
 using namespace labour::test;
@@ -643,6 +645,92 @@ TEST_CASE("markers are fresh random hex") {
   CHECK(sv::find_marked_processes("").empty());
 }
 
+TEST_CASE("a log over its cap keeps its head, a line naming what was cut, and its tail") {
+  TempDir dir;
+  const auto log = dir / "server.log";
+  std::string text;
+  for (int i = 0; i < 40000; ++i) text += "line " + std::to_string(i) + " of the flood\n";  // ~800 KiB
+  write_file(log, text);
+  const sv::LogLimits limits{256 * 1024, 16 * 1024, 64 * 1024};
+  CHECK(sv::cap_log(log, {text.size(), 1024, 1024}) == 0);  // not over its cap: untouched
+  const std::uintmax_t cut = sv::cap_log(log, limits);
+  CHECK(cut == text.size() - 16 * 1024 - 64 * 1024);
+  const std::string kept = read_file(log);
+  CHECK(kept.substr(0, 16 * 1024) == text.substr(0, 16 * 1024));
+  CHECK_THAT(kept, Catch::Contains("[labour: " + std::to_string(cut) + " bytes of server output cut here"));
+  CHECK(kept.substr(kept.size() - 64 * 1024) == text.substr(text.size() - 64 * 1024));
+  CHECK(kept.size() < 16 * 1024 + 64 * 1024 + 200);
+  // Grown past the cap again: cut again, the line naming the total.
+  std::ofstream(log, std::ios::app) << text;
+  const std::uintmax_t again = sv::cap_log(log, limits, cut);
+  CHECK(again > 0);
+  CHECK_THAT(read_file(log), Catch::Contains("[labour: " + std::to_string(cut + again) + " bytes"));
+}
+
+TEST_CASE("an error's log excerpt is a few short lines") {
+  TempDir dir;
+  write_file(dir / "a.log", std::string(100000, 'x') + "\n\n" + std::string(300, 'y') + "\nlast\n");
+  const std::string excerpt = sv::log_excerpt(dir / "a.log", 5, 200);
+  CHECK(excerpt == std::string(200, 'x') + "... | " + std::string(200, 'y') + "... | last");
+  write_file(dir / "b.log", "\n\n");
+  CHECK_THAT(sv::log_excerpt(dir / "b.log"), Catch::Contains("is empty"));
+  CHECK_THAT(sv::log_excerpt(dir / "none.log"), Catch::StartsWith("(no log at "));
+}
+
+TEST_CASE("a server that floods its output stays within its log limits and its readiness deadline") {
+  TempDir dir;
+  auto spec = python_server(dir, R"(import sys
+line = "flood " * 2000 + "\n"
+while True:
+    sys.stdout.write(line)
+)");
+  spec.log_limits = {1 << 20, 64 << 10, 256 << 10};
+  auto server = sv::ServerProcess::start(spec);
+  MarkerSweep sweep{server.marker(), {}};
+  const auto port = free_loopback_port();
+  const auto started = std::chrono::steady_clock::now();
+  auto ready =
+      sv::wait_until_ready(server, http_probe(port, "/"), probe_name(port, "/"), 2s, dir / "server.log");
+  const auto waited = std::chrono::steady_clock::now() - started;
+  REQUIRE(ready.state == sv::Readiness::TimedOut);
+  CHECK(waited < 10s);                         // the deadline held (a safety net, not a timing figure)
+  CHECK(ready.detail.size() < 5 * 210 + 200);  // a few short lines, not the flood
+  server.stop();
+  const auto size = std::filesystem::file_size(dir / "server.log");
+  INFO("log size " << size);
+  CHECK(size < (1u << 20) + (512u << 20));  // the cap plus what 50 ms of flooding can add
+  std::string head(128 * 1024, '\0');       // the cut's line follows the kept head
+  std::ifstream(dir / "server.log").read(head.data(), static_cast<std::streamsize>(head.size()));
+  CHECK_THAT(head, Catch::Contains("bytes of server output cut here"));
+}
+
+TEST_CASE("a server gets the descriptor limit labour was started with, not labour's own") {
+  // Labour may raise its own soft limit for its connections (init_process_supervision);
+  // a server must run as it would without labour. Here labour's own is lowered after the
+  // start, and the server still sees the limit recorded at the start.
+  rlimit at_start{}, own{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &at_start) == 0);
+  CHECK(sv::descriptor_limit() == at_start.rlim_cur);
+  own = at_start;
+  own.rlim_cur = 512;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &own) == 0);
+  CHECK(sv::descriptor_limit() == 512);
+  CHECK_THROWS_WITH(sv::check_descriptors(1000, "-c 1000"),
+                    Catch::Equals("-c 1000: needs about 1064 file descriptors, but this process may open 512 "
+                                  "(raise ulimit -n, or use fewer connections)"));
+  TempDir dir;
+  auto spec = python_server(dir, "import resource\nprint(*resource.getrlimit(resource.RLIMIT_NOFILE))\n");
+  auto server = sv::ServerProcess::start(spec);
+  MarkerSweep sweep{server.marker(), {}};
+  REQUIRE(eventually([&] { return !server.running(); }));
+  ::setrlimit(RLIMIT_NOFILE, &at_start);
+  const rlimit* given = sv::detail::inherited_descriptor_limit();
+  REQUIRE(given);
+  CHECK(at_start.rlim_cur == at_start.rlim_max);  // labour's own: raised as far as allowed
+  CHECK(read_file(dir / "server.log") ==
+        std::to_string(given->rlim_cur) + " " + std::to_string(given->rlim_max) + "\n");
+}
+
 TEST_CASE("SIGINT and SIGTERM set the interrupt flag and keep the first signal") {
   sv::install_interrupt_handlers();
   REQUIRE_FALSE(sv::interrupt_flag().load());
@@ -653,3 +741,4 @@ TEST_CASE("SIGINT and SIGTERM set the interrupt flag and keep the first signal")
   CHECK(sv::interrupt_flag().load());
   CHECK(sv::interrupt_signal() == SIGTERM);
 }
+
