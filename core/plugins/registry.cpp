@@ -2,14 +2,23 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <regex>
 #include <system_error>
+#include <thread>
 
 #include "common/errors.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour::plugins {
 namespace fs = std::filesystem;
@@ -234,6 +243,67 @@ std::string Instance::last_error() const {
 
 // ------------------------------------------------------------------ Registry ----------
 
+namespace {
+
+// A plugin's own code runs as soon as it is loaded (its constructors, its descriptor, its
+// create): one that crashes, exits or hangs there would take labour down without naming the
+// file. So each file is loaded first in a forked child that does nothing else, all of a
+// scan's files side by side; per file, the reason when its child did not come back cleanly.
+std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs::path>& files) {
+  constexpr auto kLimit = std::chrono::seconds(10);
+  std::vector<std::optional<std::string>> why(files.size());
+  std::vector<pid_t> children(files.size(), -1);
+  std::fflush(nullptr);
+  const pid_t host = ::getpid();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    children[i] = ::fork();  // < 0: cannot probe this one; it is loaded as before
+    if (children[i] == 0) {
+      // Ends with labour, even a labour killed by SIGKILL meanwhile: no probe outlives it.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != host) ::_exit(0);
+      // The crash is the child's to die of: no handler inherited from the host (a test
+      // framework's, say) may catch it and carry on as the host.
+      for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
+      Registry probe(false);
+      // A rejection is the parent's to report (it loads the file again); only what happens
+      // while loading matters here. _exit: neither labour's atexit handlers nor the plugin's.
+      ::_exit(probe.load_file(files[i]) ? 3 : 0);
+    }
+  }
+  const auto until = std::chrono::steady_clock::now() + kLimit;
+  for (std::size_t left = std::count_if(children.begin(), children.end(), [](pid_t p) { return p > 0; });
+       left > 0;) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (children[i] <= 0) continue;
+      int status = 0;
+      const pid_t r = ::waitpid(children[i], &status, WNOHANG);
+      const bool late = std::chrono::steady_clock::now() >= until;
+      if (r == 0 && !late) continue;
+      if (r == 0) {
+        ::kill(children[i], SIGKILL);
+        while (::waitpid(children[i], nullptr, 0) < 0 && errno == EINTR) {
+        }
+        why[i] = "hangs while it is loaded (stopped after 10 s)";
+      } else if (r == children[i] && WIFSIGNALED(status)) {
+        why[i] = "crashes while it is loaded (" +
+                 supervisor::ExitStatus{false, 0, WTERMSIG(status)}.describe() + "): remove it or rebuild it";
+      } else if (r == children[i] && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+                 WEXITSTATUS(status) != 3) {
+        why[i] = "exits while it is loaded (" +
+                 supervisor::ExitStatus{true, WEXITSTATUS(status), 0}.describe() +
+                 "): remove it or rebuild it";
+      }
+      if (r < 0 && errno == EINTR) continue;
+      children[i] = -1;
+      --left;
+    }
+    if (left > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return why;
+}
+
+}  // namespace
+
 std::optional<std::string> Registry::load_file(const fs::path& file) {
   auto reject = [&](std::string reason) -> std::optional<std::string> {
     rejections_.push_back({file, reason});
@@ -241,6 +311,16 @@ std::optional<std::string> Registry::load_file(const fs::path& file) {
   };
   const auto file_kind = kind_from_file_name(file);
   if (!file_kind) return reject("file name is not labour_<behaviour|server|reporter>_<name>.so");
+  if (probe_in_child_)
+    if (auto why = crashes_when_loaded({file}).front()) return reject(*why);
+  return load_probed(file, *file_kind);
+}
+
+std::optional<std::string> Registry::load_probed(const fs::path& file, Kind file_kind) {
+  auto reject = [&](std::string reason) -> std::optional<std::string> {
+    rejections_.push_back({file, reason});
+    return reason;
+  };
 
   auto library = std::make_shared<boost::dll::shared_library>();
   try {
@@ -267,9 +347,9 @@ std::optional<std::string> Registry::load_file(const fs::path& file) {
   if (d->kind < LABOUR_KIND_BEHAVIOUR || d->kind > LABOUR_KIND_REPORTER)
     return reject("descriptor has an unknown kind");
   const Kind kind = static_cast<Kind>(d->kind - 1);
-  if (kind != *file_kind)
+  if (kind != file_kind)
     return reject("kind mismatch: the descriptor says " + std::string(kind_name(kind)) +
-                  " but the file name says " + std::string(kind_name(*file_kind)));
+                  " but the file name says " + std::string(kind_name(file_kind)));
   static const std::regex name_pattern("[A-Za-z][A-Za-z0-9_-]*");
   const std::string name = str(d->name);
   if (!std::regex_match(name, name_pattern))
@@ -313,7 +393,20 @@ void Registry::scan(const std::vector<fs::path>& dirs) {
     for (const auto& entry : fs::directory_iterator(dir, ec))
       if (entry.path().extension() == ".so") files.push_back(entry.path());
     std::sort(files.begin(), files.end());  // deterministic: the same tree always loads the same way
-    for (const auto& file : files) load_file(file);
+    std::vector<fs::path> named;            // the files whose name says what they are: probed side by side
+    for (const auto& file : files)
+      if (kind_from_file_name(file)) named.push_back(file);
+    const auto why =
+        probe_in_child_ ? crashes_when_loaded(named) : std::vector<std::optional<std::string>>(named.size());
+    for (const auto& file : files) {
+      const auto at = std::find(named.begin(), named.end(), file);
+      if (at == named.end())
+        load_file(file);  // rejected for its name
+      else if (const auto& reason = why[static_cast<std::size_t>(at - named.begin())])
+        rejections_.push_back({file, *reason});
+      else
+        load_probed(file, *kind_from_file_name(file));
+    }
   }
 }
 

@@ -80,6 +80,9 @@ class Instance {
 
 class Registry {
  public:
+  // `probe_in_child`: load every file first in a forked child, so that a plugin that crashes,
+  // exits or hangs while it is loaded is rejected, named, instead of ending labour.
+  explicit Registry(bool probe_in_child = true) : probe_in_child_(probe_in_child) {}
   // Loads every labour_*.so in `dirs`, in order; the first plugin of a kind+name wins.
   void scan(const std::vector<std::filesystem::path>& dirs);
   // Loads one file; returns the reason it was rejected, if it was.
@@ -96,6 +99,9 @@ class Registry {
  private:
   std::deque<PluginInfo> plugins_;  // stable addresses: instances and host_api point into it
   std::vector<Rejection> rejections_;
+  bool probe_in_child_ = true;
+  // load_file once the file is known not to crash while loading.
+  std::optional<std::string> load_probed(const std::filesystem::path& file, Kind kind);
 };
 
 // --plugin-dir folders, then LABOUR_PLUGIN_PATH (':'-separated), then the installed plugins

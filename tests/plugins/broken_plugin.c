@@ -18,6 +18,16 @@ static char worker[] =
     "    return [b'ok']\n";
 static __attribute__((unused)) int instance_token;
 
+#ifdef BREAK_CRASH_ON_LOAD
+#include <signal.h>
+/* Runs when the library is loaded, before labour can ask it anything. */
+__attribute__((constructor)) static void crash_on_load(void) { raise(SIGSEGV); }
+#endif
+#ifdef BREAK_EXIT_ON_LOAD
+#include <stdlib.h>
+__attribute__((constructor)) static void exit_on_load(void) { exit(7); }
+#endif
+
 static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params,
                                     uint32_t count, char* error_buf, size_t error_buf_len) {
   (void)host;

@@ -89,7 +89,7 @@ TEST_CASE("a scan keeps going past bad files and rejects duplicates", "[registry
     }
   }
   CHECK(duplicate_seen);
-  CHECK(registry.rejections().size() == 9);
+  CHECK(registry.rejections().size() == 11);  // every file there but the good one
 }
 
 TEST_CASE("require names the known plugins and why a same-named file was rejected", "[registry]") {
@@ -120,4 +120,18 @@ TEST_CASE("the real plugins: six behaviours, servers and six reporters, each fro
         std::vector<std::string>{"console", "csv", "html", "json", "junit", "markdown"});
   std::set<fs::path> files;
   for (const auto& p : registry.plugins()) CHECK(files.insert(p.file).second);
+}
+
+TEST_CASE("a plugin that crashes or exits while it is loaded is rejected, named, and labour goes on",
+          "[registry]") {
+  // Loaded in this process, either file would end the test binary; the registry loads each
+  // file first in a child.
+  CHECK_THAT(rejection("labour_behaviour_crashonload.so"),
+             Catch::Equals("crashes while it is loaded (killed by SIGSEGV): remove it or rebuild it"));
+  CHECK_THAT(rejection("labour_behaviour_exitonload.so"),
+             Catch::Equals("exits while it is loaded (exit status 7): remove it or rebuild it"));
+  Registry registry;
+  registry.scan({fs::path(LABOUR_TEST_BROKEN_PLUGIN_DIR)});  // the scan goes on past them
+  CHECK(registry.find(Kind::Behaviour, "Good") != nullptr);
+  CHECK(registry.find(Kind::Behaviour, "CrashOnLoad") == nullptr);
 }
