@@ -741,4 +741,3 @@ TEST_CASE("SIGINT and SIGTERM set the interrupt flag and keep the first signal")
   CHECK(sv::interrupt_flag().load());
   CHECK(sv::interrupt_signal() == SIGTERM);
 }
-
