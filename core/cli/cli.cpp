@@ -5,8 +5,12 @@
 #include <spdlog/spdlog.h>
 #include <labour/printable.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -160,6 +164,7 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
                        name + "[:PATH], or drop the option)");
   }
   std::vector<PlannedReport> planned;
+  std::vector<std::pair<std::string, std::string>> written;  // report files so far: path, spec
   for (const auto& spec : reports) {
     const auto colon = spec.find(':');
     const std::string name = spec.substr(0, colon);
@@ -201,6 +206,21 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
       const bool in_out_dir = !out_dir.empty() && folder(parent) == folder(out_dir);
       if (!parent.empty() && !fs::is_directory(parent) && !in_out_dir)
         throw UsageError("--report " + spec + ": folder '" + parent.string() + "' does not exist");
+      // Found now, not after the run: a report that cannot be written would lose it.
+      std::error_code ec;
+      const auto status = fs::status(path, ec);
+      const bool in_place = fs::exists(status) && !fs::is_regular_file(status);  // a FIFO, a device
+      const fs::path must_write = in_place ? fs::path(path) : parent.empty() ? fs::path(".") : parent;
+      if ((in_place || fs::is_directory(must_write)) && ::access(must_write.c_str(), W_OK) != 0)
+        throw UsageError("--report " + spec + ": '" + must_write.string() + "' is not writable (" +
+                         std::strerror(errno) + "); choose another path");
+      // Two reports to one file would overwrite each other.
+      const std::string same = fs::weakly_canonical(fs::absolute(path, ec), ec).string();
+      for (const auto& [other, other_spec] : written)
+        if (other == same && !in_place)
+          throw UsageError("--report " + spec + ": '" + path + "' is also written by --report " + other_spec +
+                           "; give each report its own file");
+      written.emplace_back(same, spec);
     }
     planned.push_back({&plugin, plugins::validate(plugin, given, "--report " + spec), path});
   }

@@ -168,3 +168,20 @@ def test_a_server_that_floods_its_output_is_bounded(tmp_path, no_leftovers):
         assert os.path.getsize(log) < (64 << 20) + (512 << 20)  # the cap, plus one guard interval's flood
     finally:
         shutil.rmtree(kept.group(1), ignore_errors=True)
+
+
+# ---- report files: found unwritable or clashing before the run, not after it ----
+
+def test_two_reports_to_one_file_are_refused(tmp_path):
+    a = tmp_path / "r.json"
+    refused(run("--scenario", "Plain", "--report", f"json:{a}", "--report", f"csv:{tmp_path}/../{tmp_path.name}/r.json"),
+            "is also written by --report json:")
+    assert not a.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder: nothing to refuse")
+def test_a_report_into_an_unwritable_folder_is_refused_before_the_run(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    refused(run("--scenario", "Plain", "--report", f"json:{folder}/r.json"), "is not writable")
