@@ -1,12 +1,16 @@
 #include "run/matrix.hpp"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -54,19 +58,42 @@ class ResultsFile {
                        "' already holds results (add --resume to finish them, or choose another folder)");
     }
     // Rewrite without interrupted cells: they will be run again.
-    std::ofstream out(path_, std::ios::trunc);
-    for (const auto& c : kept_) out << c.dump() << "\n";
-    if (!out) throw UsageError("--out '" + dir + "': cannot write " + path_.string());
+    std::string kept_lines;
+    for (const auto& c : kept_) kept_lines += c.dump() + "\n";
+    write_output_file(path_, kept_lines, "--out " + dir);
     const json started = {{"fingerprint", plan["fingerprint"]}, {"shard", plan["shard"]}};
     write_output_file(plan_path, started.dump(2) + "\n", "--out " + dir);
   }
   const std::vector<json>& kept() const { return kept_; }
+  // A whole line or an error: a line cut short (a full disk) is taken back, and the matrix
+  // stops, since every later cell would be lost the same way.
   void append(const json& cell) {
     if (path_.empty()) return;
     std::lock_guard lock(mutex_);
-    std::ofstream out(path_, std::ios::app);
-    out << cell.dump() << "\n";
-    out.flush();
+    const std::string line = cell.dump() + "\n";
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    const auto fail = [&](int error) {
+      return RunError("--out " + path_.parent_path().string() + ": cannot add a finished cell to " +
+                      path_.string() + " (" + std::strerror(error) +
+                      "); the matrix stops: make room, then finish it with --resume");
+    };
+    if (fd < 0) throw fail(errno);
+    struct stat st {};
+    const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+    std::size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int error = n < 0 ? errno : ENOSPC;
+        // Taken back; should even that fail, --resume names the cut line by its number.
+        [[maybe_unused]] const int kept = before >= 0 ? ::ftruncate(fd, before) : 0;
+        ::close(fd);
+        throw fail(error);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) throw fail(errno);
   }
   void write_document(const json& document) {
     if (path_.empty()) return;

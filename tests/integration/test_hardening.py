@@ -185,3 +185,25 @@ def test_a_report_into_an_unwritable_folder_is_refused_before_the_run(tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     refused(run("--scenario", "Plain", "--report", f"json:{folder}/r.json"), "is not writable")
+
+
+# ---- a full disk: whole lines or an error, and the matrix stops ----
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs as a full disk needs root")
+def test_a_full_disk_stops_the_matrix_and_keeps_cells_jsonl_whole(tmp_path, no_leftovers):
+    import subprocess
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(disk)]).returncode != 0:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        proc = labour("-q", "matrix", "--servers", "wsgiref", "--scenarios", "Plain,SIGSEGV", "-n", "20",
+                      "--out", str(disk / "m"), timeout=300)
+        assert proc.returncode == 1, proc.stderr
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        assert len(lines) == 1 and "cannot add a finished cell to" in lines[0], proc.stderr
+        assert "No space left on device" in lines[0] and "--resume" in lines[0]
+        for line in (disk / "m" / "cells.jsonl").read_text().splitlines():
+            json.loads(line)  # every line kept is a whole cell
+    finally:
+        subprocess.run(["umount", str(disk)])
