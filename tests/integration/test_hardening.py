@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import labour
+from conftest import LABOUR, labour
 
 CONTROL = "\x1b]0;pwned\x07\x1b[2J\n"
 
@@ -207,3 +207,47 @@ def test_a_full_disk_stops_the_matrix_and_keeps_cells_jsonl_whole(tmp_path, no_l
             json.loads(line)  # every line kept is a whole cell
     finally:
         subprocess.run(["umount", str(disk)])
+
+
+# ---- labour's own resources ----
+
+def test_a_load_that_needs_more_descriptors_than_allowed_is_refused_before_any_server(tmp_path):
+    import resource
+    import subprocess
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
+
+    proc = subprocess.run([LABOUR, "run", "--server", "wsgiref", "--scenario", "Plain", "-c", "1000"],
+                          capture_output=True, text=True, timeout=30, preexec_fn=low_limit,
+                          stdin=subprocess.DEVNULL)
+    refused(proc, "scenario Plain at concurrency 1000: needs about 1064 file descriptors",
+            "may open 512", "ulimit -n")
+
+
+# ---- plugins that crash while they are loaded ----
+
+def test_a_plugin_that_crashes_while_loading_is_named_and_labour_goes_on():
+    plugins = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(LABOUR))), "test-plugins")
+    assert os.path.isdir(plugins), plugins
+    proc = labour("list", "--plugin-dir", plugins, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "labour_behaviour_crashonload.so: crashes while it is loaded (killed by SIGSEGV)" in proc.stderr
+    assert "labour_behaviour_exitonload.so: exits while it is loaded (exit status 7)" in proc.stderr
+    assert "PlainResponse" in proc.stdout  # every other plugin is there
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["load", "--url", "http://127.0.0.1:9/", "-c", "0", "-n", "1"], "--connections: must be 1 to 10000"),
+    (["load", "--url", "http://127.0.0.1:9/", "-n", "1e99"], "--requests: must be 1 to 1000000000000"),
+    (["load", "--url", "http://127.0.0.1:9/", "-n", "5", "--rate", "-1"], "--rate: must be 0 to 10000000"),
+    (["load", "--url", "http://127.0.0.1:9/", "-n", "5", "-t", "0"], "--threads: must be 1 to 64"),
+    (["load", "--url", "http://127.0.0.1:9/", "-n", "5", "--timeout", "0"], "--timeout: must be 1 to 3600000 ms"),
+    (["load", "--url", "http://127.0.0.1:9/", "-d", "100000"], "-d '100000': must be 0.001 to 86400 s"),
+    (["matrix", "--servers", "wsgiref", "--scenarios", "Plain", "--repeat", "0"], "--repeat"),
+    (["matrix", "--servers", "wsgiref", "--scenarios", "Plain", "--jobs", "0"], "--jobs"),
+    (["matrix", "--servers", "wsgiref", "--scenarios", ""], "--scenarios: no scenario given"),
+    (["run", "--server", "wsgiref", "--scenario", "Plain", "--frobnicate"], "--frobnicate"),  # CLI11: 'not expected: --frobnicate'
+])
+def test_more_numbers_and_names(args, needle):
+    refused(labour(*args, timeout=30), needle)
