@@ -233,6 +233,15 @@ int run(const LoadFlags& f) {
   std::fflush(stdout);
   const bool passed = gates_hold(rps, errors);
   if (result.interrupted) return kExitInterrupted;
+  // Nothing was measured when no request got an HTTP response at all (refused, reset, timed
+  // out): a failed run, not a result. A server that answers 500 was measured: gate on errors.
+  const bool any_response = std::any_of(s.outcomes.begin(), s.outcomes.end(),
+                                        [](const auto& o) { return o.first.rfind("http_", 0) == 0; });
+  if (s.sent > 0 && !any_response) {
+    std::fprintf(stderr, "labour load: no request got an HTTP response (%s); is a server answering at %s?\n",
+                 error_list.empty() ? "none" : error_list.substr(1).c_str(), f.url.c_str());
+    return kExitRunFailed;
+  }
   return passed ? kExitOk : kExitRunFailed;
 }
 

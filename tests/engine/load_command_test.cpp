@@ -156,6 +156,9 @@ TEST_CASE("labour load: errors are the engine's unexpected outcomes") {
   const Ran refused = run_load_command(
       {"--url", "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/", "-c", "1", "-n", "3"});
   ::close(bound);
-  REQUIRE(refused.code == 0);
+  // No request got an HTTP response: the figures are printed, and the run failed (exit 1).
+  REQUIRE(refused.code == 1);
   REQUIRE(refused.out.find("Errors:       3: connect_refused 3\n") != std::string::npos);
+  REQUIRE(refused.err.find("no request got an HTTP response (connect_refused 3); is a server answering at") !=
+          std::string::npos);
 }
