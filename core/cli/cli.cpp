@@ -49,24 +49,24 @@ void RunFlags::add_to(CLI::App& cmd) {
                  "Gate for CI (repeatable): exit 1 when a test breaches it, e.g. innocent_failure_pct<1, "
                  "p99_ratio<5, recovery_s<10, 'verdict in robust,degraded'");
   cmd.add_option("-n,--requests", overrides.requests, "Requests per test (overrides the scenario)")
-      ->check(within(scenario::limits::requests));
+      ->transform(within(scenario::limits::requests));
   cmd.add_option("-d,--duration", duration,
                  "Run each test this long instead of a request count: 10s, 500ms, 2m");
   cmd.add_option("-c,--concurrency", overrides.concurrency, "Concurrent connections")
-      ->check(within(scenario::limits::concurrency));
+      ->transform(within(scenario::limits::concurrency));
   cmd.add_option("--rate", overrides.rate, "Open model: requests per second on a fixed schedule")
-      ->check(within(scenario::limits::rate));
+      ->transform(within(scenario::limits::rate));
   cmd.add_option("--threads", overrides.threads, "Client threads (one event loop each)")
-      ->check(within(scenario::limits::threads));
+      ->transform(within(scenario::limits::threads));
   cmd.add_option("--seed", overrides.seed, "Seed of the behaviour selection")
-      ->check(within(scenario::limits::seed));
+      ->transform(within(scenario::limits::seed));
   cmd.add_option("--policy", policy, "Selection policy: random, repeat or spaced")
       ->check(CLI::IsMember({"random", "repeat", "spaced"}));
   cmd.add_option("--repeat", repeat, "Run each cell N times, each on a fresh server (medians and ranges)")
       ->check(CLI::Range(1U, 1000U));
   cmd.add_flag("--no-keepalive", no_keepalive, "One connection per request");
   cmd.add_option("--timeout", overrides.timeout_ms, "Per-request timeout in milliseconds")
-      ->check(within(scenario::limits::timeout_ms));
+      ->transform(within(scenario::limits::timeout_ms));
   cmd.add_option("--python", settings.python, "Python interpreter that runs the server")
       ->capture_default_str();
   cmd.add_option("--ready-timeout", ready_timeout_s, "Seconds to wait for a server to answer")
@@ -208,9 +208,15 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
         throw UsageError("--report " + spec + ": folder '" + parent.string() + "' does not exist");
       // Found now, not after the run: a report that cannot be written would lose it.
       std::error_code ec;
-      const auto status = fs::status(path, ec);
+      const auto status = fs::status(path, ec);  // a link: what it leads to
+      if (fs::is_directory(status))
+        throw UsageError("--report " + spec + ": '" + path + "' is a folder; give a file name in it");
       const bool in_place = fs::exists(status) && !fs::is_regular_file(status);  // a FIFO, a device
-      const fs::path must_write = in_place ? fs::path(path) : parent.empty() ? fs::path(".") : parent;
+      // A link is written through: the folder that matters is its target's.
+      const fs::path target =
+          fs::is_symlink(fs::symlink_status(path, ec)) ? fs::canonical(path, ec) : fs::path(path);
+      const fs::path target_parent = target.parent_path();
+      const fs::path must_write = in_place ? target : target_parent.empty() ? fs::path(".") : target_parent;
       if ((in_place || fs::is_directory(must_write)) && ::access(must_write.c_str(), W_OK) != 0)
         throw UsageError("--report " + spec + ": '" + must_write.string() + "' is not writable (" +
                          std::strerror(errno) + "); choose another path");

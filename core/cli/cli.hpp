@@ -33,6 +33,7 @@ struct Context {
 // Options shared by `run` and `matrix`: load overrides, reporting, supervision.
 // A load setting's command-line value, checked against the limits a scenario file has too
 // (scenario::limits): one set of rules, named in the error.
+// Used as ->transform(within(...)): the checked text is rewritten in plain decimal.
 inline CLI::Validator within(const scenario::SettingLimit& limit) {
   return CLI::Validator([limit](std::string& text) { return scenario::setting_error(text, limit); },
                         limit.name);

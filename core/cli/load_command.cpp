@@ -4,6 +4,8 @@
 
 #include "cli/cli.hpp"
 
+#include <labour/printable.hpp>
+
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -108,7 +110,9 @@ std::string human_us(std::uint64_t us) {
 
 int run(const LoadFlags& f) {
   const Url url = parse_url(f.url);
-  supervisor::check_descriptors(f.connections, "-c " + std::to_string(f.connections));
+  // A descriptor per connection, a few per client thread's event loop.
+  supervisor::check_descriptors(std::uint64_t{f.connections} + 4 * std::uint64_t{f.threads},
+                                "-c " + std::to_string(f.connections));
   engine::LoadOptions options;
   if (!f.duration.empty()) {
     const std::string what = "-d '" + f.duration + "'";
@@ -203,7 +207,7 @@ int run(const LoadFlags& f) {
     };
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    std::printf("labour load %s\n  %u threads and %u connections, %s model%s\n", f.url.c_str(),
+    std::printf("labour load %s\n  %u threads and %u connections, %s model%s\n", printable(f.url).c_str(),
                 std::min(f.threads, f.connections), f.connections, f.rate > 0 ? "open" : "closed",
                 f.rate > 0 ? (", " + std::to_string(static_cast<long long>(f.rate)) + " req/s").c_str() : "");
     auto row = [](const char* name, const engine::Histogram& h) {
@@ -239,7 +243,7 @@ int run(const LoadFlags& f) {
                                         [](const auto& o) { return o.first.rfind("http_", 0) == 0; });
   if (s.sent > 0 && !any_response) {
     std::fprintf(stderr, "labour load: no request got an HTTP response (%s); is a server answering at %s?\n",
-                 error_list.empty() ? "none" : error_list.substr(1).c_str(), f.url.c_str());
+                 error_list.empty() ? "none" : error_list.substr(1).c_str(), printable(f.url).c_str());
     return kExitRunFailed;
   }
   return passed ? kExitOk : kExitRunFailed;
@@ -257,19 +261,19 @@ void add_load_command(CLI::App& root, std::function<int()>& action) {
   cmd->add_option("-c,--connections", flags->connections,
                   "Connections (closed model) / max in flight (open model)")
       ->capture_default_str()
-      ->check(within(scenario::limits::concurrency));
+      ->transform(within(scenario::limits::concurrency));
   cmd->add_option("-n,--requests", flags->requests, "Stop after this many requests")
-      ->check(within(scenario::limits::requests));
+      ->transform(within(scenario::limits::requests));
   cmd->add_option("-d,--duration", flags->duration, "Stop after this long: 10s, 500ms, 2m");
   cmd->add_option("--rate", flags->rate,
                   "Open model: requests per second on a fixed schedule (0: closed model)")
-      ->check(within(scenario::limits::rate));
+      ->transform(within(scenario::limits::rate));
   cmd->add_option("-t,--threads", flags->threads, "Client threads, one event loop each")
       ->capture_default_str()
-      ->check(within(scenario::limits::threads));
+      ->transform(within(scenario::limits::threads));
   cmd->add_option("--timeout", flags->timeout_ms, "Per-request timeout in milliseconds")
       ->capture_default_str()
-      ->check(within(scenario::limits::timeout_ms));
+      ->transform(within(scenario::limits::timeout_ms));
   cmd->add_flag("--no-keepalive", flags->no_keepalive, "One connection per request");
   cmd->add_flag("--allow-remote", flags->allow_remote, "Allow a target that is not a loopback address");
   cmd->add_flag("--json", flags->json, "Print the results as JSON");

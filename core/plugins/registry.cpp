@@ -2,6 +2,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -253,11 +254,24 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
   constexpr auto kLimit = std::chrono::seconds(10);
   std::vector<std::optional<std::string>> why(files.size());
   std::vector<pid_t> children(files.size(), -1);
+  // A child says it came back from loading by one byte on its pipe, so that a plugin that
+  // calls exit(0) while it is loaded is not taken for a clean load.
+  std::vector<int> came_back(files.size(), -1);
   std::fflush(nullptr);
   const pid_t host = ::getpid();
   for (std::size_t i = 0; i < files.size(); ++i) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) continue;  // cannot probe: loaded as before
     children[i] = ::fork();  // < 0: cannot probe this one; it is loaded as before
+    if (children[i] != 0) {
+      ::close(pipe_fds[1]);
+      if (children[i] > 0)
+        came_back[i] = pipe_fds[0];
+      else
+        ::close(pipe_fds[0]);
+    }
     if (children[i] == 0) {
+      ::close(pipe_fds[0]);
       // Ends with labour, even a labour killed by SIGKILL meanwhile: no probe outlives it.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != host) ::_exit(0);
@@ -265,9 +279,12 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
       // framework's, say) may catch it and carry on as the host.
       for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
       Registry probe(false);
-      // A rejection is the parent's to report (it loads the file again); only what happens
-      // while loading matters here. _exit: neither labour's atexit handlers nor the plugin's.
-      ::_exit(probe.load_file(files[i]) ? 3 : 0);
+      // A rejection is the parent's to report (it loads the file again); only that loading
+      // came back matters here. _exit: neither labour's atexit handlers nor the plugin's.
+      probe.load_file(files[i]);
+      const char done = 1;
+      [[maybe_unused]] const ssize_t said = ::write(pipe_fds[1], &done, 1);
+      ::_exit(0);
     }
   }
   const auto until = std::chrono::steady_clock::now() + kLimit;
@@ -287,13 +304,15 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
       } else if (r == children[i] && WIFSIGNALED(status)) {
         why[i] = "crashes while it is loaded (" +
                  supervisor::ExitStatus{false, 0, WTERMSIG(status)}.describe() + "): remove it or rebuild it";
-      } else if (r == children[i] && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-                 WEXITSTATUS(status) != 3) {
-        why[i] = "exits while it is loaded (" +
-                 supervisor::ExitStatus{true, WEXITSTATUS(status), 0}.describe() +
-                 "): remove it or rebuild it";
+      } else if (r == children[i] && WIFEXITED(status)) {
+        char done = 0;
+        if (::read(came_back[i], &done, 1) != 1)
+          why[i] = "exits while it is loaded (" +
+                   supervisor::ExitStatus{true, WEXITSTATUS(status), 0}.describe() +
+                   "): remove it or rebuild it";
       }
       if (r < 0 && errno == EINTR) continue;
+      ::close(came_back[i]);
       children[i] = -1;
       --left;
     }

@@ -93,7 +93,13 @@ class ResultsFile {
       }
       done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) throw fail(errno);
+    if (::fsync(fd) != 0) {
+      const int error = errno;
+      [[maybe_unused]] const int kept = before >= 0 ? ::ftruncate(fd, before) : 0;
+      ::close(fd);
+      throw fail(error);
+    }
+    if (::close(fd) != 0) throw fail(errno);
   }
   void write_document(const json& document) {
     if (path_.empty()) return;
@@ -342,9 +348,11 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
       throw UsageError("--scenarios: scenario name '" + sc.name +
                        "' appears twice (results are kept by server label and scenario name)");
     request.overrides.apply(sc);
-    // Every connection is one of labour's descriptors (times the cells run side by side).
+    // Every connection is one of labour's descriptors, every client thread's event loop a few
+    // (times the cells run side by side).
     supervisor::check_descriptors(
-        std::uint64_t{sc.concurrency} * std::max<std::uint32_t>(request.jobs, 1),
+        (std::uint64_t{sc.concurrency} + 4 * std::uint64_t{sc.threads}) *
+            std::max<std::uint32_t>(request.jobs, 1),
         "scenario " + sc.name + " at concurrency " + std::to_string(sc.concurrency) +
             (request.jobs > 1 ? " x " + std::to_string(request.jobs) + " jobs" : ""));
     plan.scenarios.push_back(prepare_scenario(registry, sc));

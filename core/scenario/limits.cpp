@@ -1,7 +1,11 @@
 #include "scenario/limits.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -34,22 +38,34 @@ std::string setting_error(double value, const SettingLimit& limit) {
   return error_for(value, limit, limit_text(value));
 }
 
-std::string setting_error(const std::string& text, const SettingLimit& limit) {
-  double value = 0;
-  std::size_t used = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::out_of_range&) {
-    value = std::numeric_limits<double>::infinity();  // beyond any double: named as not finite
-    used = text.size();
-  } catch (const std::exception&) {
-    used = 0;
+std::string setting_error(std::string& text, const SettingLimit& limit) {
+  const std::string not_a_number = std::string("'") + text + "' is not a number; write " +
+                                   (limit.integer ? "a whole number " : "a number ") + limit_text(limit.min) +
+                                   " to " + limit_text(limit.max) + limit.unit;
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return not_a_number;
+  // Whole numbers in decimal digits are read exactly (2^53 + 1 is not 2^53, 010 is ten).
+  const bool negative = text[0] == '-';
+  if (limit.integer && text.size() > (negative ? 1u : 0u) &&
+      text.find_first_not_of("0123456789", negative ? 1 : 0) == std::string::npos) {
+    std::uint64_t magnitude = 0;
+    const auto [end, error] =
+        std::from_chars(text.data() + (negative ? 1 : 0), text.data() + text.size(), magnitude);
+    const std::string range = limit_text(limit.min) + " to " + limit_text(limit.max) + limit.unit;
+    if (error != std::errc() || end != text.data() + text.size() ||
+        (negative && magnitude > 0 && limit.min >= 0) ||
+        static_cast<long double>(magnitude) > static_cast<long double>(limit.max) ||
+        static_cast<long double>(magnitude) < static_cast<long double>(limit.min))
+      return "must be " + range + ", not " + text;
+    text = std::to_string(magnitude);  // what the option converts: decimal, never octal
+    return "";
   }
-  if (used == 0 || used != text.size() || std::isspace(static_cast<unsigned char>(text[0])))
-    return std::string("'") + text + "' is not a number; write " +
-           (limit.integer ? "a whole number " : "a number ") + limit_text(limit.min) + " to " +
-           limit_text(limit.max) + limit.unit;
-  return error_for(value, limit, text);
+  errno = 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);  // underflow is 0, overflow infinite
+  if (end != text.c_str() + text.size()) return not_a_number;
+  if (const std::string error = error_for(value, limit, text); !error.empty()) return error;
+  if (limit.integer) text = std::to_string(static_cast<std::uint64_t>(value));  // 1e6 -> 1000000
+  return "";
 }
 
 double check_setting(double value, const SettingLimit& limit, const std::string& what) {

@@ -28,9 +28,11 @@ constexpr SettingLimit timeout_ms{"timeout", 1, 3600000, true, " ms"};  // the c
 }  // namespace limits
 
 // Why a value is not within `limit` ("must be 1 to 1e+12, not 1e+23"), or "" when it is. The
-// text form is a command-line value: the whole text must be the number.
+// text form is a command-line value: the whole text must be the number; a whole number is
+// read exactly and `text` rewritten in plain decimal, the form the option then converts
+// ("010" -> "10", "1e6" -> "1000000").
 std::string setting_error(double value, const SettingLimit& limit);
-std::string setting_error(const std::string& text, const SettingLimit& limit);
+std::string setting_error(std::string& text, const SettingLimit& limit);
 // `value` if it is within `limit`; else throws UsageError "<what>: <setting_error>".
 double check_setting(double value, const SettingLimit& limit, const std::string& what);
 

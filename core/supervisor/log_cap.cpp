@@ -60,8 +60,9 @@ std::uintmax_t cap_log(const std::filesystem::path& path, const LogLimits& limit
   const std::uintmax_t cut = size - limits.head - tail.size();
   const std::string line = "\n[labour: " + std::to_string(cut_before + cut) +
                            " bytes of server output cut here; the log keeps its head and its tail]\n";
-  // Writers that appended between the read and the truncation lose those bytes: a log over
-  // its cap is already a flood.
+  // What writers append between the read and the truncation is lost, and what they append
+  // between the truncation and the writes below lands before the kept tail: a log over its
+  // cap is already a flood, and the cut's line marks where order is not kept.
   if (!write_all(file.fd, line.data(), line.size()) || !write_all(file.fd, tail.data(), tail.size()))
     return cut;
   return cut;

@@ -141,7 +141,6 @@ struct ChildExec {
       [[maybe_unused]] ssize_t ignored = ::write(error_fd, &error, sizeof error);
       ::_exit(127);
     }
-    if (nofile) ::setrlimit(RLIMIT_NOFILE, nofile);  // the server runs as it would without labour
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -156,6 +155,9 @@ struct ChildExec {
       long max = ::sysconf(_SC_OPEN_MAX);
       for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
+    // After the CLOEXEC pass, which must see labour's own (raised) limit: the server runs
+    // with the limit labour was given, as it would without labour.
+    if (nofile) ::setrlimit(RLIMIT_NOFILE, nofile);
     // PR_SET_PDEATHSIG is deliberately not set: it fires when the forking *thread* exits,
     // which would kill servers started from a short-lived thread. The watchdog covers host death.
     ::execve(executable, const_cast<char* const*>(argv), const_cast<char* const*>(envp));
@@ -175,7 +177,12 @@ void guard_logs(std::stop_token stop, std::vector<std::filesystem::path> logs, L
   for (;;) {
     wake.wait_for(lock, stop, std::chrono::milliseconds(50), [] { return false; });
     if (stop.stop_requested()) return;
-    for (std::size_t i = 0; i < logs.size(); ++i) cut[i] += cap_log(logs[i], limits, cut[i]);
+    for (std::size_t i = 0; i < logs.size(); ++i) {
+      try {
+        cut[i] += cap_log(logs[i], limits, cut[i]);
+      } catch (const std::exception&) {  // out of memory for the tail: try again next time
+      }
+    }
   }
 }
 
@@ -318,11 +325,12 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
   auto* state = new State;
   state->pid = pid;
   state->marker = marker;
+  ServerProcess server(state);  // owns it now: should the guard not start, the server is stopped
   std::vector<std::filesystem::path> logs;
   for (const auto& path : {spec.stdout_path, spec.stderr_path})
     if (!path.empty() && std::find(logs.begin(), logs.end(), path) == logs.end()) logs.push_back(path);
   if (!logs.empty()) state->log_guard = std::jthread(guard_logs, std::move(logs), spec.log_limits);
-  return ServerProcess(state);
+  return server;
 }
 
 ServerProcess::ServerProcess(State* state) : state_(state) {}

@@ -25,7 +25,7 @@ __attribute__((constructor)) static void crash_on_load(void) { raise(SIGSEGV); }
 #endif
 #ifdef BREAK_EXIT_ON_LOAD
 #include <stdlib.h>
-__attribute__((constructor)) static void exit_on_load(void) { exit(7); }
+__attribute__((constructor)) static void exit_on_load(void) { exit(EXIT_CODE); }
 #endif
 
 static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params,

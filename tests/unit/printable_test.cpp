@@ -17,8 +17,14 @@ TEST_CASE("printable escapes what a terminal would obey and keeps the rest", "[p
   CHECK(printable("gr\xc3\xbc\xc3\x9f \xe2\x9c\x93 \xf0\x9f\x90\x8d") ==
         "gr\xc3\xbc\xc3\x9f \xe2\x9c\x93 \xf0\x9f\x90\x8d");
   CHECK(printable("csi\xc2\x9b"
-                  "2J") == "csi\\u009b2J");              // C1 CSI, one byte ESC [ for some terminals
-  CHECK(printable("nbsp\xc2\xa0") == "nbsp\xc2\xa0");    // U+00A0 is printable
-  CHECK(printable("bad\xff\xc3") == "bad\\xff\\xc3");    // not UTF-8, cut short
-  CHECK(printable("over\xc0\xaf") == "over\\xc0\\xaf");  // an overlong '/'
+                  "2J") == "csi\\u009b2J");               // C1 CSI, one byte ESC [ for some terminals
+  CHECK(printable("nbsp\xc2\xa0") == "nbsp\xc2\xa0");     // U+00A0 is printable
+  CHECK(printable("bad\xff\xc3") == "bad\\xff\\xc3");     // not UTF-8, cut short
+  CHECK(printable("over\xc0\xaf") == "over\\xc0\\xaf");   // an overlong '/'
+  CHECK(printable("\xe0\x82\x9b") == "\\xe0\\x82\\x9b");  // an overlong C1 CSI
+  CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
+  CHECK(printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // past U+10FFFF
+  CHECK(printable("\xf0\x80\x80\xaf") == "\\xf0\\x80\\x80\\xaf");  // an overlong 4-byte form
+  CHECK(printable("\xef\xbf\xbd \xf4\x8f\xbf\xbf") ==
+        "\xef\xbf\xbd \xf4\x8f\xbf\xbf");  // U+FFFD, U+10FFFF stay
 }

@@ -89,7 +89,7 @@ TEST_CASE("a scan keeps going past bad files and rejects duplicates", "[registry
     }
   }
   CHECK(duplicate_seen);
-  CHECK(registry.rejections().size() == 11);  // every file there but the good one
+  CHECK(registry.rejections().size() == 12);  // every file there but the good one
 }
 
 TEST_CASE("require names the known plugins and why a same-named file was rejected", "[registry]") {
@@ -130,6 +130,9 @@ TEST_CASE("a plugin that crashes or exits while it is loaded is rejected, named,
              Catch::Equals("crashes while it is loaded (killed by SIGSEGV): remove it or rebuild it"));
   CHECK_THAT(rejection("labour_behaviour_exitonload.so"),
              Catch::Equals("exits while it is loaded (exit status 7): remove it or rebuild it"));
+  // exit(0) is no clean load either: labour would end, with success, in the middle of a run.
+  CHECK_THAT(rejection("labour_behaviour_exitzeroonload.so"),
+             Catch::Equals("exits while it is loaded (exit status 0): remove it or rebuild it"));
   Registry registry;
   registry.scan({fs::path(LABOUR_TEST_BROKEN_PLUGIN_DIR)});  // the scan goes on past them
   CHECK(registry.find(Kind::Behaviour, "Good") != nullptr);

@@ -37,6 +37,11 @@ inline std::string printable(std::string_view text) {
       bool valid = len > 0 && i + len <= text.size() && c >= 0xc2 && c <= 0xf4;
       for (std::size_t k = 1; valid && k < len; ++k)
         valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+      if (valid && len > 2) {  // no overlong forms, no surrogates, nothing past U+10FFFF
+        const auto second = static_cast<unsigned char>(text[i + 1]);
+        valid = !(c == 0xe0 && second < 0xa0) && !(c == 0xed && second >= 0xa0) &&
+                !(c == 0xf0 && second < 0x90) && !(c == 0xf4 && second >= 0x90);
+      }
       if (!valid) {
         hex("\\x%02x", c);
         ++i;
