@@ -52,6 +52,17 @@ def labour(*args, timeout=300, check=None):
     return proc
 
 
+def one_line_error(proc, *needles):
+    """Bad input: exit 2, one line on stderr holding every needle, no crash or trace. Returns the line."""
+    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+    assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
+    return lines[0]
+
+
 def run_json(tmp_path, *args, check=0, timeout=300):
     out = tmp_path / "out.json"
     labour(*args, "--report", f"json:{out}", timeout=timeout, check=check)

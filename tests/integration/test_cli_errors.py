@@ -1,16 +1,7 @@
 """Bad input gets one clear line on stderr and exit code 2: never a crash, hang or trace."""
 import pytest
 
-from conftest import labour
-
-
-def one_line_error(proc, *needles):
-    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
-    lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert len(lines) == 1, proc.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
-    assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
+from conftest import labour, one_line_error
 
 
 def test_unknown_server_lists_known():

@@ -9,21 +9,17 @@ import shutil
 
 import pytest
 
-from conftest import LABOUR, labour
+from conftest import LABOUR, labour, one_line_error
 
 CONTROL = "\x1b]0;pwned\x07\x1b[2J\n"
 
 
 def refused(proc, *needles):
-    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
-    lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert len(lines) == 1, proc.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
+    """one_line_error, with nothing of the input's control characters and nothing on stdout."""
+    line = one_line_error(proc, *needles)
     assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
-    assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
     assert proc.stdout == ""  # nothing ran, nothing was reported
-    return lines[0]
+    return line
 
 
 def run(*args, timeout=30):
