@@ -16,6 +16,7 @@
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
 #include "common/output_file.hpp"
+#include "plugins/params.hpp"
 #include "run/compare.hpp"
 #include "run/matrix.hpp"
 #include "run/merge.hpp"
@@ -149,9 +150,11 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
           // or by commas where the next item is a server name.
           for (const auto& s : *servers) {
             std::string current;
-            for (const auto& part : split_list(s)) {
-              const bool is_option =
-                  part.find('=') != std::string::npos && part.find(':') == std::string::npos;
+            for (const auto& part : plugins::split_options(s)) {
+              if (part.empty()) continue;
+              // An option is name=value with no ':' in its name; anything else starts a server.
+              const auto eq = part.find('=');
+              const bool is_option = eq != std::string::npos && part.find(':') > eq;
               if (is_option && !current.empty())
                 current += "," + part;
               else {

@@ -26,22 +26,32 @@ std::string number_text(double v) {
 
 }  // namespace
 
+std::vector<std::string> split_options(std::string_view text) {
+  std::vector<std::string> out(1);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == ',')
+      out.back() += text.substr(i++, 2);
+    else if (text[i] == ',')
+      out.emplace_back();
+    else
+      out.back() += text[i];
+  }
+  return out;
+}
+
 RawParams parse_assignments(std::string_view text, std::string_view what) {
   RawParams out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    const std::string item =
-        trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (!item.empty()) {
-      const auto eq = item.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw UsageError(std::string(what) + ": '" + item +
-                         "' is not name=value (write e.g. workers=2,timeout=5)");
-      out.emplace_back(trim(item.substr(0, eq)), trim(item.substr(eq + 1)));
-    }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+  for (const auto& piece : split_options(text)) {
+    std::string item = trim(piece);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(std::string(what) + ": '" + item +
+                       "' is not name=value (write e.g. workers=2,timeout=5; a comma inside a value as \\,)");
+    std::string value;
+    for (std::size_t i = eq + 1; i < item.size(); ++i)
+      if (!(item[i] == '\\' && i + 1 < item.size() && item[i + 1] == ',')) value += item[i];
+    out.emplace_back(trim(item.substr(0, eq)), trim(value));
   }
   return out;
 }

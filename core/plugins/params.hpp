@@ -14,7 +14,12 @@ namespace labour::plugins {
 
 using RawParams = std::vector<std::pair<std::string, std::string>>;  // as the user wrote them
 
-// "a=1,b=x" -> {{"a","1"},{"b","x"}}. `what` names the input in errors.
+// "a=1,b=x" -> {"a=1", "b=x"}: the text split at each comma not written as \, (a comma
+// inside a value, e.g. a command line). Pieces keep their \, so they can be split again.
+std::vector<std::string> split_options(std::string_view text);
+
+// "a=1,b=x" -> {{"a","1"},{"b","x"}}; "msg=a\,b" -> {{"msg","a,b"}}. `what` names the input
+// in errors.
 RawParams parse_assignments(std::string_view text, std::string_view what);
 
 // Checks every given parameter against `plugin`'s schema and fills in defaults. Throws

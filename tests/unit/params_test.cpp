@@ -63,3 +63,15 @@ TEST_CASE("name=value lists parse, and anything else is refused", "[params]") {
   CHECK_THROWS_WITH(parse_assignments("a=1,oops", "--server g"), Catch::Contains("'oops' is not name=value"));
   CHECK_THROWS_AS(parse_assignments("=1", "t"), labour::UsageError);
 }
+
+TEST_CASE("a comma written as \\, stays inside its value", "[params]") {
+  CHECK(split_options("a=1,b=x\\,y,c") == std::vector<std::string>{"a=1", "b=x\\,y", "c"});
+  CHECK(split_options("") == std::vector<std::string>{""});
+  // Every other backslash is the value's own (a command line's quoting, say).
+  CHECK(parse_assignments("command=sh -c \"a\\, b\\\\\",label=x\\,y", "t") ==
+        RawParams{{"command", "sh -c \"a, b\\\\\""}, {"label", "x,y"}});
+  // An unescaped comma inside a value starts a piece that is not name=value: refused, with the way out.
+  CHECK_THROWS_WITH(
+      parse_assignments("command=sh -c \"a, b\"", "--server command"),
+      Catch::Contains("'b\"' is not name=value") && Catch::Contains("a comma inside a value as \\,"));
+}
