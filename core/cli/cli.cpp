@@ -212,9 +212,17 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
       if (fs::is_directory(status))
         throw UsageError("--report " + spec + ": '" + path + "' is a folder; give a file name in it");
       const bool in_place = fs::exists(status) && !fs::is_regular_file(status);  // a FIFO, a device
-      // A link is written through: the folder that matters is its target's.
-      const fs::path target =
-          fs::is_symlink(fs::symlink_status(path, ec)) ? fs::canonical(path, ec) : fs::path(path);
+      // A link is written through: the folder that matters is its target's (one that does not
+      // exist yet is made there). A FIFO or a device is written itself, whatever leads to it
+      // (/dev/stdout leads to a pipe that has no name to resolve).
+      fs::path target = path;
+      if (!in_place && fs::is_symlink(fs::symlink_status(path, ec))) {
+        target = fs::canonical(path, ec);
+        if (ec) {
+          const fs::path to = fs::read_symlink(path, ec);
+          target = to.is_absolute() ? to : fs::path(path).parent_path() / to;
+        }
+      }
       const fs::path target_parent = target.parent_path();
       const fs::path must_write = in_place ? target : target_parent.empty() ? fs::path(".") : target_parent;
       if ((in_place || fs::is_directory(must_write)) && ::access(must_write.c_str(), W_OK) != 0)
@@ -296,14 +304,20 @@ int main(int argc, char** argv) {
     // option before an unknown one; the unknown one is what went wrong.
     std::string what = e.what();
     const auto extra = app.remaining(true);
+    const auto chosen = app.get_subcommands();
+    const std::string help =
+        chosen.empty() ? "labour --help" : "labour " + chosen.front()->get_name() + " --help";
     if (!extra.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
       std::vector<std::string> commands;
       for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
-      what = extra.front().rfind('-', 0) == 0
-                 ? "unknown option '" + extra.front() + "'"
-                 : "unknown command '" + extra.front() + "' (commands: " + join(commands) + ")";
+      if (extra.front().rfind('-', 0) == 0)
+        what = "unknown option '" + extra.front() + "'";
+      else if (!chosen.empty())
+        what = chosen.front()->get_name() + ": unexpected argument '" + extra.front() + "'";
+      else
+        what = "unknown command '" + extra.front() + "' (commands: " + join(commands) + ")";
     }
-    std::fprintf(stderr, "labour: %s (see labour --help)\n", printable(what).c_str());
+    std::fprintf(stderr, "labour: %s (see %s)\n", printable(what).c_str(), help.c_str());
     return kExitUsage;
   }
   spdlog::set_level(ctx.verbosity >= 2   ? spdlog::level::debug
@@ -314,7 +328,7 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     print_error(e);
     return kExitUsage;
-  } catch (const run::ServerSession::Interrupted& e) {
+  } catch (const Interrupted& e) {
     print_error(e);
     return kExitInterrupted;
   } catch (const RunError& e) {

@@ -23,6 +23,12 @@ struct RunError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// SIGINT or SIGTERM arrived while a step that cannot be resumed ran (exit 130); what labour
+// started for it has been stopped.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // "a, b, c" for messages that list the valid choices.
 inline std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
   std::string out;

@@ -278,6 +278,10 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
       // The crash is the child's to die of: no handler inherited from the host (a test
       // framework's, say) may catch it and carry on as the host.
       for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
+      // Ctrl-C reaches the whole process group: labour ends its probes itself, and a probe
+      // must not die of it and be taken for a plugin that crashed.
+      ::signal(SIGINT, SIG_IGN);
+      ::signal(SIGTERM, SIG_IGN);
       Registry probe(false);
       // A rejection is the parent's to report (it loads the file again); only that loading
       // came back matters here. _exit: neither labour's atexit handlers nor the plugin's.
@@ -288,8 +292,18 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
     }
   }
   const auto until = std::chrono::steady_clock::now() + kLimit;
+  auto kill_child = [&](std::size_t i) {
+    ::kill(children[i], SIGKILL);
+    while (::waitpid(children[i], nullptr, 0) < 0 && errno == EINTR) {
+    }
+  };
   for (std::size_t left = std::count_if(children.begin(), children.end(), [](pid_t p) { return p > 0; });
        left > 0;) {
+    if (supervisor::interrupt_flag().load()) {
+      for (std::size_t i = 0; i < files.size(); ++i)
+        if (children[i] > 0) kill_child(i), ::close(came_back[i]);
+      throw Interrupted("interrupted while plugin files were checked");
+    }
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (children[i] <= 0) continue;
       int status = 0;
@@ -297,9 +311,7 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
       const bool late = std::chrono::steady_clock::now() >= until;
       if (r == 0 && !late) continue;
       if (r == 0) {
-        ::kill(children[i], SIGKILL);
-        while (::waitpid(children[i], nullptr, 0) < 0 && errno == EINTR) {
-        }
+        kill_child(i);
         why[i] = "hangs while it is loaded (stopped after 10 s)";
       } else if (r == children[i] && WIFSIGNALED(status)) {
         why[i] = "crashes while it is loaded (" +

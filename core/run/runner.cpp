@@ -267,8 +267,12 @@ ServerSession::ServerSession(const ServerConfig& server,
                              const Settings& settings, std::uint16_t port, const CpuList& cpus)
     : settings_(settings) {
   check_python(settings.python);
+  if (port && port_in_use(port))
+    throw UsageError("--port " + std::to_string(port) + ": 127.0.0.1:" + std::to_string(port) +
+                     " is already in use (choose another port, or omit --port for a free one)");
   const auto started = Clock::now();
   run_dir_ = workerapp::make_run_dir();
+  bool launched = false;  // from then on the run dir holds a server log that explains a failure
   try {
     std::vector<workerapp::BehaviourSource> sources;
     for (const auto* b : behaviours) {
@@ -286,9 +290,6 @@ ServerSession::ServerSession(const ServerConfig& server,
     const int attempts = port ? 1 : 5;  // other jobs and labours pick ports too
     for (int attempt = 1;; ++attempt) {
       port_ = port ? port : free_port();
-      if (port && port_in_use(port))
-        throw UsageError("--port " + std::to_string(port) + ": 127.0.0.1:" + std::to_string(port) +
-                         " is already in use (choose another port, or omit --port for a free one)");
       CContext ctx(settings, app, run_dir_, port_);
       auto planned =
           plan(adapter, adapter.api<labour_server_api_t>().server_on_plan_launch, ctx, run_dir_, "launch");
@@ -298,6 +299,7 @@ ServerSession::ServerSession(const ServerConfig& server,
       planned.spec.marker = supervisor::new_marker();
       planned.spec.cpus = cpus;
       spdlog::debug("starting {}: {}", server.label, join(planned.spec.argv, " "));
+      launched = true;
       try {
         process_.emplace(supervisor::ServerProcess::start(planned.spec));
       } catch (const supervisor::StartError& e) {
@@ -333,8 +335,8 @@ ServerSession::ServerSession(const ServerConfig& server,
     stop();
     throw;
   } catch (...) {
-    settings_.keep_run_dir = true;  // its logs explain the failure
-    stop(true);
+    if (launched) settings_.keep_run_dir = true;  // its logs explain the failure
+    stop(launched);
     throw;
   }
 }

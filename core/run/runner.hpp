@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/cpus.hpp"
+#include "common/errors.hpp"
 #include "plugins/registry.hpp"
 #include "run/results.hpp"
 #include "scenario/scenario.hpp"
@@ -120,9 +121,7 @@ class ServerSession {
     plugins::ParamValues params;
   };
   // Thrown when labour is interrupted while the server starts (the server is stopped).
-  struct Interrupted : std::runtime_error {
-    using std::runtime_error::runtime_error;
-  };
+  using Interrupted = labour::Interrupted;
   // port 0: a free loopback port (and another one if the server cannot bind it); cpus
   // empty: not pinned. Throws RunError if the server does not come up, Interrupted on
   // SIGINT/SIGTERM meanwhile.

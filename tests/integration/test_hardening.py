@@ -247,3 +247,171 @@ def test_a_plugin_that_crashes_while_loading_is_named_and_labour_goes_on():
 ])
 def test_more_numbers_and_names(args, needle):
     refused(labour(*args, timeout=30), needle)
+
+
+# ---- report files: written whole, devices and FIFOs in place, planted links not followed ----
+
+def quick_run(*args, timeout=120):
+    """A real five-request run on wsgiref, console off: what a report path does is all that matters."""
+    return labour("-q", "run", "--server", "wsgiref", "--scenario", "Plain", "-n", "5", *args, timeout=timeout)
+
+
+def test_a_report_to_a_fifo_is_written_into_it_and_the_fifo_stays(tmp_path, no_leftovers):
+    import stat
+    import threading
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got = {}
+    reader = threading.Thread(target=lambda: got.setdefault("text", fifo.read_text()), daemon=True)
+    reader.start()
+    proc = quick_run("--report", f"json:{fifo}")
+    reader.join(timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # never replaced by a regular file
+    assert json.loads(got["text"])["tests"][0]["scenario"]["name"] == "Plain"
+
+
+def test_a_report_to_dev_stdout_goes_to_stdout_and_the_node_stays(no_leftovers):
+    proc = quick_run("--report", "json:/dev/stdout")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["tests"][0]["server"]["name"] == "wsgiref"
+    assert os.path.islink("/dev/stdout") or not os.path.isfile("/dev/stdout")
+
+
+def test_a_link_planted_at_the_old_temporary_name_is_not_followed(tmp_path, no_leftovers):
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    target = tmp_path / "r.json"
+    os.symlink(victim, tmp_path / "r.json.tmp")
+    proc = quick_run("--report", f"json:{target}")
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "keep"
+    assert json.loads(target.read_text())["tests"][0]["status"] == "completed"
+    # Nothing of the writer's own is left beside the report.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "r.json.tmp", "victim"]
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_the_run(tmp_path):
+    (tmp_path / "r.json").mkdir()
+    refused(run("--scenario", "Plain", "--report", f"json:{tmp_path / 'r.json'}"), "--report json:", "folder")
+
+
+# ---- more of what labour reads ----
+
+def test_a_results_document_beyond_its_limit_is_refused_unread(tmp_path):
+    huge = tmp_path / "results.json"
+    with open(huge, "wb") as f:
+        f.truncate((1 << 30) + 1)  # sparse: nothing is really written
+    refused(labour("report", str(huge), timeout=30), str(huge), "limit")
+
+
+def test_a_scenario_link_to_a_device_is_refused(tmp_path):
+    link = tmp_path / "s.toml"
+    os.symlink("/dev/zero", link)
+    refused(run("--scenario", str(link)), "s.toml", "not a regular file")
+
+
+def test_a_cells_file_that_is_a_fifo_is_refused(tmp_path):
+    (tmp_path / "m").mkdir()
+    os.mkfifo(tmp_path / "m" / "cells.jsonl")
+    refused(labour("report", str(tmp_path / "m"), timeout=30), "cells.jsonl", "not a regular file")
+
+
+# ---- server options: a comma inside a value ----
+
+def test_an_unescaped_comma_in_a_command_is_refused_with_the_way_out():
+    refused(labour("run", "--server", 'command:command=sh -c "exec a, b"', "--scenario", "Plain", timeout=30),
+            "'b\"' is not name=value", "a comma inside a value as \\,")
+
+
+def test_an_escaped_comma_stays_in_the_command_and_the_label(tmp_path, no_leftovers):
+    # One word of Python holds commas: without \, it would be cut into options.
+    server = ("command:command={python} -c \"import importlib\\, sys\\, wsgiref.simple_server as s; "
+              "sys.path.insert(0\\, '{app_dir}'); "
+              "app = getattr(importlib.import_module('{app_module}')\\, '{app_callable}'); "
+              "s.make_server('{host}'\\, {port}\\, app).serve_forever()\",label=one\\, two")
+    report = tmp_path / "r.json"
+    proc = labour("-q", "run", "--server", server, "--scenario", "Plain", "-n", "5", "--report", f"json:{report}",
+                  timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    test = json.loads(report.read_text())["tests"][0]
+    assert test["label"] == "one, two"
+    assert test["status"] == "completed"
+
+
+# ---- labour serve ----
+
+def test_serve_on_a_taken_port_is_refused_and_leaves_no_run_dir(tmp_path):
+    import socket
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    try:
+        proc = subprocess_labour(["serve", "--server", "wsgiref", "--port", str(port)], env={"TMPDIR": str(tmp)})
+    finally:
+        taken.close()
+    refused(proc, f"--port {port}", "already in use")
+    assert list(tmp.iterdir()) == []
+
+
+def test_a_stray_argument_is_named_with_its_command():
+    refused(labour("serve", "wsgiref", timeout=30), "serve: unexpected argument 'wsgiref'", "labour serve --help")
+
+
+def subprocess_labour(args, env=None, timeout=60):
+    import subprocess
+    return subprocess.run([LABOUR, *args], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+
+
+# ---- plugins that hang while they are loaded, and Ctrl-C meanwhile ----
+
+HANG_PLUGINS = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(LABOUR))), "test-plugins-hang")
+
+
+def processes_with(library):
+    """Pids whose memory maps `library`: a probe that was left behind."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/maps") as f:
+                if library in f.read():
+                    found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+def test_a_plugin_that_hangs_while_loading_is_stopped_and_named():
+    proc = labour("list", "behaviours", "--plugin-dir", HANG_PLUGINS, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "labour_behaviour_hangonload.so: hangs while it is loaded (stopped after 10 s)" in proc.stderr
+    assert "PlainResponse" in proc.stdout
+    assert processes_with("labour_behaviour_hangonload.so") == []
+
+
+def test_ctrl_c_while_plugins_are_checked_ends_labour_and_its_probes():
+    import signal
+    import subprocess
+    import time
+    child = subprocess.Popen([LABOUR, "list", "--plugin-dir", HANG_PLUGINS], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while not processes_with("labour_behaviour_hangonload.so") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_with("labour_behaviour_hangonload.so"), "the probe never started"
+        os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        out, err = child.communicate(timeout=5)  # well before the probe's own 10 s limit
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    assert child.returncode == 130, err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and "interrupted while plugin files were checked" in lines[0], err
+    assert "crashes while it is loaded" not in err  # the probe's SIGINT is not the plugin's fault
+    assert processes_with("labour_behaviour_hangonload.so") == []

@@ -27,6 +27,13 @@ __attribute__((constructor)) static void crash_on_load(void) { raise(SIGSEGV); }
 #include <stdlib.h>
 __attribute__((constructor)) static void exit_on_load(void) { exit(EXIT_CODE); }
 #endif
+#ifdef BREAK_HANG_ON_LOAD
+#include <unistd.h>
+/* Waits for ever, as a library stuck on a lock or a network mount would. */
+__attribute__((constructor)) static void hang_on_load(void) {
+  for (;;) pause();
+}
+#endif
 
 static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params,
                                     uint32_t count, char* error_buf, size_t error_buf_len) {
