@@ -244,12 +244,14 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
 void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::ordered_json& document) {
   const std::string text = document.dump();
   for (const auto& p : planned) {
-    auto reporter = plugins::Instance::create(*p.plugin, p.options);
+    const std::string what = "--report " + p.plugin->name + (p.path.empty() ? "" : ":" + p.path);
+    auto reporter = plugins::Instance::create(*p.plugin, p.options, what);
     const bool to_file = !p.path.empty() && p.path != "-";
     std::ostringstream rendered;  // a report file is written whole or not at all
-    labour_sink_t sink{to_file ? static_cast<std::ostream*>(&rendered) : &std::cout, &write_to_file};
+    labour_sink_t sink{sizeof(labour_sink_t), to_file ? static_cast<std::ostream*>(&rendered) : &std::cout,
+                       &write_to_file};
     const int32_t rc = reporter.api<labour_reporter_api_t>().reporter_on_render(
-        reporter.handle(), {text.data(), text.size()}, &sink);
+        reporter.handle(), reporter.host(), {text.data(), text.size()}, &sink);
     if (rc != 0) throw RunError("reporter '" + p.plugin->name + "' failed: " + reporter.last_error());
     if (to_file)
       write_output_file(p.path, rendered.str(), "--report " + p.plugin->name + ":" + p.path);

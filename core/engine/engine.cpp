@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -53,6 +54,28 @@ bool valid_method(std::string_view m) {
   return std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
+// An HTTP token (RFC 9110 tchar), as a header name must be.
+bool valid_token(std::string_view t) {
+  static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  return !t.empty() && t.size() <= 256 && std::all_of(t.begin(), t.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           extra.find(c) != std::string_view::npos;
+  });
+}
+
+// A header name is `lower_case_name`, in any case.
+bool is_header(std::string_view name, std::string_view lower_case_name) {
+  return name.size() == lower_case_name.size() &&
+         std::equal(name.begin(), name.end(), lower_case_name.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
+
+// The headers the engine writes itself: framing and the connection are its own.
+bool reserved_header(std::string_view name) {
+  return is_header(name, "host") || is_header(name, "content-length") ||
+         is_header(name, "transfer-encoding") || is_header(name, "connection");
+}
+
 bool valid_target(std::string_view t) {
   if (t.empty() || t.front() != '/') return false;
   return std::all_of(t.begin(), t.end(), [](char c) { return c > 32 && c < 127; });
@@ -82,6 +105,14 @@ void validate(const Target& target, const Workload& w, const LoadOptions& o) {
       throw invalid_argument(which + "target '" + r.target +
                              "' must start with '/' and hold no spaces or control characters");
     if (r.timeout_ms == 0) throw invalid_argument(which + "timeout_ms is 0 (must be > 0)");
+    for (const auto& [name, value] : r.headers) {
+      if (!valid_token(name))
+        throw invalid_argument(which + "header name '" + name + "' is not an HTTP token");
+      if (reserved_header(name))
+        throw invalid_argument(which + "header " + name + " is written by labour itself; leave it out");
+      if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+        throw invalid_argument(which + "header " + name + " has a CR, LF or NUL in its value");
+    }
   }
   if (!w.innocent.empty() && w.innocent.size() != w.requests.size())
     throw invalid_argument("workload: " + std::to_string(w.innocent.size()) + " innocent flags for " +
@@ -131,8 +162,17 @@ std::string build_request_bytes(const PreparedRequest& r, const Target& t, bool 
   s += std::to_string(t.port);
   s += "\r\nUser-Agent: labour\r\n";
   if (!keep_alive) s += "Connection: close\r\n";
+  bool has_type = false;
+  for (const auto& [name, value] : r.headers) {
+    s += name;
+    s += ": ";
+    s += value;
+    s += "\r\n";
+    has_type = has_type || is_header(name, "content-type");
+  }
   if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
-    s += "Content-Type: application/octet-stream\r\nContent-Length: ";
+    if (!has_type) s += "Content-Type: application/octet-stream\r\n";
+    s += "Content-Length: ";
     s += std::to_string(r.body.size());
     s += "\r\n";
   }
@@ -144,14 +184,18 @@ std::string build_request_bytes(const PreparedRequest& r, const Target& t, bool 
 // ------------------------------------------------------------------ per-thread state --
 
 // Outcomes counted in fixed slots on the hot path, turned into outcome keys at the end.
+// A slot per outcome kind the ABI defines; a kind beyond them (none is made today) is counted
+// as other_error, never in another kind's slot.
 struct OutcomeCounts {
-  std::array<std::uint64_t, 16> kinds{};               // non-HTTP outcomes by kind
+  static constexpr std::size_t kKinds = LABOUR_OUTCOME_OTHER_ERROR + 1;
+  std::array<std::uint64_t, kKinds> kinds{};           // non-HTTP outcomes by kind
   std::array<std::uint64_t, kStatusSlots> statuses{};  // HTTP outcomes by status
   void add(labour_outcome_kind_t kind, int status) {
+    const auto k = static_cast<std::size_t>(kind);
     if (kind == LABOUR_OUTCOME_HTTP)
       ++statuses[static_cast<std::size_t>(std::clamp(status, 0, kStatusSlots - 1))];
     else
-      ++kinds[static_cast<std::size_t>(kind) & 15];
+      ++kinds[k > 0 && k < kKinds ? k : std::size_t{LABOUR_OUTCOME_OTHER_ERROR}];
   }
   void add_to(std::map<std::string, std::uint64_t>& keyed) const {
     for (int status = 0; status < kStatusSlots; ++status)

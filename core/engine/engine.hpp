@@ -35,6 +35,7 @@ struct PreparedRequest {
   std::string method = "GET";
   std::string target = "/";  // origin-form
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // the behaviour's own, after Host
   std::uint32_t timeout_ms = 10000;  // whole-request timeout for this behaviour (> 0), from
                                      // the send; the outcome says first-byte or total
 };

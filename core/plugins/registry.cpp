@@ -28,14 +28,54 @@ namespace {
 
 std::string str(labour_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
 
-// The smallest struct each ABI 1.0 table may be: its fields as of 1.0. Later minors only append,
-// so these never change within major 1.
-constexpr std::size_t kDescriptorSize = offsetof(labour_plugin_t, kind_api) + sizeof(void*);
+// The smallest struct each ABI 2.0 table may be: its fields as of 2.0. Later minors only append,
+// so these never change within major 2.
+constexpr std::size_t kDescriptorSize = offsetof(labour_plugin_t, reporter) + sizeof(void*);
 constexpr std::size_t kSchemaSize = offsetof(labour_param_schema_t, help) + sizeof(labour_str_t);
+constexpr std::size_t kFileSize = offsetof(labour_file_t, content) + sizeof(labour_str_t);
 constexpr std::size_t kBehaviourApiSize =
     offsetof(labour_behaviour_api_t, behaviour_on_is_innocent) + sizeof(void*);
 constexpr std::size_t kServerApiSize = offsetof(labour_server_api_t, server_on_plan_probe) + sizeof(void*);
 constexpr std::size_t kReporterApiSize = offsetof(labour_reporter_api_t, reporter_on_render) + sizeof(void*);
+
+// An array's stride and each element's struct_size must cover what ABI 2.0 puts in it.
+std::optional<std::string> check_array(const void* first, uint32_t count, uint32_t stride,
+                                       std::size_t min_size, const char* what) {
+  if (count == 0) return std::nullopt;
+  if (!first) return std::string(what) + ": count is " + std::to_string(count) + " but the array is missing";
+  if (stride < min_size || stride % alignof(void*) != 0)
+    return std::string(what) + ": element stride " + std::to_string(stride) +
+           " is not a whole element (ABI 2.0 needs at least " + std::to_string(min_size) + ")";
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto size = *LABOUR_ELEMENT(uint32_t, first, stride, i);  // every element starts with struct_size
+    if (size < min_size || size > stride)
+      return std::string(what) + " #" + std::to_string(i) + " has struct_size " + std::to_string(size) +
+             " (ABI 2.0 needs " + std::to_string(min_size) + " to the stride, " + std::to_string(stride) +
+             ")";
+  }
+  return std::nullopt;
+}
+
+// An HTTP method: a token of upper-case letters, as the engine sends it.
+bool is_method(const std::string& m) {
+  return !m.empty() && m.size() <= 32 &&
+         std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// A data file's path: words of [A-Za-z0-9._-] separated by '/', none "." or "..".
+bool is_safe_relative_path(const std::string& path) {
+  static const std::regex word(R"([A-Za-z0-9_][A-Za-z0-9._-]*)");
+  if (path.empty() || path.size() > 255) return false;
+  for (std::size_t start = 0; start <= path.size();) {
+    const auto slash = path.find('/', start);
+    const std::string part =
+        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!std::regex_match(part, word)) return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
 
 std::string abi(uint32_t major, uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -52,39 +92,48 @@ std::optional<Kind> kind_from_file_name(const fs::path& file) {
   return Kind::Reporter;
 }
 
-// Checks the kind's function table; returns what is wrong, if anything.
-std::optional<std::string> check_kind_api(const labour_plugin_t& d) {
+// The capability group the file's kind needs: there, big enough, its required functions
+// set. Returns what is wrong, if anything.
+std::optional<std::string> check_group(const labour_plugin_t& d, Kind kind, const void*& group) {
   auto missing = [](const char* what) { return std::string("required function ") + what + " is missing"; };
-  if (!d.kind_api) return std::string("required kind_api table is missing");
-  const auto size = *static_cast<const uint32_t*>(d.kind_api);  // every table starts with struct_size
-  switch (d.kind) {
-    case LABOUR_KIND_BEHAVIOUR: {
-      if (size < kBehaviourApiSize)
-        return "behaviour table is " + std::to_string(size) + " bytes, ABI 1.0 needs " +
-               std::to_string(kBehaviourApiSize);
-      const auto& api = *static_cast<const labour_behaviour_api_t*>(d.kind_api);
+  const char* const names[] = {"behaviour", "server", "reporter"};
+  const void* const groups[] = {d.behaviour, d.server, d.reporter};
+  const std::size_t minimum[] = {kBehaviourApiSize, kServerApiSize, kReporterApiSize};
+  const auto k = static_cast<std::size_t>(kind);
+  group = groups[k];
+  if (!group) {
+    std::string has;
+    for (std::size_t i = 0; i < 3; ++i)
+      if (groups[i]) has += std::string(has.empty() ? "" : ", ") + names[i];
+    return "a " + std::string(names[k]) + " file must provide the " + names[k] +
+           " group; this plugin provides " + (has.empty() ? std::string("none") : has);
+  }
+  const auto size = *static_cast<const uint32_t*>(group);  // every group starts with struct_size
+  if (size < minimum[k])
+    return std::string(names[k]) + " group is " + std::to_string(size) + " bytes, ABI 2.0 needs " +
+           std::to_string(minimum[k]);
+  switch (kind) {
+    case Kind::Behaviour: {
+      const auto& api = *static_cast<const labour_behaviour_api_t*>(group);
       if (!api.behaviour_on_build_request) return missing("behaviour_on_build_request");
       if (!api.behaviour_on_judge) return missing("behaviour_on_judge");
       if (!api.behaviour_on_timeout_ms) return missing("behaviour_on_timeout_ms");
       if (!api.behaviour_on_is_innocent) return missing("behaviour_on_is_innocent");
       if (!api.worker_source.data || api.worker_source.len == 0)
         return std::string("worker_source (the Python worker half) is empty");
-      return std::nullopt;
+      if (!is_method(str(api.method)))
+        return "method '" + str(api.method) +
+               "' is not an HTTP method of upper-case letters (e.g. GET, POST)";
+      return check_array(api.files, api.file_count, api.file_stride, kFileSize, "file");
     }
-    case LABOUR_KIND_SERVER: {
-      if (size < kServerApiSize)
-        return "server table is " + std::to_string(size) + " bytes, ABI 1.0 needs " +
-               std::to_string(kServerApiSize);
-      const auto& api = *static_cast<const labour_server_api_t*>(d.kind_api);
+    case Kind::Server: {
+      const auto& api = *static_cast<const labour_server_api_t*>(group);
       if (!api.server_on_plan_launch) return missing("server_on_plan_launch");
       if (!api.server_on_plan_probe) return missing("server_on_plan_probe");
       return std::nullopt;
     }
-    case LABOUR_KIND_REPORTER: {
-      if (size < kReporterApiSize)
-        return "reporter table is " + std::to_string(size) + " bytes, ABI 1.0 needs " +
-               std::to_string(kReporterApiSize);
-      const auto& api = *static_cast<const labour_reporter_api_t*>(d.kind_api);
+    case Kind::Reporter: {
+      const auto& api = *static_cast<const labour_reporter_api_t*>(group);
       if (!api.reporter_on_render) return missing("reporter_on_render");
       return std::nullopt;
     }
@@ -92,14 +141,27 @@ std::optional<std::string> check_kind_api(const labour_plugin_t& d) {
   return std::string("unknown kind");
 }
 
+// What a behaviour declares for its worker half, copied out of the library.
+std::optional<std::string> read_worker_half(const labour_behaviour_api_t& api, WorkerHalf& out) {
+  out.source = str(api.worker_source);
+  out.method = str(api.method);
+  for (uint32_t i = 0; i < api.file_count; ++i) {
+    const auto& f = *LABOUR_ELEMENT(labour_file_t, api.files, api.file_stride, i);
+    const std::string path = str(f.path);
+    if (!is_safe_relative_path(path))
+      return "data file '" + path + "' is not a relative path of [A-Za-z0-9._-] words";
+    for (const auto& [other, content] : out.files)
+      if (other == path) return "data file '" + path + "' is declared twice";
+    out.files.emplace_back(path, str(f.content));
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> read_params(const labour_plugin_t& d, std::vector<ParamInfo>& out) {
   static const std::regex name_pattern("[a-z_][a-z0-9_]*");
-  if (d.param_count && !d.params)
-    return std::string("param_count is ") + std::to_string(d.param_count) + " but params is missing";
+  if (auto why = check_array(d.params, d.param_count, d.param_stride, kSchemaSize, "parameter")) return why;
   for (uint32_t i = 0; i < d.param_count; ++i) {
-    const auto& s = d.params[i];
-    if (s.struct_size < kSchemaSize)
-      return "parameter #" + std::to_string(i) + " has struct_size " + std::to_string(s.struct_size);
+    const auto& s = *LABOUR_ELEMENT(labour_param_schema_t, d.params, d.param_stride, i);
     ParamInfo p;
     p.name = str(s.name);
     if (!std::regex_match(p.name, name_pattern))
@@ -182,9 +244,9 @@ std::string ParamInfo::type_name() const {
 
 namespace labour::plugins {
 namespace {
-void host_log(void* ctx, labour_log_level_t level, labour_str_t message) {
-  const auto* plugin = static_cast<const PluginInfo*>(ctx);
-  const std::string text = plugin->name + ": " + str(message);
+void host_log(labour_host_t* host, labour_log_level_t level, labour_str_t message) {
+  const std::string about = host && !host->about.empty() ? host->about + ": " : "";
+  const std::string text = about + (host && host->plugin ? host->plugin->name + ": " : "") + str(message);
   switch (level) {
     case LABOUR_LOG_DEBUG:
       spdlog::debug(text);
@@ -202,25 +264,37 @@ void host_log(void* ctx, labour_log_level_t level, labour_str_t message) {
 }
 }  // namespace
 
-Instance Instance::create(const PluginInfo& plugin, const ParamValues& values) {
+const labour_host_api_t& host_api() {
+  static const labour_host_api_t api = {sizeof(labour_host_api_t), &host_log};
+  return api;
+}
+
+Instance Instance::create(const PluginInfo& plugin, const ParamValues& values, std::string about) {
   std::vector<labour_param_value_t> c_values;
   for (const auto& [name, value] : values)
-    c_values.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
+    c_values.push_back(
+        {sizeof(labour_param_value_t), {name.data(), name.size()}, {value.data(), value.size()}});
+  auto host = std::make_unique<labour_host_t>(labour_host_t{&plugin, std::move(about)});
   char error[512] = "";
   labour_instance_t* handle = plugin.descriptor->plugin_on_create(
-      &plugin.host_api, c_values.data(), static_cast<uint32_t>(c_values.size()), error, sizeof error);
+      &host_api(), host.get(), c_values.data(), static_cast<uint32_t>(c_values.size()),
+      sizeof(labour_param_value_t), error, sizeof error);
   if (!handle) {
     throw UsageError(std::string(kind_name(plugin.kind)) + " '" + plugin.name +
                      "' refused its parameters: " + (error[0] ? error : "no reason given"));
   }
-  Instance instance(&plugin, handle);
+  Instance instance(&plugin, handle, std::move(host));
   instance.library_ = plugin.library;
   return instance;
 }
 
+Instance::Instance(const PluginInfo* plugin, labour_instance_t* handle, std::unique_ptr<labour_host_t> host)
+    : plugin_(plugin), host_(std::move(host)), handle_(handle) {}
+
 Instance::Instance(Instance&& other) noexcept
     : plugin_(other.plugin_),
       library_(std::move(other.library_)),
+      host_(std::move(other.host_)),
       handle_(std::exchange(other.handle_, nullptr)) {}
 
 Instance& Instance::operator=(Instance&& other) noexcept {
@@ -229,6 +303,7 @@ Instance& Instance::operator=(Instance&& other) noexcept {
     plugin_ = other.plugin_;
     handle_ = std::exchange(other.handle_, nullptr);
     library_ = std::move(other.library_);
+    host_ = std::move(other.host_);
   }
   return *this;
 }
@@ -373,14 +448,9 @@ std::optional<std::string> Registry::load_probed(const fs::path& file, Kind file
     return reject("built for ABI " + abi(d->abi_major, d->abi_minor) + ", newer than this labour's ABI " +
                   abi(LABOUR_ABI_MAJOR, LABOUR_ABI_MINOR) + ": upgrade labour or rebuild the plugin");
   if (d->struct_size < kDescriptorSize)
-    return reject("descriptor is " + std::to_string(d->struct_size) + " bytes, ABI 1.0 needs " +
+    return reject("descriptor is " + std::to_string(d->struct_size) + " bytes, ABI 2.0 needs " +
                   std::to_string(kDescriptorSize));
-  if (d->kind < LABOUR_KIND_BEHAVIOUR || d->kind > LABOUR_KIND_REPORTER)
-    return reject("descriptor has an unknown kind");
-  const Kind kind = static_cast<Kind>(d->kind - 1);
-  if (kind != file_kind)
-    return reject("kind mismatch: the descriptor says " + std::string(kind_name(kind)) +
-                  " but the file name says " + std::string(kind_name(file_kind)));
+  const Kind kind = file_kind;
   static const std::regex name_pattern("[A-Za-z][A-Za-z0-9_-]*");
   const std::string name = str(d->name);
   if (!std::regex_match(name, name_pattern))
@@ -388,10 +458,14 @@ std::optional<std::string> Registry::load_probed(const fs::path& file, Kind file
   if (!d->plugin_on_create) return reject("required function plugin_on_create is missing");
   if (!d->plugin_on_destroy) return reject("required function plugin_on_destroy is missing");
   if (!d->plugin_on_last_error) return reject("required function plugin_on_last_error is missing");
-  if (auto why = check_kind_api(*d)) return reject(*why);
+  const void* group = nullptr;
+  if (auto why = check_group(*d, kind, group)) return reject(*why);
 
-  PluginInfo info{kind, name, str(d->version), str(d->summary), file, {}, d, library, {}};
+  PluginInfo info{kind, name, str(d->version), str(d->summary), file, {}, d, group, {}, library};
   if (auto why = read_params(*d, info.params)) return reject(*why);
+  if (kind == Kind::Behaviour)
+    if (auto why = read_worker_half(*static_cast<const labour_behaviour_api_t*>(group), info.worker))
+      return reject(*why);
   if (const PluginInfo* other = find(kind, name))
     return reject("duplicate " + std::string(kind_name(kind)) + " '" + name + "': already loaded from " +
                   other->file.string());
@@ -401,8 +475,6 @@ std::optional<std::string> Registry::load_probed(const fs::path& file, Kind file
   const bool all_defaults = std::all_of(info.params.begin(), info.params.end(),
                                         [](const ParamInfo& p) { return !p.default_value.empty(); });
   plugins_.push_back(std::move(info));
-  PluginInfo& added = plugins_.back();  // deque: its address is stable from here on
-  added.host_api = {sizeof(labour_host_api_t), &added, &host_log};
   if (all_defaults) {
     ParamValues defaults;
     for (const auto& p : plugins_.back().params) defaults.emplace_back(p.name, p.default_value);

@@ -37,14 +37,22 @@ struct ParamInfo {
 // Validated values in schema order, every parameter present.
 using ParamValues = std::vector<std::pair<std::string, std::string>>;
 
+// A behaviour's worker half and what it declares for it, read once when its file is loaded.
+struct WorkerHalf {
+  std::string source;                                      // Python
+  std::string method;                                      // the one method its route accepts
+  std::vector<std::pair<std::string, std::string>> files;  // relative path, content (ctx.files_dir)
+};
+
 struct PluginInfo {
   Kind kind;
   std::string name, version, summary;
   std::filesystem::path file;
   std::vector<ParamInfo> params;
   const labour_plugin_t* descriptor = nullptr;
+  const void* api = nullptr;  // the capability group it is loaded as (labour_<kind>_api_t)
+  WorkerHalf worker;          // behaviours only
   std::shared_ptr<boost::dll::shared_library> library;  // keeps the code loaded
-  labour_host_api_t host_api{};  // passed to every instance; host_ctx is this PluginInfo
 };
 
 struct Rejection {
@@ -55,8 +63,9 @@ struct Rejection {
 // A live plugin instance. Holds its library alive; destroyed before it.
 class Instance {
  public:
-  // Throws UsageError when the plugin refuses the parameters (its one-line reason).
-  static Instance create(const PluginInfo& plugin, const ParamValues& values);
+  // Throws UsageError when the plugin refuses the parameters (its one-line reason). `about`
+  // names what its calls act for in the plugin's log lines, e.g. "gunicorn x SIGSEGV".
+  static Instance create(const PluginInfo& plugin, const ParamValues& values, std::string about = {});
   Instance(Instance&& other) noexcept;
   Instance& operator=(Instance&& other) noexcept;
   Instance(const Instance&) = delete;
@@ -65,16 +74,19 @@ class Instance {
 
   const PluginInfo& plugin() const { return *plugin_; }
   labour_instance_t* handle() const { return handle_; }
+  // The host handle every call on this instance passes (labour_host_t).
+  labour_host_t* host() const { return host_.get(); }
   std::string last_error() const;
   template <class Api>
   const Api& api() const {
-    return *static_cast<const Api*>(plugin_->descriptor->kind_api);
+    return *static_cast<const Api*>(plugin_->api);
   }
 
  private:
-  Instance(const PluginInfo* plugin, labour_instance_t* handle) : plugin_(plugin), handle_(handle) {}
+  Instance(const PluginInfo* plugin, labour_instance_t* handle, std::unique_ptr<labour_host_t> host);
   const PluginInfo* plugin_ = nullptr;
   std::shared_ptr<boost::dll::shared_library> library_;
+  std::unique_ptr<labour_host_t> host_;
   labour_instance_t* handle_ = nullptr;
 };
 
@@ -97,7 +109,7 @@ class Registry {
   std::vector<std::string> names(Kind kind) const;
 
  private:
-  std::deque<PluginInfo> plugins_;  // stable addresses: instances and host_api point into it
+  std::deque<PluginInfo> plugins_;  // stable addresses: instances and their hosts point into it
   std::vector<Rejection> rejections_;
   bool probe_in_child_ = true;
   // load_file once the file is known not to crash while loading.
@@ -108,4 +120,13 @@ class Registry {
 // folder next to the binary (<bindir>/../lib/labour/plugins).
 std::vector<std::filesystem::path> search_path(const std::vector<std::filesystem::path>& cli_dirs);
 
+// The host's side of the ABI's services, for every instance (labour_host_api_t).
+const labour_host_api_t& host_api();
+
 }  // namespace labour::plugins
+
+// The host's object behind labour_host_t: which plugin, and what its calls act for.
+struct labour_host_t {
+  const labour::plugins::PluginInfo* plugin = nullptr;
+  std::string about;
+};

@@ -98,13 +98,14 @@ struct PlannedLaunch {
   std::vector<std::pair<std::string, std::string>> files;
 };
 
-using PlanFn = int32_t (*)(labour_instance_t*, const labour_launch_context_t*, labour_launch_plan_t*);
+using PlanFn = int32_t (*)(labour_instance_t*, labour_host_t*, const labour_launch_context_t*,
+                           labour_launch_plan_t*);
 
 PlannedLaunch plan(const plugins::Instance& adapter, PlanFn fn, const CContext& ctx, const fs::path& run_dir,
                    const char* what) {
   labour_launch_plan_t out{};
   out.struct_size = sizeof out;
-  if (fn(adapter.handle(), &ctx.c, &out) != 0)
+  if (fn(adapter.handle(), adapter.host(), &ctx.c, &out) != 0)
     throw UsageError("server '" + adapter.plugin().name + "' cannot plan its " + what + ": " +
                      adapter.last_error());
   if (out.argc == 0 || !out.argv)
@@ -112,12 +113,16 @@ PlannedLaunch plan(const plugins::Instance& adapter, PlanFn fn, const CContext& 
   PlannedLaunch p;
   for (uint32_t i = 0; i < out.argc; ++i) p.spec.argv.push_back(str(out.argv[i]));
   for (uint32_t i = 0; i < out.envc; ++i) p.spec.env.push_back(str(out.env[i]));
+  if (out.filec && (!out.files || out.file_stride < offsetof(labour_file_t, content) + sizeof(labour_str_t)))
+    throw RunError("server '" + adapter.plugin().name + "' planned files with an element stride of " +
+                   std::to_string(out.file_stride) + " bytes, too small for ABI 2.0's labour_file_t");
   for (uint32_t i = 0; i < out.filec; ++i) {
-    const fs::path rel = str(out.files[i].path);
+    const auto& file = *LABOUR_ELEMENT(labour_file_t, out.files, out.file_stride, i);
+    const fs::path rel = str(file.path);
     if (rel.empty() || rel.is_absolute() || rel.lexically_normal().string().rfind("..", 0) == 0)
       throw RunError("server '" + adapter.plugin().name + "' wants to write '" + rel.string() +
                      "' outside its run dir");
-    p.files.emplace_back(rel.string(), str(out.files[i].content));
+    p.files.emplace_back(rel.string(), str(file.content));
   }
   const std::string workdir = str(out.workdir);
   p.spec.workdir = workdir.empty() ? run_dir : fs::path(workdir);
@@ -229,13 +234,22 @@ void check_python(const std::string& python) {
         "': no such executable (give the path of a Python 3 interpreter, e.g. /usr/bin/python3)");
 }
 
+workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& b) {
+  workerapp::BehaviourSource src;
+  src.name = b.name;
+  src.source = b.worker.source;
+  for (const auto& p : b.params) src.params.push_back({p.name, p.type, p.min, p.max, p.choices});
+  src.method = b.worker.method;
+  src.files = b.worker.files;
+  return src;
+}
+
 Availability probe(const ServerConfig& server, const Settings& settings) {
   Availability result;
-  const std::string hint =
-      str(static_cast<const labour_server_api_t*>(server.adapter->descriptor->kind_api)->install_hint);
+  const std::string hint = str(static_cast<const labour_server_api_t*>(server.adapter->api)->install_hint);
   try {
     check_python(settings.python);
-    auto adapter = plugins::Instance::create(*server.adapter, server.options);
+    auto adapter = plugins::Instance::create(*server.adapter, server.options, server.label + " (probe)");
     const fs::path dir = workerapp::make_run_dir();
     CContext ctx(settings, workerapp::AppLayout{dir, "labour_app", "application", "/__labour__/ready"}, dir,
                  0);
@@ -275,15 +289,9 @@ ServerSession::ServerSession(const ServerConfig& server,
   bool launched = false;  // from then on the run dir holds a server log that explains a failure
   try {
     std::vector<workerapp::BehaviourSource> sources;
-    for (const auto* b : behaviours) {
-      workerapp::BehaviourSource src;
-      src.name = b->name;
-      src.source = str(static_cast<const labour_behaviour_api_t*>(b->descriptor->kind_api)->worker_source);
-      for (const auto& p : b->params) src.params.push_back({p.name, p.type, p.min, p.max, p.choices});
-      sources.push_back(std::move(src));
-    }
+    for (const auto* b : behaviours) sources.push_back(behaviour_source(*b));
     const auto app = workerapp::write_worker_app(run_dir_, sources);
-    auto adapter = plugins::Instance::create(*server.adapter, server.options);
+    auto adapter = plugins::Instance::create(*server.adapter, server.options, server.label);
     const fs::path log = run_dir_ / "server.log";
 
     // A server that loses the race for an automatically chosen port gets another one.
@@ -402,16 +410,27 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
     const std::string what =
         "scenario " + sc.name + ", behaviour #" + std::to_string(i + 1) + " (" + entry.behaviour + ")";
     auto params = plugins::validate(plugin, entry.params, what);
-    auto instance = plugins::Instance::create(plugin, params);
+    auto instance = plugins::Instance::create(plugin, params, what);
     const auto& api = instance.api<labour_behaviour_api_t>();
     labour_request_t request{};
     request.struct_size = sizeof request;
-    if (api.behaviour_on_build_request(instance.handle(), &request) != 0)
+    if (api.behaviour_on_build_request(instance.handle(), instance.host(), &request) != 0)
       throw UsageError(what + ": cannot build its request: " + instance.last_error());
     engine::PreparedRequest req;
     req.method = str(request.method);
     req.target = str(request.target);
     req.body = str(request.body);
+    if (req.method != plugin.worker.method && !(req.method == "HEAD" && plugin.worker.method == "GET"))
+      throw UsageError(what + ": its request is a " + req.method + " but its route accepts " +
+                       plugin.worker.method + " only; rebuild the plugin with one method");
+    if (request.header_count &&
+        (!request.headers || request.header_stride < offsetof(labour_header_t, value) + sizeof(labour_str_t)))
+      throw UsageError(what + ": its request's headers have an element stride of " +
+                       std::to_string(request.header_stride) + " bytes, too small for ABI 2.0");
+    for (uint32_t h = 0; h < request.header_count; ++h) {
+      const auto& header = *LABOUR_ELEMENT(labour_header_t, request.headers, request.header_stride, h);
+      req.headers.emplace_back(str(header.name), str(header.value));
+    }
     req.timeout_ms = api.behaviour_on_timeout_ms(instance.handle(), sc.timeout_ms);
     workload.requests.push_back(std::move(req));
     workload.weights.push_back(entry.weight);

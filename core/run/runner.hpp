@@ -21,6 +21,7 @@
 #include "run/results.hpp"
 #include "scenario/scenario.hpp"
 #include "supervisor/supervisor.hpp"
+#include "workerapp/worker_app.hpp"
 
 namespace labour::run {
 
@@ -149,6 +150,9 @@ class ServerSession {
 
 // The "tool" and "environment" parts of a results document.
 nlohmann::ordered_json document_header(const Settings& settings);
+
+// What the worker app needs of a loaded behaviour: its worker half, parameters, method, files.
+workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& behaviour);
 
 // True if something listens on 127.0.0.1:port already.
 bool port_in_use(std::uint16_t port);

@@ -10,22 +10,25 @@ Run dir layout, written by labour::workerapp::write_worker_app(run_dir, behaviou
         labour_app.py                  this file (embedded in the binary as the C array
                                        labour_dispatcher_source / _size)
         labour_behaviours/<Name>.py    each behaviour's worker half (embedded in its .so)
-        behaviours.json                names, modules, parameter specs (format below)
-        iobound.dat                    1 MiB of data made by the writer, IOBound's `file`
+        labour_files/<Name>/           the data files the behaviour declares (may be empty)
+        behaviours.json                names, modules, methods, parameter specs (format below)
 
 behaviours.json (UTF-8; every key is always present):
 
-    {"format": 1,
-     "data_file": "iobound.dat",
+    {"format": 2,
      "behaviours": [
        {"name": "PlainResponse",
         "module": "labour_behaviours/PlainResponse.py",
+        "method": "GET",
+        "files_dir": "labour_files/PlainResponse",
         "params": [
           {"name": "status", "type": "int", "min": 100, "max": 599, "choices": []},
           ...]},
        ...]}
 
-  - name: [A-Za-z][A-Za-z0-9_-]*, the route; module: app-dir relative path of its worker half.
+  - name: [A-Za-z][A-Za-z0-9_-]*, the route; module: app-dir relative path of its worker half;
+    method: the one method its route accepts (GET also accepts HEAD); files_dir: app-dir
+    relative folder of its declared data files.
   - type: "int" | "float" | "bool" | "string" | "enum"; min/max: a number or null (int
     params get integer bounds); choices: the allowed values of an enum, [] otherwise.
 
@@ -36,8 +39,8 @@ Dispatcher: module `labour_app`, WSGI callable `application`.
   - GET|HEAD /__labour__/ready  -> 200 "ready <pid> <run>": the pid of the answering process
     and the name of the run dir holding app/, so labour knows the answer is its own server's
     (another labour's server may have taken the port meanwhile).
-  - GET|HEAD /<Name>?<query>    -> the behaviour's handle(); unknown name -> 404.
-    Other methods -> 405.
+  - <method> /<Name>?<query>    -> the behaviour's handle(), for the method it declared
+    (GET: GET and HEAD); any other method -> 405 naming the allowed ones; unknown name -> 404.
   - Every parameter of the behaviour must be given exactly once (the host always sends the
     full set in schema order, defaults filled in). Missing, repeated or unknown parameters
     and values of the wrong type, out of range or not among the choices -> 400 with a
@@ -53,7 +56,7 @@ Worker half (labour_behaviours/<Name>.py), stdlib only, runs on /usr/bin/python3
     dict of validated Python values (int, float, bool, str). ctx has:
       ctx.name      the behaviour's name
       ctx.app_dir   absolute path of the app folder
-      ctx.data_file absolute path of iobound.dat
+      ctx.files_dir absolute path of the folder holding its declared data files
       ctx.state     a dict private to this behaviour in this process (e.g. LeakMemory's
                     kept blocks); it starts empty in every process that imports the app.
   - check(params) -> None or a one-line reason (optional): cross-parameter rules; a
@@ -74,7 +77,7 @@ APP_DIR = os.path.dirname(os.path.abspath(__file__))
 READY_PATH = "/__labour__/ready"
 RUN_NAME = os.path.basename(os.path.dirname(APP_DIR))
 SPEC_FILE = "behaviours.json"
-SPEC_FORMAT = 1
+SPEC_FORMAT = 2
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 _INT = re.compile(r"[+-]?[0-9]{1,19}\Z")
@@ -86,10 +89,10 @@ _MAX_STRING = 1024
 class Context:
     """What a worker half gets besides environ and its parameters."""
 
-    def __init__(self, name, app_dir, data_file):
+    def __init__(self, name, app_dir, files_dir):
         self.name = name
         self.app_dir = app_dir
-        self.data_file = data_file
+        self.files_dir = files_dir
         self.state = {}
 
 
@@ -98,9 +101,10 @@ class BadParameter(Exception):
 
 
 class _Behaviour:
-    def __init__(self, name, module, params, ctx):
+    def __init__(self, name, module, methods, params, ctx):
         self.name = name
         self.module = module
+        self.methods = methods  # what its route accepts
         self.params = params  # list of spec dicts, schema order
         self.by_name = {p["name"]: p for p in params}
         self.ctx = ctx
@@ -126,7 +130,6 @@ def _load():
         _fail_load("cannot read %s: %s" % (SPEC_FILE, e))
     if not isinstance(doc, dict) or doc.get("format") != SPEC_FORMAT:
         _fail_load("%s is not format %d" % (SPEC_FILE, SPEC_FORMAT))
-    data_file = os.path.join(APP_DIR, doc.get("data_file", "iobound.dat"))
     behaviours = {}
     modules_dir = os.path.join(APP_DIR, "labour_behaviours")
     for entry in doc.get("behaviours", []):
@@ -150,12 +153,19 @@ def _load():
                        % (name, module_path, type(e).__name__, e))
         if not callable(getattr(module, "handle", None)):
             _fail_load("worker half of %s (%s) defines no handle()" % (name, module_path))
+        method = entry.get("method", "")
+        if not isinstance(method, str) or not re.fullmatch(r"[A-Z]{1,32}", method):
+            _fail_load("method of %s is %r, not an HTTP method" % (name, method))
+        methods = ("GET", "HEAD") if method == "GET" else (method,)
+        files_dir = os.path.normpath(os.path.join(APP_DIR, entry.get("files_dir", "")))
+        if os.path.dirname(files_dir) != os.path.join(APP_DIR, "labour_files"):
+            _fail_load("files_dir of %s must be in labour_files/" % name)
         params = entry.get("params", [])
         for p in params:
             if p.get("type") not in ("int", "float", "bool", "string", "enum"):
                 _fail_load("parameter %r of %s has unknown type %r"
                            % (p.get("name"), name, p.get("type")))
-        behaviours[name] = _Behaviour(name, module, params, Context(name, APP_DIR, data_file))
+        behaviours[name] = _Behaviour(name, module, methods, params, Context(name, APP_DIR, files_dir))
     return behaviours
 
 
@@ -245,15 +255,21 @@ def _text(start_response, code, text, extra_headers=()):
 def application(environ, start_response):
     method = environ.get("REQUEST_METHOD", "GET")
     path = environ.get("PATH_INFO", "") or "/"
-    if method not in ("GET", "HEAD"):
-        return _text(start_response, 405, "method %s not allowed; use GET" % _show(method),
-                     [("Allow", "GET, HEAD")])
     if path == READY_PATH:
-        return _text(start_response, 200, "ready %d %s" % (os.getpid(), RUN_NAME))
-    behaviour = BEHAVIOURS.get(path[1:]) if path.startswith("/") else None
+        methods = ("GET", "HEAD")
+        behaviour = None
+    else:
+        behaviour = BEHAVIOURS.get(path[1:]) if path.startswith("/") else None
+        if behaviour is None:
+            return _text(start_response, 404, "no behaviour at %s (known: %s)"
+                         % (_show(path), ", ".join(sorted(BEHAVIOURS)) or "none"))
+        methods = behaviour.methods
+    if method not in methods:
+        allowed = ", ".join(methods)
+        return _text(start_response, 405, "method %s not allowed at %s; use %s"
+                     % (_show(method), _show(path), allowed), [("Allow", allowed)])
     if behaviour is None:
-        return _text(start_response, 404, "no behaviour at %s (known: %s)"
-                     % (_show(path), ", ".join(sorted(BEHAVIOURS)) or "none"))
+        return _text(start_response, 200, "ready %d %s" % (os.getpid(), RUN_NAME))
     try:
         params = _parse(behaviour, environ.get("QUERY_STRING", ""))
     except BadParameter as e:

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -79,6 +80,12 @@ void check(const std::vector<BehaviourSource>& behaviours) {
     if (!seen.insert(b.name).second)
       fail("behaviour '" + b.name + "' is given twice; list each behaviour once");
     if (b.source.empty()) fail("behaviour '" + b.name + "' has an empty worker half; rebuild its plugin");
+    if (b.method.empty() ||
+        !std::all_of(b.method.begin(), b.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      fail("behaviour '" + b.name + "' declares method '" + b.method + "'; use an HTTP method such as GET");
+    for (const auto& [path, content] : b.files)
+      if (path.empty() || fs::path(path).is_absolute() || path.find("..") != std::string::npos)
+        fail("behaviour '" + b.name + "' declares data file '" + path + "' outside its folder");
     std::set<std::string> params;
     for (const auto& p : b.params) {
       const std::string where = "parameter '" + p.name + "' of behaviour '" + b.name + "'";
@@ -118,19 +125,6 @@ void make_dir(const fs::path& path) {
     fail("cannot create folder '" + path.string() + "': " + errno_text(errno));
 }
 
-// Not zeros, so reading the file is distinguishable from reading /dev/zero.
-std::string data_file_content() {
-  std::string data(kDataFileSize, '\0');
-  std::uint32_t x = 0x9e3779b9u;
-  for (auto& c : data) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    c = static_cast<char>(x & 0xff);
-  }
-  return data;
-}
-
 }  // namespace
 
 std::string dispatcher_source() {
@@ -149,37 +143,6 @@ fs::path make_run_dir() {
   return templ;
 }
 
-std::vector<ParamSpec> param_specs(const labour_param_schema_t* params, std::uint32_t count) {
-  std::vector<ParamSpec> out;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const auto& p = params[i];
-    ParamSpec spec{
-        std::string(p.name.data ? std::string_view(p.name.data, p.name.len) : ""), p.type, {}, {}, {}};
-    if (p.has_min) spec.min = p.min;
-    if (p.has_max) spec.max = p.max;
-    std::string_view choices = p.choices.data ? std::string_view(p.choices.data, p.choices.len) : "";
-    while (!choices.empty()) {
-      const auto bar = choices.find('|');
-      spec.choices.emplace_back(choices.substr(0, bar));
-      choices = bar == std::string_view::npos ? std::string_view{} : choices.substr(bar + 1);
-    }
-    out.push_back(std::move(spec));
-  }
-  return out;
-}
-
-BehaviourSource behaviour_source(const labour_plugin_t& plugin) {
-  const std::string name = plugin.name.data ? std::string(plugin.name.data, plugin.name.len) : "";
-  if (plugin.kind != LABOUR_KIND_BEHAVIOUR || plugin.kind_api == nullptr)
-    fail("plugin '" + name + "' is not a behaviour; only behaviours have a worker half");
-  const auto* api = static_cast<const labour_behaviour_api_t*>(plugin.kind_api);
-  if (api->worker_source.data == nullptr || api->worker_source.len == 0)
-    fail("behaviour '" + name +
-         "' carries no worker half; rebuild it with labour_add_plugin(... WORKER file.py)");
-  return {name, std::string(api->worker_source.data, api->worker_source.len),
-          param_specs(plugin.params, plugin.param_count)};
-}
-
 std::string behaviours_json(const std::vector<BehaviourSource>& behaviours) {
   check(behaviours);
   nlohmann::json list = nlohmann::json::array();
@@ -192,9 +155,13 @@ std::string behaviours_json(const std::vector<BehaviourSource>& behaviours) {
                         {"max", bound(p.max, p.type)},
                         {"choices", p.choices}});
     }
-    list.push_back({{"name", b.name}, {"module", "labour_behaviours/" + b.name + ".py"}, {"params", params}});
+    list.push_back({{"name", b.name},
+                    {"module", "labour_behaviours/" + b.name + ".py"},
+                    {"method", b.method},
+                    {"files_dir", "labour_files/" + b.name},
+                    {"params", params}});
   }
-  const nlohmann::json doc = {{"format", 1}, {"data_file", "iobound.dat"}, {"behaviours", list}};
+  const nlohmann::json doc = {{"format", 2}, {"behaviours", list}};
   return doc.dump(2) + "\n";
 }
 
@@ -208,10 +175,18 @@ AppLayout write_worker_app(const fs::path& run_dir, const std::vector<BehaviourS
   make_dir(layout.app_dir);
   make_dir(layout.app_dir / "labour_behaviours");
   write_file(layout.app_dir / "labour_app.py", dispatcher_source(), 0600);
-  for (const auto& b : behaviours)
+  make_dir(layout.app_dir / "labour_files");
+  for (const auto& b : behaviours) {
     write_file(layout.app_dir / "labour_behaviours" / (b.name + ".py"), b.source, 0600);
+    const fs::path files_dir = layout.app_dir / "labour_files" / b.name;
+    make_dir(files_dir);
+    for (const auto& [path, content] : b.files) {
+      std::error_code ec;  // inside the app folder, which is private (0700)
+      fs::create_directories((files_dir / path).parent_path(), ec);
+      write_file(files_dir / path, content, 0600);
+    }
+  }
   write_file(layout.app_dir / "behaviours.json", json, 0600);
-  write_file(layout.app_dir / "iobound.dat", data_file_content(), 0600);
   return layout;
 }
 

@@ -23,11 +23,13 @@ struct ParamSpec {
   std::vector<std::string> choices;  // ENUM
 };
 
-// A behaviour's worker half and its parameters.
+// A behaviour's worker half, its parameters and what it declares for its route.
 struct BehaviourSource {
   std::string name;    // [A-Za-z][A-Za-z0-9_-]*, also the route and the file name
   std::string source;  // Python source of the worker half
   std::vector<ParamSpec> params;
+  std::string method = "GET";                              // the one its route accepts (GET: also HEAD)
+  std::vector<std::pair<std::string, std::string>> files;  // under labour_files/<name>/: path, content
 };
 
 // Where the server finds the app: app_dir on its Python path, module:callable.
@@ -38,28 +40,18 @@ struct AppLayout {
   std::string ready_path = "/__labour__/ready";
 };
 
-// Size of <app_dir>/iobound.dat.
-inline constexpr std::size_t kDataFileSize = 1024 * 1024;
-
 // A fresh private folder "labour-XXXXXX" (mode 0700) under $TMPDIR, or /tmp when unset.
 // Throws std::runtime_error with a one-line reason.
 std::filesystem::path make_run_dir();
 
-// Writes <run_dir>/app/{labour_app.py, labour_behaviours/<Name>.py, behaviours.json,
-// iobound.dat}. run_dir must exist; app/ must not. Throws std::runtime_error with a
+// Writes <run_dir>/app/{labour_app.py, labour_behaviours/<Name>.py, labour_files/<Name>/...,
+// behaviours.json}. run_dir must exist; app/ must not. Throws std::runtime_error with a
 // one-line reason (bad or duplicate names, bad specs, I/O errors).
 AppLayout write_worker_app(const std::filesystem::path& run_dir,
                            const std::vector<BehaviourSource>& behaviours);
 
 // The dispatcher's Python source (core/workerapp/labour_app.py, embedded at build time).
 std::string dispatcher_source();
-
-// The specs of a plugin's parameter schema (ENUM choices split at '|').
-std::vector<ParamSpec> param_specs(const labour_param_schema_t* params, std::uint32_t count);
-
-// Name, worker half and parameter specs of a loaded behaviour plugin. Throws
-// std::runtime_error if the descriptor is not a behaviour or has no worker half.
-BehaviourSource behaviour_source(const labour_plugin_t& plugin);
 
 // The behaviours.json text write_worker_app writes for `behaviours` (validated the same way).
 std::string behaviours_json(const std::vector<BehaviourSource>& behaviours);

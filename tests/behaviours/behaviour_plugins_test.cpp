@@ -10,7 +10,9 @@ namespace {
 
 const labour_param_schema_t* find_param(const labour_plugin_t& p, std::string_view name) {
   for (std::uint32_t i = 0; i < p.param_count; ++i)
-    if (view(p.params[i].name) == name) return &p.params[i];
+    if (const auto* s = LABOUR_ELEMENT(labour_param_schema_t, p.params, p.param_stride, i);
+        view(s->name) == name)
+      return s;
   return nullptr;
 }
 
@@ -26,11 +28,15 @@ TEST_CASE("every behaviour .so has a descriptor, a schema with help and its work
     const auto& d = b.plugin();
     CHECK(d.struct_size == sizeof(labour_plugin_t));
     CHECK(d.abi_major == LABOUR_ABI_MAJOR);
-    CHECK(d.kind == LABOUR_KIND_BEHAVIOUR);
+    REQUIRE(d.behaviour != nullptr);  // the group its file name promises, and only that one
+    CHECK(d.server == nullptr);
+    CHECK(d.reporter == nullptr);
+    CHECK(view(d.behaviour->method) == "GET");
     CHECK(view(d.name) == name);
     CHECK_FALSE(view(d.version).empty());
     CHECK_FALSE(view(d.summary).empty());
-    for (std::uint32_t i = 0; i < d.param_count; ++i) CHECK_FALSE(view(d.params[i].help).empty());
+    for (std::uint32_t i = 0; i < d.param_count; ++i)
+      CHECK_FALSE(view(LABOUR_ELEMENT(labour_param_schema_t, d.params, d.param_stride, i)->help).empty());
     const auto source = view(b.api().worker_source);
     CHECK(source.find("def handle(environ, start_response, params, ctx):") != std::string_view::npos);
   }

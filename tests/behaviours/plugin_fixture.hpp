@@ -37,9 +37,7 @@ class LoadedBehaviour {
   LoadedBehaviour& operator=(const LoadedBehaviour&) = delete;
 
   const labour_plugin_t& plugin() const { return *plugin_; }
-  const labour_behaviour_api_t& api() const {
-    return *static_cast<const labour_behaviour_api_t*>(plugin_->kind_api);
-  }
+  const labour_behaviour_api_t& api() const { return *plugin_->behaviour; }
 
   struct InstanceDeleter {
     const labour_plugin_t* plugin;
@@ -51,7 +49,7 @@ class LoadedBehaviour {
   Instance create(const std::map<std::string, std::string>& values = {}) const {
     std::vector<std::string> names, texts;
     for (std::uint32_t i = 0; i < plugin_->param_count; ++i) {
-      const auto& p = plugin_->params[i];
+      const auto& p = *LABOUR_ELEMENT(labour_param_schema_t, plugin_->params, plugin_->param_stride, i);
       names.emplace_back(view(p.name));
       auto it = values.find(names.back());
       texts.push_back(it != values.end() ? it->second : std::string(view(p.default_value)));
@@ -61,17 +59,21 @@ class LoadedBehaviour {
         throw std::invalid_argument("no parameter " + k);
     std::vector<labour_param_value_t> params;
     for (std::size_t i = 0; i < names.size(); ++i)
-      params.push_back({{names[i].data(), names[i].size()}, {texts[i].data(), texts[i].size()}});
+      params.push_back({sizeof(labour_param_value_t),
+                        {names[i].data(), names[i].size()},
+                        {texts[i].data(), texts[i].size()}});
     char error[256] = "";
-    labour_instance_t* self = plugin_->plugin_on_create(
-        nullptr, params.data(), static_cast<std::uint32_t>(params.size()), error, sizeof error);
+    labour_instance_t* self =
+        plugin_->plugin_on_create(nullptr, nullptr, params.data(), static_cast<std::uint32_t>(params.size()),
+                                  sizeof(labour_param_value_t), error, sizeof error);
     if (!self) throw std::runtime_error(error);
     return Instance(self, InstanceDeleter{plugin_});
   }
 
   std::string target(labour_instance_t* self) const {
     labour_request_t out{};
-    if (api().behaviour_on_build_request(self, &out) != 0) throw std::runtime_error("build_request failed");
+    if (api().behaviour_on_build_request(self, nullptr, &out) != 0)
+      throw std::runtime_error("build_request failed");
     if (view(out.method) != "GET") throw std::runtime_error("method is not GET");
     return std::string(view(out.target));
   }

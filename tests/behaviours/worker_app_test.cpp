@@ -16,11 +16,12 @@
 #include <sstream>
 
 #include "plugin_fixture.hpp"
+#include "plugins/registry.hpp"
+#include "run/runner.hpp"
 #include "workerapp/worker_app.hpp"
 
 namespace fs = std::filesystem;
 namespace wa = labour::workerapp;
-using labour::test::LoadedBehaviour;
 
 namespace {
 
@@ -75,11 +76,16 @@ Exit run(const std::vector<std::string>& argv, const fs::path& log) {
   return e;
 }
 
+// The six real behaviours as the host reads them (the registry, then what the run gives the
+// writer), in a fixed order.
 std::vector<wa::BehaviourSource> real_behaviours() {
+  labour::plugins::Registry registry(false);
+  registry.scan({LABOUR_TEST_PLUGIN_DIR});
   std::vector<wa::BehaviourSource> out;
-  for (const char* file : {"plainresponse", "sleeping", "iobound", "leakmemory", "pythonwedge", "sigsegv"}) {
-    LoadedBehaviour b(file);
-    out.push_back(wa::behaviour_source(b.plugin()));  // copies: safe after the unload
+  for (const char* name : {"PlainResponse", "Sleeping", "IOBound", "LeakMemory", "PythonWedge", "SIGSEGV"}) {
+    const auto* b = registry.find(labour::plugins::Kind::Behaviour, name);
+    REQUIRE(b != nullptr);
+    out.push_back(labour::run::behaviour_source(*b));  // copies: safe after the unload
   }
   return out;
 }
@@ -131,17 +137,22 @@ TEST_CASE("write_worker_app writes the documented layout and behaviours.json") {
   CHECK(mode_of(layout.app_dir) == 0700);
   CHECK(read_all(layout.app_dir / "labour_app.py") == wa::dispatcher_source());
   CHECK(wa::dispatcher_source().find("def application(environ, start_response)") != std::string::npos);
-  CHECK(fs::file_size(layout.app_dir / "iobound.dat") == wa::kDataFileSize);
-  for (const auto& b : behaviours)
+  // IOBound's declared data file, in its own folder; every other behaviour's folder is empty.
+  CHECK(fs::file_size(layout.app_dir / "labour_files" / "IOBound" / "data") == 1024 * 1024);
+  for (const auto& b : behaviours) {
     CHECK(read_all(layout.app_dir / "labour_behaviours" / (b.name + ".py")) == b.source);
+    CHECK(fs::is_directory(layout.app_dir / "labour_files" / b.name));
+    if (b.name != "IOBound") CHECK(fs::is_empty(layout.app_dir / "labour_files" / b.name));
+  }
 
   const auto doc = nlohmann::json::parse(read_all(layout.app_dir / "behaviours.json"));
-  CHECK(doc["format"] == 1);
-  CHECK(doc["data_file"] == "iobound.dat");
+  CHECK(doc["format"] == 2);
   REQUIRE(doc["behaviours"].size() == behaviours.size());
   const auto& plain = doc["behaviours"][0];
   CHECK(plain["name"] == "PlainResponse");
   CHECK(plain["module"] == "labour_behaviours/PlainResponse.py");
+  CHECK(plain["method"] == "GET");
+  CHECK(plain["files_dir"] == "labour_files/PlainResponse");
   CHECK(plain["params"][0] ==
         nlohmann::json::parse(R"({"name":"status","type":"int","min":100,"max":599,"choices":[]})"));
   const auto& io = doc["behaviours"][2];
@@ -162,7 +173,9 @@ TEST_CASE("write_worker_app writes the documented layout and behaviours.json") {
 
 TEST_CASE("write_worker_app refuses bad names and specs before writing anything") {
   RunDir dir;
-  const wa::BehaviourSource good{"Good", "def handle(e, s, p, c):\n    pass\n", {}};
+  wa::BehaviourSource good;
+  good.name = "Good";
+  good.source = "def handle(e, s, p, c):\n    pass\n";
   for (const std::string bad : {"", "1abc", "a b", "../x", "x/y", "x.py", "caf\xc3\xa9"}) {
     INFO(bad);
     auto b = good;
@@ -179,6 +192,12 @@ TEST_CASE("write_worker_app refuses bad names and specs before writing anything"
   auto empty_source = good;
   empty_source.source.clear();
   CHECK_THROWS_WITH(wa::write_worker_app(dir.path, {empty_source}), Catch::Contains("empty worker half"));
+  auto bad_method = good;
+  bad_method.method = "get";
+  CHECK_THROWS_WITH(wa::write_worker_app(dir.path, {bad_method}), Catch::Contains("declares method 'get'"));
+  auto escaping_file = good;
+  escaping_file.files = {{"../outside", "x"}};
+  CHECK_THROWS_WITH(wa::write_worker_app(dir.path, {escaping_file}), Catch::Contains("outside its folder"));
   CHECK_FALSE(fs::exists(dir.path / "app"));
   CHECK_THROWS_WITH(wa::write_worker_app(dir.path / "missing", {good}), Catch::Contains("does not exist"));
 }

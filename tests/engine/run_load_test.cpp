@@ -1,6 +1,7 @@
 // run_load as a whole: exact counts, keep-alive, threads, the open model, stop, validation.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <mutex>
 #include <numeric>
 #include <thread>
 
@@ -229,6 +230,60 @@ TEST_CASE("bad options and targets are refused") {
     run_load(Target{"10.1.2.3", 80}, w, o);
   } catch (const std::invalid_argument& e) {
     REQUIRE(std::string(e.what()).find("10.1.2.3") != std::string::npos);
+  }
+}
+
+TEST_CASE("a behaviour's own headers are sent after Host, and framing headers stay labour's") {
+  std::mutex mutex;
+  std::string head;
+  TestServer server([&](int& fd, TestServer& s) {
+    std::string data;
+    char buf[4096];
+    while (data.find("\r\n\r\n") == std::string::npos && s.wait_readable(fd)) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      data.append(buf, static_cast<std::size_t>(n));
+    }
+    {
+      std::lock_guard lock(mutex);
+      head = data.substr(0, data.find("\r\n\r\n") + 4);
+    }
+    TestServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  });
+  Workload w;
+  PreparedRequest r;
+  r.method = "POST";
+  r.target = "/upload";
+  r.body = "abc";
+  r.headers = {{"X-Labour-Test", "one two"}, {"Content-Type", "text/plain"}};
+  w.requests = {r};
+  w.weights = {1};
+  LoadOptions o;
+  o.concurrency = 1;
+  o.requests = 1;
+  const LoadResult result = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  REQUIRE(result.behaviours[0].outcomes.at("http_200") == 1);
+  std::lock_guard lock(mutex);
+  CHECK(head.find("POST /upload HTTP/1.1\r\nHost: 127.0.0.1:") == 0);
+  CHECK(head.find("\r\nX-Labour-Test: one two\r\n") != std::string::npos);
+  CHECK(head.find("\r\nContent-Type: text/plain\r\n") != std::string::npos);
+  CHECK(head.find("application/octet-stream") == std::string::npos);  // the behaviour's type, not a default
+  CHECK(head.find("\r\nContent-Length: 3\r\n") != std::string::npos);
+
+  const Target local{"127.0.0.1", server.port()};
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"Content-Length", "9"},
+                                                        {"transfer-encoding", "chunked"},
+                                                        {"Host", "x"},
+                                                        {"Connection", "close"},
+                                                        {"Bad Name", "x"},
+                                                        {"", "x"},
+                                                        {"X-Split", "a\r\nInjected: 1"},
+                                                        {"X-Nul", std::string("a\0b", 3)}}) {
+    INFO(name);
+    Workload bad = w;
+    bad.requests[0].headers = {{name, value}};
+    REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
   }
 }
 

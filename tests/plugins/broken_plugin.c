@@ -35,11 +35,15 @@ __attribute__((constructor)) static void hang_on_load(void) {
 }
 #endif
 
-static labour_instance_t* on_create(const labour_host_api_t* host, const labour_param_value_t* params,
-                                    uint32_t count, char* error_buf, size_t error_buf_len) {
+static __attribute__((unused)) labour_instance_t* on_create(const labour_host_api_t* api, labour_host_t* host,
+                                                            const labour_param_value_t* params,
+                                                            uint32_t count, uint32_t stride, char* error_buf,
+                                                            size_t error_buf_len) {
+  (void)api;
   (void)host;
   (void)params;
   (void)count;
+  (void)stride;
 #ifdef BREAK_CREATE
   snprintf(error_buf, error_buf_len, "this plugin refuses to be created");
   return NULL;
@@ -49,14 +53,15 @@ static labour_instance_t* on_create(const labour_host_api_t* host, const labour_
   return (labour_instance_t*)&instance_token;
 #endif
 }
-static void on_destroy(labour_instance_t* self) { (void)self; }
-static labour_str_t on_last_error(const labour_instance_t* self) {
+static __attribute__((unused)) void on_destroy(labour_instance_t* self) { (void)self; }
+static __attribute__((unused)) labour_str_t on_last_error(const labour_instance_t* self) {
   (void)self;
   labour_str_t s = STR("none");
   return s;
 }
-static int32_t on_build(labour_instance_t* self, labour_request_t* out) {
+static int32_t on_build(labour_instance_t* self, labour_host_t* host, labour_request_t* out) {
   (void)self;
+  (void)host;
   labour_str_t m = STR("GET"), t = STR("/" PLUGIN_NAME);
   out->method = m;
   out->target = t;
@@ -75,17 +80,45 @@ static int32_t on_innocent(const labour_instance_t* self) {
   return 1;
 }
 
-static const labour_behaviour_api_t api = {sizeof(labour_behaviour_api_t),
-                                           {worker, sizeof(worker) - 1},
-                                           on_build,
+static __attribute__((unused)) const labour_behaviour_api_t api = {sizeof(labour_behaviour_api_t),
+                                                                   {worker, sizeof(worker) - 1},
+                                                                   STR("GET"),
+                                                                   NULL,
+                                                                   0,
+                                                                   0,
+                                                                   on_build,
 #ifdef BREAK_MISSING_FUNCTION
-                                           NULL,
+                                                                   NULL,
 #else
-                                           on_judge,
+                                                                   on_judge,
 #endif
-                                           on_timeout,
-                                           on_innocent};
+                                                                   on_timeout,
+                                                                   on_innocent};
 
+#ifdef GROWN_SCHEMA
+/* A newer minor's schema: the ABI 2.0 fields, then one appended. The host must step by the
+   stride the plugin gives and still read every parameter right. */
+typedef struct grown_schema_t {
+  labour_param_schema_t v2_0;
+  uint64_t appended; /* unknown to this host */
+} grown_schema_t;
+#define SCHEMA_FIELDS(n, d, h) \
+  { sizeof(grown_schema_t), STR(n), LABOUR_PARAM_INT, STR(d), 1, 1, 0, 100, {NULL, 0}, STR(h) }
+static const grown_schema_t schema[] = {
+    {SCHEMA_FIELDS("first", "1", "the first parameter"), 0xdeadbeefdeadbeefull},
+    {SCHEMA_FIELDS("second", "2", "the second parameter"), 0xdeadbeefdeadbeefull},
+    {SCHEMA_FIELDS("third", "3", "the third parameter"), 0xdeadbeefdeadbeefull},
+};
+#define PARAMS &schema[0].v2_0, 3, sizeof(grown_schema_t)
+#else
+#define PARAMS NULL, 0, 0
+#endif
+
+#ifdef ABI_1
+/* What a plugin built against SDK 1 starts with: the same first three fields (every major
+   keeps them), then ABI 1.0's layout, which this host must not read. */
+static const struct { uint32_t struct_size, abi_major, abi_minor, kind; } descriptor = {112, 1, 0, 1};
+#else
 static const labour_plugin_t descriptor = {sizeof(labour_plugin_t),
 #ifdef BREAK_ABI_MAJOR
                                            LABOUR_ABI_MAJOR + 1,
@@ -97,21 +130,22 @@ static const labour_plugin_t descriptor = {sizeof(labour_plugin_t),
 #else
                                            LABOUR_ABI_MINOR,
 #endif
-                                           LABOUR_KIND_BEHAVIOUR,
                                            STR(PLUGIN_NAME),
                                            STR("0.0.1"),
                                            STR("a test plugin"),
-                                           NULL,
-                                           0,
+                                           PARAMS,
                                            on_create,
                                            on_destroy,
                                            on_last_error,
-                                           &api};
+                                           &api,
+                                           NULL,
+                                           NULL};
+#endif
 
 #ifndef BREAK_NO_ENTRY
 __attribute__((visibility("default"))) const labour_plugin_t* labour_plugin_entry(void) {
-  return &descriptor;
+  return (const labour_plugin_t*)&descriptor;
 }
 #else
-__attribute__((visibility("default"))) int not_the_entry(void) { return descriptor.abi_major; }
+__attribute__((visibility("default"))) int not_the_entry(void) { return (int)descriptor.abi_major; }
 #endif

@@ -43,14 +43,23 @@ SPECS = {
 }
 
 
+# The method each behaviour declares (GET unless named here), as its plugin does.
+METHODS = {}
+
+
+def iobound_data(app_dir):
+    return os.path.join(app_dir, "labour_files", "IOBound", "data")
+
+
 def worker_half_path(name):
     folder, _ = SPECS[name]
     return os.path.join(SOURCE_DIR, "plugins", "behaviours", folder, name + ".py")
 
 
 def behaviours_json(names):
-    doc = {"format": 1, "data_file": "iobound.dat", "behaviours": [
-        {"name": n, "module": "labour_behaviours/%s.py" % n, "params": SPECS[n][1]} for n in names]}
+    doc = {"format": 2, "behaviours": [
+        {"name": n, "module": "labour_behaviours/%s.py" % n, "method": METHODS.get(n, "GET"),
+         "files_dir": "labour_files/" + n, "params": SPECS[n][1]} for n in names]}
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -63,8 +72,12 @@ def build_app(run_dir, names=tuple(SPECS)):
         shutil.copyfile(worker_half_path(n), os.path.join(app_dir, "labour_behaviours", n + ".py"))
     with open(os.path.join(app_dir, "behaviours.json"), "w", encoding="utf-8") as f:
         f.write(behaviours_json(names))
-    with open(os.path.join(app_dir, "iobound.dat"), "wb") as f:
-        f.write(bytes(range(1, 256)) * (DATA_FILE_SIZE // 255) + b"\x01" * (DATA_FILE_SIZE % 255))
+    for n in names:
+        os.makedirs(os.path.join(app_dir, "labour_files", n), mode=0o700)
+    # IOBound's declared data file (the plugin's own bytes differ; any non-zero MiB will do).
+    if "IOBound" in names:
+        with open(iobound_data(app_dir), "wb") as f:
+            f.write(bytes(range(1, 256)) * (DATA_FILE_SIZE // 255) + b"\x01" * (DATA_FILE_SIZE % 255))
     return app_dir
 
 

@@ -50,19 +50,19 @@ def test_iobound_reads_the_requested_amount(app, source, size, block):
     assert r.text == "read %d bytes\n" % size
 
 
-def test_iobound_file_reads_the_writers_data_file(app_dir):
-    from conftest import load_app
-    os.remove(os.path.join(app_dir, "iobound.dat"))
+def test_iobound_file_reads_its_declared_data_file(app_dir):
+    from conftest import iobound_data, load_app
+    os.remove(iobound_data(app_dir))
     app = load_app(app_dir)
     assert call(app, "/IOBound?bytes=1000&source=zero&block=512").code == 200
     with pytest.raises(FileNotFoundError) as info:
         call(app, "/IOBound?bytes=1000&source=file&block=512")
-    assert "iobound.dat" in str(info.value)
+    assert iobound_data(app_dir) in str(info.value)
 
 
 def test_iobound_empty_data_file_is_an_error_not_a_hang(app_dir):
-    from conftest import load_app
-    open(os.path.join(app_dir, "iobound.dat"), "wb").close()
+    from conftest import iobound_data, load_app
+    open(iobound_data(app_dir), "wb").close()
     app = load_app(app_dir)
     with pytest.raises(OSError, match="ended after 0"):
         call(app, "/IOBound?bytes=1000&source=file&block=512")
@@ -131,3 +131,4 @@ def test_sigsegv_is_not_a_kill(app_dir):
     with open(worker_half_path("SIGSEGV")) as f:
         source = f.read()
     assert "os.kill" not in source and "signal" not in source.replace("SIGSEGV", "")
+

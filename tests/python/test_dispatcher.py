@@ -35,7 +35,8 @@ def test_loads_every_behaviour_with_its_spec(app, app_dir):
     for name, behaviour in app.BEHAVIOURS.items():
         assert [p["name"] for p in behaviour.params] == [p["name"] for p in SPECS[name][1]]
         assert behaviour.ctx.app_dir == app_dir
-        assert behaviour.ctx.data_file == os.path.join(app_dir, "iobound.dat")
+        assert behaviour.ctx.files_dir == os.path.join(app_dir, "labour_files", name)
+        assert behaviour.methods == ("GET", "HEAD")
         assert behaviour.ctx.state == {}
 
 
@@ -50,6 +51,37 @@ def test_other_methods_are_405(app):
     r = call(app, "/PlainResponse?status=200&bytes=6", method="POST")
     assert_one_line_error(r, 405, "POST")
     assert r.header("Allow") == "GET, HEAD"
+
+
+def declare_method(app_dir, name, method):
+    """Rewrites behaviours.json as the writer would for a behaviour that declares `method`."""
+    path = os.path.join(app_dir, "behaviours.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    for entry in doc["behaviours"]:
+        if entry["name"] == name:
+            entry["method"] = method
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+
+
+def test_a_route_accepts_the_method_its_behaviour_declares_and_no_other(app_dir):
+    declare_method(app_dir, "PlainResponse", "POST")
+    app = load_app(app_dir)
+    assert call(app, "/PlainResponse?status=200&bytes=6", method="POST").code == 200
+    for other in ("GET", "HEAD", "PUT"):
+        r = call(app, "/PlainResponse?status=200&bytes=6", method=other)
+        assert_one_line_error(r, 405, other)
+        assert r.header("Allow") == "POST"
+    # Another behaviour keeps its own declaration.
+    assert call(app, "/Sleeping?seconds=0", method="GET").code == 200
+    assert call(app, "/Sleeping?seconds=0", method="POST").code == 405
+
+
+def test_a_declared_method_that_is_not_one_fails_the_import(app_dir):
+    declare_method(app_dir, "Sleeping", "get me")
+    with pytest.raises(ImportError, match="method of Sleeping is 'get me', not an HTTP method"):
+        load_app(app_dir)
 
 
 @pytest.mark.parametrize("target,param", [

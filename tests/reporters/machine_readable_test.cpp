@@ -9,9 +9,10 @@
 //                      formula starts, XML and Markdown specials, control characters.
 // The JUnit output is also checked against junit.xsd by xmllint and parsed by a real XML
 // parser, the CSV by Python's csv module (CMakeLists.txt, test_machine_readable.py).
-#include <dlfcn.h>
 #include <labour/plugin_api.h>
 #include <labour/results.hpp>
+
+#include "reporter_fixture.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -30,94 +31,10 @@ using Json = nlohmann::ordered_json;
 
 // ------------------------------------------------------------------ loading ----------
 
-std::string text(labour_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
-
-class Library {
- public:
-  explicit Library(const std::string& name) {
-    const std::string path =
-        std::string(LABOUR_REPORTER_TEST_PLUGIN_DIR) + "/labour_reporter_" + name + ".so";
-    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle_) FAIL("cannot load " << path << ": " << dlerror());
-    auto entry = reinterpret_cast<labour_plugin_entry_fn>(dlsym(handle_, LABOUR_PLUGIN_ENTRY_SYMBOL));
-    if (!entry) FAIL(path << " has no " << LABOUR_PLUGIN_ENTRY_SYMBOL);
-    plugin_ = entry();
-  }
-  ~Library() {
-    if (handle_) dlclose(handle_);
-  }
-  Library(const Library&) = delete;
-  Library& operator=(const Library&) = delete;
-  const labour_plugin_t& plugin() const { return *plugin_; }
-
- private:
-  void* handle_ = nullptr;
-  const labour_plugin_t* plugin_ = nullptr;
-};
-
-struct Rendered {
-  int rc = 0;
-  std::string output, error;
-};
-
-int32_t collect(void* ctx, labour_str_t bytes) {
-  static_cast<std::string*>(ctx)->append(bytes.data, bytes.len);
-  return 0;
-}
-
-void keep_log(void* ctx, labour_log_level_t level, labour_str_t message) {
-  if (level >= LABOUR_LOG_WARN) static_cast<std::vector<std::string>*>(ctx)->push_back(text(message));
-}
-
-// One instance from every declared option (defaults unless `values` says otherwise), as the
-// host makes it after validation.
-class Instance {
- public:
-  Instance(const Library& lib, const std::map<std::string, std::string>& values = {})
-      : plugin_(lib.plugin()) {
-    std::vector<std::string> names, texts;
-    for (uint32_t i = 0; i < plugin_.param_count; ++i) {
-      const std::string name = text(plugin_.params[i].name);
-      auto it = values.find(name);
-      names.push_back(name);
-      texts.push_back(it != values.end() ? it->second : text(plugin_.params[i].default_value));
-    }
-    std::vector<labour_param_value_t> params;
-    for (std::size_t i = 0; i < names.size(); ++i)
-      params.push_back({{names[i].data(), names[i].size()}, {texts[i].data(), texts[i].size()}});
-    host_ = {sizeof host_, &warnings_, &keep_log};
-    char error[512] = "";
-    self_ = plugin_.plugin_on_create(&host_, params.data(), static_cast<uint32_t>(params.size()), error,
-                                     sizeof error);
-    create_error_ = error;
-  }
-  ~Instance() {
-    if (self_) plugin_.plugin_on_destroy(self_);
-  }
-  Instance(const Instance&) = delete;
-  Instance& operator=(const Instance&) = delete;
-
-  bool created() const { return self_ != nullptr; }
-  const std::string& create_error() const { return create_error_; }
-  const std::vector<std::string>& warnings() const { return warnings_; }
-
-  Rendered render(const std::string& document) {
-    REQUIRE(self_);
-    Rendered r;
-    const labour_sink_t sink{&r.output, &collect};
-    const auto* api = static_cast<const labour_reporter_api_t*>(plugin_.kind_api);
-    r.rc = api->reporter_on_render(self_, {document.data(), document.size()}, &sink);
-    if (r.rc != 0) r.error = text(plugin_.plugin_on_last_error(self_));
-    return r;
-  }
-
- private:
-  const labour_plugin_t& plugin_;
-  labour_host_api_t host_{};
-  std::vector<std::string> warnings_;
-  labour_instance_t* self_ = nullptr;
-  std::string create_error_;
-};
+using labour::test::Instance;
+using labour::test::Library;
+using labour::test::Rendered;
+using labour::test::text;
 
 std::string slurp(const char* path) {
   std::ifstream in(path, std::ios::binary);
@@ -433,23 +350,23 @@ void check_shape(const std::vector<std::vector<std::string>>& rows) {
 TEST_CASE("junit, csv and markdown are reporters with their options", "[reporters][machine]") {
   Library junit("junit"), csv("csv"), markdown("markdown");
   for (const Library* lib : {&junit, &csv, &markdown}) {
-    CHECK(lib->plugin().kind == LABOUR_KIND_REPORTER);
+    CHECK(lib->plugin().reporter != nullptr);
     CHECK(lib->plugin().abi_major == LABOUR_ABI_MAJOR);
   }
   CHECK(text(junit.plugin().name) == "junit");
   REQUIRE(junit.plugin().param_count == 1);
-  CHECK(text(junit.plugin().params[0].name) == "accept");
-  CHECK(junit.plugin().params[0].type == LABOUR_PARAM_STRING);
-  CHECK(text(junit.plugin().params[0].default_value) == "robust,degraded");
+  CHECK(text(junit.param(0).name) == "accept");
+  CHECK(junit.param(0).type == LABOUR_PARAM_STRING);
+  CHECK(text(junit.param(0).default_value) == "robust,degraded");
 
   CHECK(text(csv.plugin().name) == "csv");
   CHECK(csv.plugin().param_count == 0);
 
   CHECK(text(markdown.plugin().name) == "markdown");
   REQUIRE(markdown.plugin().param_count == 1);
-  CHECK(text(markdown.plugin().params[0].name) == "emoji");
-  CHECK(markdown.plugin().params[0].type == LABOUR_PARAM_BOOL);
-  CHECK(text(markdown.plugin().params[0].default_value) == "false");
+  CHECK(text(markdown.param(0).name) == "emoji");
+  CHECK(markdown.param(0).type == LABOUR_PARAM_BOOL);
+  CHECK(text(markdown.param(0).default_value) == "false");
 }
 
 // ------------------------------------------------------------------ junit ------------

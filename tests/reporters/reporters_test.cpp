@@ -1,9 +1,10 @@
 // The console, json and html reporters, loaded from their .so files through the C
 // descriptor the way the host loads them, rendering results documents built here (and one
 // the producer wrote, results-v2.json); and the SDK's reader they share.
-#include <dlfcn.h>
 #include <labour/plugin_api.h>
 #include <labour/results.hpp>
+
+#include "reporter_fixture.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -24,92 +25,10 @@ using Json = nlohmann::ordered_json;  // ordered, so a round trip must keep the 
 
 // ------------------------------------------------------------------ loading ----------
 
-class Library {
- public:
-  explicit Library(const std::string& name) {
-    const std::string path =
-        std::string(LABOUR_REPORTER_TEST_PLUGIN_DIR) + "/labour_reporter_" + name + ".so";
-    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle_) FAIL("cannot load " << path << ": " << dlerror());
-    auto entry = reinterpret_cast<labour_plugin_entry_fn>(dlsym(handle_, LABOUR_PLUGIN_ENTRY_SYMBOL));
-    if (!entry) FAIL(path << " has no " << LABOUR_PLUGIN_ENTRY_SYMBOL);
-    plugin_ = entry();
-  }
-  ~Library() {
-    if (handle_) dlclose(handle_);
-  }
-  Library(const Library&) = delete;
-  Library& operator=(const Library&) = delete;
-  const labour_plugin_t& plugin() const { return *plugin_; }
-
- private:
-  void* handle_ = nullptr;
-  const labour_plugin_t* plugin_ = nullptr;
-};
-
-std::string text(labour_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
-
-struct Rendered {
-  int rc = 0;
-  std::string output;
-  std::string error;  // last_error when rc != 0
-};
-
-int32_t collect(void* ctx, labour_str_t bytes) {
-  static_cast<std::string*>(ctx)->append(bytes.data, bytes.len);
-  return 0;
-}
-int32_t refuse(void*, labour_str_t) { return 5; }
-
-void ignore_log(void*, labour_log_level_t, labour_str_t) {}
-
-// One instance, created from every declared parameter in schema order (defaults unless
-// `values` says otherwise), as the host does after validation.
-class Instance {
- public:
-  Instance(const Library& lib, const std::map<std::string, std::string>& values = {})
-      : plugin_(lib.plugin()) {
-    std::vector<std::string> names, texts;
-    for (uint32_t i = 0; i < plugin_.param_count; ++i) {
-      const std::string name = text(plugin_.params[i].name);
-      auto it = values.find(name);
-      names.push_back(name);
-      texts.push_back(it != values.end() ? it->second : text(plugin_.params[i].default_value));
-    }
-    std::vector<labour_param_value_t> params;
-    for (std::size_t i = 0; i < names.size(); ++i)
-      params.push_back({{names[i].data(), names[i].size()}, {texts[i].data(), texts[i].size()}});
-    host_ = {sizeof host_, nullptr, &ignore_log};
-    char error[512] = "";
-    self_ = plugin_.plugin_on_create(&host_, params.data(), static_cast<uint32_t>(params.size()), error,
-                                     sizeof error);
-    create_error_ = error;
-  }
-  ~Instance() {
-    if (self_) plugin_.plugin_on_destroy(self_);
-  }
-  Instance(const Instance&) = delete;
-  Instance& operator=(const Instance&) = delete;
-
-  bool created() const { return self_ != nullptr; }
-  const std::string& create_error() const { return create_error_; }
-
-  Rendered render(const std::string& document, bool sink_fails = false) {
-    REQUIRE(self_);
-    Rendered r;
-    const labour_sink_t sink{&r.output, sink_fails ? &refuse : &collect};
-    const auto* api = static_cast<const labour_reporter_api_t*>(plugin_.kind_api);
-    r.rc = api->reporter_on_render(self_, {document.data(), document.size()}, &sink);
-    if (r.rc != 0) r.error = text(plugin_.plugin_on_last_error(self_));
-    return r;
-  }
-
- private:
-  const labour_plugin_t& plugin_;
-  labour_host_api_t host_{};
-  labour_instance_t* self_ = nullptr;
-  std::string create_error_;
-};
+using labour::test::Instance;
+using labour::test::Library;
+using labour::test::Rendered;
+using labour::test::text;
 
 // ------------------------------------------------------------------ patterns ---------
 // Expected lines are regular expressions (whole line) with placeholders for numbers that
@@ -379,29 +298,29 @@ TEST_CASE("the SDK's reader holds the one schema version and reads v2 views", "[
 
 TEST_CASE("reporter descriptors declare their kind, name and options", "[reporters]") {
   Library console("console"), json("json");
-  CHECK(console.plugin().kind == LABOUR_KIND_REPORTER);
+  CHECK(console.plugin().reporter != nullptr);
   CHECK(console.plugin().abi_major == LABOUR_ABI_MAJOR);
   CHECK(text(console.plugin().name) == "console");
   REQUIRE(console.plugin().param_count == 4);
-  CHECK(text(console.plugin().params[0].name) == "color");
-  CHECK(console.plugin().params[0].type == LABOUR_PARAM_ENUM);
-  CHECK(text(console.plugin().params[0].choices) == "auto|always|never");
-  CHECK(text(console.plugin().params[0].default_value) == "auto");  // colour on a terminal, as users expect
-  CHECK(text(console.plugin().params[1].name) == "matrix");
-  CHECK(text(console.plugin().params[1].default_value) == "auto");
-  CHECK(text(console.plugin().params[2].name) == "details");
-  CHECK(console.plugin().params[2].type == LABOUR_PARAM_BOOL);
-  CHECK(text(console.plugin().params[2].default_value) == "false");
-  CHECK(text(console.plugin().params[3].name) == "width");
-  CHECK(console.plugin().params[3].type == LABOUR_PARAM_INT);
+  CHECK(text(console.param(0).name) == "color");
+  CHECK(console.param(0).type == LABOUR_PARAM_ENUM);
+  CHECK(text(console.param(0).choices) == "auto|always|never");
+  CHECK(text(console.param(0).default_value) == "auto");  // colour on a terminal, as users expect
+  CHECK(text(console.param(1).name) == "matrix");
+  CHECK(text(console.param(1).default_value) == "auto");
+  CHECK(text(console.param(2).name) == "details");
+  CHECK(console.param(2).type == LABOUR_PARAM_BOOL);
+  CHECK(text(console.param(2).default_value) == "false");
+  CHECK(text(console.param(3).name) == "width");
+  CHECK(console.param(3).type == LABOUR_PARAM_INT);
 
-  CHECK(json.plugin().kind == LABOUR_KIND_REPORTER);
+  CHECK(json.plugin().reporter != nullptr);
   CHECK(text(json.plugin().name) == "json");
   REQUIRE(json.plugin().param_count == 1);
-  CHECK(text(json.plugin().params[0].name) == "indent");
-  CHECK(json.plugin().params[0].type == LABOUR_PARAM_INT);
-  CHECK(json.plugin().params[0].min == 0);
-  CHECK(json.plugin().params[0].max == 8);
+  CHECK(text(json.param(0).name) == "indent");
+  CHECK(json.param(0).type == LABOUR_PARAM_INT);
+  CHECK(json.param(0).min == 0);
+  CHECK(json.param(0).max == 8);
 }
 
 // ------------------------------------------------------------------ console ----------

@@ -50,3 +50,18 @@ assert b["name"] == "Teapot" and b["params"] == {"cups": "3"}, b
 assert b["sent"] == 10 and b["expected"] == 10 and b["outcomes"] == {"http_418": 10}, b
 print("out-of-tree Teapot plugin: 10/10 expected")
 PY
+
+# The package is versioned by the ABI: a plugin that asks for SDK 1 does not get this one.
+mkdir "$work/sdk1"
+cat > "$work/sdk1/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(wants_sdk1 CXX)
+find_package(LabourSDK 1.0 REQUIRED)
+CMAKE
+if cmake -S "$work/sdk1" -B "$work/sdk1/build" -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/sdk1.log" 2>&1; then
+  echo "find_package(LabourSDK 1.0) accepted an SDK of ABI 2" >&2
+  exit 1
+fi
+grep -q "version: 2\.0" "$work/sdk1.log" || { cat "$work/sdk1.log" >&2; exit 1; }
+echo "find_package(LabourSDK 1.0) refuses the ABI 2 SDK"
+

@@ -44,7 +44,8 @@ struct Library {
     REQUIRE(entry != nullptr);
     plugin = entry();
     REQUIRE(plugin != nullptr);
-    api = static_cast<const labour_server_api_t*>(plugin->kind_api);
+    api = plugin->server;
+    REQUIRE(api != nullptr);
   }
   ~Library() {
     if (handle) dlclose(handle);
@@ -78,7 +79,10 @@ Plan copy(const labour_launch_plan_t& p) {
   Plan out;
   for (uint32_t i = 0; i < p.argc; ++i) out.argv.push_back(str(p.argv[i]));
   for (uint32_t i = 0; i < p.envc; ++i) out.env.push_back(str(p.env[i]));
-  for (uint32_t i = 0; i < p.filec; ++i) out.files[str(p.files[i].path)] = str(p.files[i].content);
+  for (uint32_t i = 0; i < p.filec; ++i) {
+    const auto& f = *LABOUR_ELEMENT(labour_file_t, p.files, p.file_stride, i);
+    out.files[str(f.path)] = str(f.content);
+  }
   out.workdir = str(p.workdir);
   return out;
 }
@@ -107,22 +111,25 @@ class Instance {
   Instance(const Library& lib, const std::map<std::string, std::string>& options) : lib_(lib) {
     std::map<std::string, std::string> unused = options;
     for (uint32_t i = 0; i < lib.plugin->param_count; ++i) {
-      const std::string name = str(lib.plugin->params[i].name);
+      const auto& p = *LABOUR_ELEMENT(labour_param_schema_t, lib.plugin->params, lib.plugin->param_stride, i);
+      const std::string name = str(p.name);
       auto it = options.find(name);
       names_.push_back(name);
-      values_.push_back(it != options.end() ? it->second : str(lib.plugin->params[i].default_value));
+      values_.push_back(it != options.end() ? it->second : str(p.default_value));
       unused.erase(name);
     }
     INFO("options the adapter does not declare: " << (unused.empty() ? "" : unused.begin()->first));
     REQUIRE(unused.empty());
     std::vector<labour_param_value_t> values;
     for (std::size_t i = 0; i < names_.size(); ++i)
-      values.push_back({{names_[i].data(), names_[i].size()}, {values_[i].data(), values_[i].size()}});
-    labour_host_api_t host{sizeof(labour_host_api_t), nullptr,
-                           [](void*, labour_log_level_t, labour_str_t) {}};
+      values.push_back({sizeof(labour_param_value_t),
+                        {names_[i].data(), names_[i].size()},
+                        {values_[i].data(), values_[i].size()}});
+    static const labour_host_api_t host{sizeof(labour_host_api_t),
+                                        [](labour_host_t*, labour_log_level_t, labour_str_t) {}};
     char error[512] = "";
-    self_ = lib.plugin->plugin_on_create(&host, values.data(), static_cast<uint32_t>(values.size()), error,
-                                         sizeof error);
+    self_ = lib.plugin->plugin_on_create(&host, nullptr, values.data(), static_cast<uint32_t>(values.size()),
+                                         sizeof(labour_param_value_t), error, sizeof error);
     error_ = error;
   }
   ~Instance() {
@@ -141,7 +148,7 @@ class Instance {
     REQUIRE(self_ != nullptr);
     const auto c = ctx.c_struct();
     labour_launch_plan_t out{};
-    if (lib_.api->server_on_plan_launch(self_, &c, &out) == 0) return {};
+    if (lib_.api->server_on_plan_launch(self_, nullptr, &c, &out) == 0) return {};
     return str(lib_.plugin->plugin_on_last_error(self_));
   }
 
@@ -151,7 +158,7 @@ class Instance {
     REQUIRE(self_ != nullptr);
     const auto c = ctx.c_struct();
     labour_launch_plan_t out{};
-    const int32_t rc = fn(self_, &c, &out);
+    const int32_t rc = fn(self_, nullptr, &c, &out);
     INFO("plan failed: " << str(lib_.plugin->plugin_on_last_error(self_)));
     REQUIRE(rc == 0);
     REQUIRE(out.struct_size == sizeof(labour_launch_plan_t));
@@ -199,7 +206,8 @@ TEST_CASE("every server adapter has a complete server descriptor") {
     CHECK(d.struct_size == sizeof(labour_plugin_t));
     CHECK(d.abi_major == LABOUR_ABI_MAJOR);
     CHECK(d.abi_minor <= LABOUR_ABI_MINOR);
-    CHECK(d.kind == LABOUR_KIND_SERVER);
+    CHECK(d.server != nullptr);
+    CHECK(d.behaviour == nullptr);
     CHECK(str(d.name) == adapter);
     CHECK_FALSE(str(d.version).empty());
     CHECK_FALSE(str(d.summary).empty());
@@ -212,7 +220,7 @@ TEST_CASE("every server adapter has a complete server descriptor") {
     CHECK(lib.api->server_on_plan_launch);
     CHECK(lib.api->server_on_plan_probe);
     for (uint32_t i = 0; i < d.param_count; ++i) {
-      const labour_param_schema_t& p = d.params[i];
+      const labour_param_schema_t& p = *LABOUR_ELEMENT(labour_param_schema_t, d.params, d.param_stride, i);
       const std::string name = str(p.name), def = str(p.default_value);
       INFO("option " << name);
       CHECK(p.struct_size == sizeof(labour_param_schema_t));

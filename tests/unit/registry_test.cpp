@@ -51,6 +51,34 @@ TEST_CASE("registry rejects another ABI major, naming both versions", "[registry
                       Catch::Contains("major versions differ"));
 }
 
+TEST_CASE("a plugin built against SDK 1 is rejected with both versions named", "[registry]") {
+  CHECK_THAT(rejection("labour_behaviour_sdkone.so"),
+             Catch::Equals("built for ABI 1.0, this labour speaks ABI " + std::to_string(LABOUR_ABI_MAJOR) +
+                           "." + std::to_string(LABOUR_ABI_MINOR) +
+                           ": major versions differ, rebuild the plugin against this SDK"));
+}
+
+TEST_CASE("a schema with a field appended is read by its stride, as are older ones", "[registry]") {
+  Registry registry;
+  REQUIRE_FALSE(registry.load_file(broken("labour_behaviour_grownschema.so")).has_value());
+  REQUIRE_FALSE(registry.load_file(broken("labour_behaviour_good.so")).has_value());
+  const auto* grown = registry.find(Kind::Behaviour, "GrownSchema");
+  REQUIRE(grown != nullptr);
+  REQUIRE(grown->params.size() == 3);
+  const char* const names[] = {"first", "second", "third"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(grown->params[i].name == names[i]);
+    CHECK(grown->params[i].default_value == std::to_string(i + 1));
+    CHECK(grown->params[i].type == LABOUR_PARAM_INT);
+    CHECK(grown->params[i].max == 100.0);
+  }
+  // A plugin of this host's own layout, beside it, is read as before.
+  const auto* good = registry.find(Kind::Behaviour, "Good");
+  REQUIRE(good != nullptr);
+  CHECK(good->params.empty());
+  CHECK(good->worker.method == "GET");
+}
+
 TEST_CASE("registry rejects a newer ABI minor", "[registry]") {
   const auto why = rejection("labour_behaviour_abiminor.so");
   CHECK_THAT(why,
@@ -61,9 +89,9 @@ TEST_CASE("registry rejects a missing required function, naming it", "[registry]
   CHECK_THAT(rejection("labour_behaviour_missing.so"), Catch::Contains("behaviour_on_judge is missing"));
 }
 
-TEST_CASE("registry rejects a kind that does not match the file name", "[registry]") {
+TEST_CASE("registry rejects a file whose plugin lacks the group its name promises", "[registry]") {
   CHECK_THAT(rejection("labour_server_kindmismatch.so"),
-             Catch::Contains("descriptor says behaviour but the file name says server"));
+             Catch::Equals("a server file must provide the server group; this plugin provides behaviour"));
 }
 
 TEST_CASE("registry rejects a plugin whose create fails, with its reason", "[registry]") {
@@ -78,7 +106,7 @@ TEST_CASE("the SDK turns a throwing constructor into a rejection, not a crash", 
 TEST_CASE("a scan keeps going past bad files and rejects duplicates", "[registry]") {
   Registry registry;
   registry.scan({LABOUR_TEST_BROKEN_PLUGIN_DIR});
-  REQUIRE(registry.names(Kind::Behaviour) == std::vector<std::string>{"Good"});
+  REQUIRE(registry.names(Kind::Behaviour) == std::vector<std::string>{"Good", "GrownSchema"});
   bool duplicate_seen = false;
   for (const auto& r : registry.rejections()) {
     CHECK_FALSE(r.reason.empty());
@@ -89,7 +117,7 @@ TEST_CASE("a scan keeps going past bad files and rejects duplicates", "[registry
     }
   }
   CHECK(duplicate_seen);
-  CHECK(registry.rejections().size() == 12);  // every file there but the good one
+  CHECK(registry.rejections().size() == 13);  // every file there but the two good ones
 }
 
 TEST_CASE("require names the known plugins and why a same-named file was rejected", "[registry]") {
@@ -106,13 +134,18 @@ TEST_CASE("require names the known plugins and why a same-named file was rejecte
   }
 }
 
-TEST_CASE("the real plugins: six behaviours, servers and six reporters, each from its own file",
-          "[registry]") {
+TEST_CASE("the real plugins: behaviours, servers and six reporters, each from its own file", "[registry]") {
   Registry registry;
   registry.scan({LABOUR_TEST_PLUGIN_DIR});
   for (const auto& r : registry.rejections()) FAIL_CHECK(r.file.string() + ": " + r.reason);
-  CHECK(registry.names(Kind::Behaviour) == std::vector<std::string>{"IOBound", "LeakMemory", "PlainResponse",
-                                                                    "PythonWedge", "SIGSEGV", "Sleeping"});
+  CHECK(registry.names(Kind::Behaviour) ==
+        std::vector<std::string>{"IOBound", "LeakMemory", "PlainResponse", "PythonWedge", "SIGSEGV", "Sleeping"});
+  // IOBound's data file is its own declaration, read from its file, not the host's special case.
+  const auto* io = registry.find(Kind::Behaviour, "IOBound");
+  REQUIRE(io != nullptr);
+  REQUIRE(io->worker.files.size() == 1);
+  CHECK(io->worker.files[0].first == "data");
+  CHECK(io->worker.files[0].second.size() == 1024 * 1024);
   const auto servers = registry.names(Kind::Server);
   CHECK(std::find(servers.begin(), servers.end(), "wsgiref") != servers.end());
   CHECK(std::find(servers.begin(), servers.end(), "gunicorn") != servers.end());

@@ -2,6 +2,7 @@
 // writer put into the app folder, then answers 200. Never a path from the request.
 #include <labour/sdk.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,23 @@ class IOBound : public labour::sdk::Behaviour {
     return {
         labour::sdk::Param::integer("bytes", 1048576, 1, kGiB, "how many bytes the worker reads"),
         labour::sdk::Param::choice("source", "zero", "zero|file",
-                                   "zero: /dev/zero; file: the 1 MiB data file in the app folder, re-read "
+                                   "zero: /dev/zero; file: its 1 MiB data file, re-read "
                                    "from its start as needed"),
         labour::sdk::Param::integer("block", 65536, 512, 16 * kMiB, "size of each read in bytes"),
     };
+  }
+
+  // 1 MiB that is not zeros, so reading the file is distinguishable from reading /dev/zero.
+  static std::vector<labour::sdk::File> files() {
+    std::string data(1024 * 1024, '\0');
+    std::uint32_t x = 0x9e3779b9u;  // xorshift32
+    for (auto& c : data) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      c = static_cast<char>(x & 0xff);
+    }
+    return {{"data", std::move(data)}};
   }
 
   IOBound(const labour::sdk::Params&, const labour::sdk::Host&) {}

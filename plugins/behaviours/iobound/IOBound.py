@@ -1,8 +1,11 @@
-"""IOBound worker half: reads `bytes` from /dev/zero or the app's own data file, in blocks.
+"""IOBound worker half: reads `bytes` from /dev/zero or its own data file, in blocks.
 
 The source is an enumeration mapped to fixed paths here; no path ever comes from a request.
+The data file ("data", 1 MiB) is declared by the plugin and written into ctx.files_dir.
 The data file is read from its start again whenever its end is reached.
 """
+
+import os
 
 _ZERO = "/dev/zero"
 
@@ -29,7 +32,7 @@ def handle(environ, start_response, params, ctx):
     if params["source"] == "zero":
         path, rewind = _ZERO, False
     else:
-        path, rewind = ctx.data_file, True
+        path, rewind = os.path.join(ctx.files_dir, "data"), True
     done = _read(path, params["bytes"], params["block"], rewind)
     body = ("read %d bytes\n" % done).encode("ascii")
     start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"),

@@ -9,12 +9,24 @@
  * Versioning (checked by the host when it loads a file):
  *   - LABOUR_ABI_MAJOR must be equal in host and plugin.
  *   - LABOUR_ABI_MINOR of the plugin must not be newer than the host's.
- *   - Every struct starts with `struct_size`; fields are only ever appended. Removing,
- *     reordering or retyping a field is a major bump. tests/unit/abi_guard_test.cpp holds
- *     the layout of every struct and fails on an unversioned edit.
+ *   - Every struct starts with `struct_size` (labour_str_t alone is frozen: {data, len} for
+ *     all of ABI 2); fields are only ever appended. Removing, reordering or retyping a field
+ *     is a major bump. tests/unit/abi_guard_test.cpp holds the layout of every struct and
+ *     fails on an unversioned edit.
+ *   - Every array of structs that crosses the boundary comes with its element stride, the
+ *     sizeof its writer compiled: the reader steps by the stride and reads only the fields
+ *     that both its own struct and the element's struct_size hold. So either side may be
+ *     built against a newer minor than the other.
+ *   - Capabilities are found from optional groups of functions (after Falco's plugin API):
+ *     the descriptor points to the groups a plugin implements, and a newer minor adds groups
+ *     (and optional functions within a group) by appending them. A NULL optional function is
+ *     "not implemented"; the host then does what the field documents.
  *
  * Naming (after Envoy's dynamic-module ABI): `labour_*_t` types; `*_on_*` functions the
- * plugin implements; `*_callback` functions the host implements.
+ * plugin implements; `*_callback` functions the host implements. Every `*_on_*` function
+ * that may call back receives the host's handle for that call (`labour_host_t*`, as Envoy
+ * passes its `*_envoy_ptr`) and passes it back to the callbacks, so the host knows which
+ * test or report the call acts for. A handle is valid only during the call it came with.
  *
  * OWNERSHIP conventions: "plugin-owned" memory stays valid for the time stated on the
  * field and is freed by the plugin; "host-owned" memory is only borrowed for the duration
@@ -30,23 +42,22 @@
 extern "C" {
 #endif
 
-#define LABOUR_ABI_MAJOR 1
+#define LABOUR_ABI_MAJOR 2
 #define LABOUR_ABI_MINOR 0
 
 /* Name of the one symbol every plugin exports (see labour_plugin_entry_fn). */
 #define LABOUR_PLUGIN_ENTRY_SYMBOL "labour_plugin_entry"
+
+/* Element `i` of an array that crosses the boundary, `stride` bytes apart (the sizeof its
+   writer compiled). Read arrays with this, never with the reader's own sizeof. */
+#define LABOUR_ELEMENT(type, first, stride, i) \
+  ((const type*)((const char*)(first) + (size_t)(stride) * (size_t)(i)))
 
 /* A string that is not necessarily NUL-terminated. {NULL, 0} is the empty string. */
 typedef struct labour_str_t {
   const char* data;
   size_t len;
 } labour_str_t;
-
-typedef enum labour_kind_t {
-  LABOUR_KIND_BEHAVIOUR = 1,
-  LABOUR_KIND_SERVER = 2,
-  LABOUR_KIND_REPORTER = 3,
-} labour_kind_t;
 
 /* ---------------------------------------------------------------- parameters ---- */
 
@@ -82,6 +93,7 @@ typedef struct labour_param_schema_t {
  * OWNERSHIP: host-owned, borrowed for the duration of the call that receives it.
  */
 typedef struct labour_param_value_t {
+  uint32_t struct_size;
   labour_str_t name;
   labour_str_t value; /* canonical text: integers and floats as decimal, bools true/false */
 } labour_param_value_t;
@@ -95,22 +107,36 @@ typedef enum labour_log_level_t {
   LABOUR_LOG_ERROR = 4,
 } labour_log_level_t;
 
+/* The host's object for one call: which plugin, and which test or report it acts for.
+   Opaque to plugins; valid only during the call that passed it. */
+typedef struct labour_host_t labour_host_t;
+
 /*
- * Services the host offers to a plugin instance, passed to create.
+ * Services the host offers, passed to create.
  * OWNERSHIP: host-owned; valid until the instance is destroyed.
  */
 typedef struct labour_host_api_t {
   uint32_t struct_size;
-  void* host_ctx; /* opaque, passed back to every callback */
-  /* Required. Log one message; the host adds the plugin's name. Thread-safe. */
-  void (*log_callback)(void* host_ctx, labour_log_level_t level, labour_str_t message);
+  /* Required. Log one message; the host adds the plugin's name and what `host` acts for.
+     Thread-safe. */
+  void (*log_callback)(labour_host_t* host, labour_log_level_t level, labour_str_t message);
 } labour_host_api_t;
 
-/* An output stream the host owns (stdout or a file). Returns 0 on success. */
+/* An output stream the host owns (stdout or a file). Returns 0 on success.
+   OWNERSHIP: host-owned, borrowed for the duration of the call that receives it. */
 typedef struct labour_sink_t {
+  uint32_t struct_size;
   void* sink_ctx;
   int32_t (*write_callback)(void* sink_ctx, labour_str_t bytes);
 } labour_sink_t;
+
+/* A file the host writes for a plugin: a server's config (into the run dir) or a behaviour's
+   data (into the app folder). OWNERSHIP: plugin-owned, as stated where it is used. */
+typedef struct labour_file_t {
+  uint32_t struct_size;
+  labour_str_t path; /* relative, [A-Za-z0-9._-] words separated by '/', no ".." */
+  labour_str_t content;
+} labour_file_t;
 
 /* Opaque per-instance state of a plugin. */
 typedef struct labour_instance_t labour_instance_t;
@@ -118,7 +144,8 @@ typedef struct labour_instance_t labour_instance_t;
 /* ---------------------------------------------------------------- behaviours ----- */
 
 /*
- * What the client saw for one request, at transport level. Append only.
+ * What the client saw for one request, at transport level. Append only: a plugin must take
+ * a kind it does not know for a failure of some new sort.
  * "Expected" is decided by the behaviour from this, never by the host.
  */
 typedef enum labour_outcome_kind_t {
@@ -146,25 +173,47 @@ typedef struct labour_outcome_t {
   uint64_t elapsed_us;  /* from send to outcome */
 } labour_outcome_t;
 
+/* One request header. OWNERSHIP: as the request that holds it. */
+typedef struct labour_header_t {
+  uint32_t struct_size;
+  labour_str_t name;  /* an HTTP token; not Host, Content-Length, Transfer-Encoding or
+                         Connection, which the host writes itself */
+  labour_str_t value; /* no CR, LF or NUL */
+} labour_header_t;
+
 /*
- * One HTTP request built by a behaviour's client half.
+ * One HTTP request built by a behaviour's client half. The host checks it, writes the
+ * request line, Host, Content-Length and Connection itself, and the worker app's dispatcher
+ * accepts only the method a behaviour declared for its route (GET also allows HEAD).
  * OWNERSHIP: plugin-owned; valid until the instance is destroyed.
  */
 typedef struct labour_request_t {
   uint32_t struct_size;
-  labour_str_t method; /* e.g. "GET" */
-  labour_str_t target; /* origin-form, e.g. "/Sleeping?seconds=0.5" */
-  labour_str_t body;   /* may be empty */
+  labour_str_t method;            /* an HTTP token, e.g. "GET" or "POST" */
+  labour_str_t target;            /* origin-form, e.g. "/Sleeping?seconds=0.5" */
+  labour_str_t body;              /* may be empty; sent with its Content-Length */
+  const labour_header_t* headers; /* Optional. header_count elements, header_stride apart. */
+  uint32_t header_count;
+  uint32_t header_stride;
 } labour_request_t;
 
 typedef struct labour_behaviour_api_t {
   uint32_t struct_size;
-  /* Required. Python source of the worker half (see docs/writing-plugins.md): a module
-     defining `handle(environ, start_response, params, ctx)`. Plugin-owned, static. */
+  /* Required. Python source of the worker half (docs/writing-plugins.md): a module defining
+     `handle(environ, start_response, params, ctx)`. Plugin-owned, static. */
   labour_str_t worker_source;
+  /* Required. The method the worker half serves its route for, e.g. "GET" or "POST": the
+     dispatcher answers any other with 405. Plugin-owned, static. */
+  labour_str_t method;
+  /* Optional. Files the worker half needs, written into <app>/labour_files/<Name>/ before the
+     server starts (ctx.files_dir). file_count elements, file_stride apart. Plugin-owned,
+     static. */
+  const labour_file_t* files;
+  uint32_t file_count;
+  uint32_t file_stride;
   /* Required. Fill `out` with the request this instance sends. Called once per instance
      before any load; the host reuses the bytes. Returns 0, or non-zero with last_error. */
-  int32_t (*behaviour_on_build_request)(labour_instance_t* self, labour_request_t* out);
+  int32_t (*behaviour_on_build_request)(labour_instance_t* self, labour_host_t* host, labour_request_t* out);
   /* Required. 1 if `outcome` is what this behaviour expects, 0 if not. Called from many
      threads at once: must not modify the instance. */
   int32_t (*behaviour_on_judge)(const labour_instance_t* self, const labour_outcome_t* outcome);
@@ -188,12 +237,6 @@ typedef struct labour_launch_context_t {
   labour_str_t run_dir; /* private (0700) folder for configs, logs, pid files */
 } labour_launch_context_t;
 
-/* A file the host writes before the launch. OWNERSHIP: plugin-owned (see plan). */
-typedef struct labour_file_t {
-  labour_str_t path; /* relative to run_dir, no ".." */
-  labour_str_t content;
-} labour_file_t;
-
 /*
  * How to start (or probe) a server: argv, no shell.
  * OWNERSHIP: plugin-owned; valid until the next call on the instance or its destruction.
@@ -204,8 +247,9 @@ typedef struct labour_launch_plan_t {
   uint32_t argc;
   const labour_str_t* env; /* "NAME=value" added to the inherited environment */
   uint32_t envc;
-  const labour_file_t* files; /* written into run_dir before the start */
+  const labour_file_t* files; /* written into run_dir before the start, file_stride apart */
   uint32_t filec;
+  uint32_t file_stride;
   labour_str_t workdir; /* empty: run_dir */
 } labour_launch_plan_t;
 
@@ -215,12 +259,12 @@ typedef struct labour_server_api_t {
   labour_str_t install_hint;
   /* Required. The command that starts the server in the foreground on host:port hosting
      app_module:app_callable. Returns 0, or non-zero with last_error. */
-  int32_t (*server_on_plan_launch)(labour_instance_t* self, const labour_launch_context_t* ctx,
-                                   labour_launch_plan_t* out);
+  int32_t (*server_on_plan_launch)(labour_instance_t* self, labour_host_t* host,
+                                   const labour_launch_context_t* ctx, labour_launch_plan_t* out);
   /* Required. A short command that exits 0 and prints the server's version as its first
      line of output if the server is available here, and fails otherwise. */
-  int32_t (*server_on_plan_probe)(labour_instance_t* self, const labour_launch_context_t* ctx,
-                                  labour_launch_plan_t* out);
+  int32_t (*server_on_plan_probe)(labour_instance_t* self, labour_host_t* host,
+                                  const labour_launch_context_t* ctx, labour_launch_plan_t* out);
 } labour_server_api_t;
 
 /* ---------------------------------------------------------------- reporters ------ */
@@ -229,7 +273,7 @@ typedef struct labour_reporter_api_t {
   uint32_t struct_size;
   /* Required. Render a results document (docs/results-schema.md, UTF-8 JSON) to `sink`.
      Returns 0, or non-zero with last_error. */
-  int32_t (*reporter_on_render)(labour_instance_t* self, labour_str_t results_json,
+  int32_t (*reporter_on_render)(labour_instance_t* self, labour_host_t* host, labour_str_t results_json,
                                 const labour_sink_t* sink);
 } labour_reporter_api_t;
 
@@ -243,27 +287,35 @@ typedef struct labour_plugin_t {
   uint32_t struct_size;
   uint32_t abi_major;                  /* Required. LABOUR_ABI_MAJOR the plugin was built with. */
   uint32_t abi_minor;                  /* Required. LABOUR_ABI_MINOR the plugin was built with. */
-  labour_kind_t kind;                  /* Required. Must match the file name's kind (labour_<kind>_*.so). */
   labour_str_t name;                   /* Required. Unique per kind, [A-Za-z][A-Za-z0-9_-]* */
   labour_str_t version;                /* Required. The plugin's own version. */
   labour_str_t summary;                /* Required. One line. */
-  const labour_param_schema_t* params; /* Optional. Array of param_count. */
+  const labour_param_schema_t* params; /* Optional. param_count elements, param_stride apart. */
   uint32_t param_count;
+  uint32_t param_stride;
   /*
-   * Required. Make an instance from validated parameters (all of them, in schema order).
-   * On failure returns NULL and writes a one-line reason, NUL-terminated, into
-   * error_buf (host-owned, error_buf_len bytes).
+   * Required. Make an instance from validated parameters (all of them, in schema order,
+   * param_stride apart). `api` stays valid for the instance's life; `host` for this call.
+   * On failure returns NULL and writes a one-line reason, NUL-terminated, into error_buf
+   * (host-owned, error_buf_len bytes).
    */
-  labour_instance_t* (*plugin_on_create)(const labour_host_api_t* host, const labour_param_value_t* params,
-                                         uint32_t param_count, char* error_buf, size_t error_buf_len);
+  labour_instance_t* (*plugin_on_create)(const labour_host_api_t* api, labour_host_t* host,
+                                         const labour_param_value_t* params, uint32_t param_count,
+                                         uint32_t param_stride, char* error_buf, size_t error_buf_len);
   /* Required. Destroy an instance; nothing of it may run afterwards. */
   void (*plugin_on_destroy)(labour_instance_t* self);
   /* Required. The reason for the last failed call on `self`. Plugin-owned, valid until the
      next call on `self`. */
   labour_str_t (*plugin_on_last_error)(const labour_instance_t* self);
-  /* Required. The kind's table: labour_behaviour_api_t, labour_server_api_t or
-     labour_reporter_api_t, matching `kind`. Plugin-owned, static. */
-  const void* kind_api;
+  /*
+   * Capability groups, each optional; plugin-owned, static. A plugin points to the groups it
+   * implements; its file name (labour_<kind>_<name>.so) says which one it is loaded as, and
+   * that group must be there. Later minors append groups (a client-side connection script,
+   * lifecycle events, ...) after these.
+   */
+  const labour_behaviour_api_t* behaviour;
+  const labour_server_api_t* server;
+  const labour_reporter_api_t* reporter;
 } labour_plugin_t;
 
 /* The entry point: `const labour_plugin_t* labour_plugin_entry(void)`. */

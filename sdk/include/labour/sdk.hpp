@@ -11,6 +11,10 @@
 //   };
 //   LABOUR_BEHAVIOUR_PLUGIN(Sleeping)
 //
+// A behaviour may also declare `static constexpr const char* method = "POST";` (default
+// GET: the only method its route then accepts) and `static std::vector<labour::sdk::File>
+// files()` (data its worker half reads from ctx.files_dir).
+//
 // The macro exports the C entry point of <labour/plugin_api.h>, catches every exception at
 // the boundary (reported through last_error / the create error buffer) and keeps every
 // string it hands to the host alive for as long as the ABI promises. Header-only; needs
@@ -73,9 +77,11 @@ struct Param {
 // The validated values an instance is created with (every declared parameter present).
 class Params {
  public:
-  Params(const labour_param_value_t* values, std::uint32_t count) {
-    for (std::uint32_t i = 0; i < count; ++i)
-      items_.emplace_back(std::string(from_c(values[i].name)), std::string(from_c(values[i].value)));
+  Params(const labour_param_value_t* values, std::uint32_t count, std::uint32_t stride) {
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const auto& v = *LABOUR_ELEMENT(labour_param_value_t, values, stride, i);
+      items_.emplace_back(std::string(from_c(v.name)), std::string(from_c(v.value)));
+    }
   }
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
   const std::string& text(std::string_view name) const {
@@ -91,16 +97,42 @@ class Params {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
-// Host services for one instance.
+// Host services for the call in progress (the host's handle says which test it is for).
 class Host {
  public:
-  explicit Host(const labour_host_api_t* api) : api_(api) {}
+  Host() = default;
+  Host(const labour_host_api_t* api, labour_host_t* handle) : api_(api), handle_(handle) {}
   void log(labour_log_level_t level, std::string_view message) const {
-    if (api_ && api_->log_callback) api_->log_callback(api_->host_ctx, level, to_c(message));
+    if (api_ && api_->log_callback) api_->log_callback(handle_, level, to_c(message));
   }
 
  private:
-  const labour_host_api_t* api_;
+  const labour_host_api_t* api_ = nullptr;
+  labour_host_t* handle_ = nullptr;
+};
+
+// A file a plugin asks the host to write (path relative, content as bytes).
+struct File {
+  std::string path;
+  std::string content;
+};
+
+namespace detail {
+struct Access;
+}
+
+// What every plugin class shares: host() is the host of the call in progress (in the
+// constructor: the Host it is given). Not for judge(), which runs on many threads at once.
+class PluginBase {
+ public:
+  virtual ~PluginBase() = default;
+
+ protected:
+  const Host& host() const { return host_; }
+
+ private:
+  friend struct detail::Access;
+  Host host_;
 };
 
 // ------------------------------------------------------------------- behaviours ----
@@ -109,6 +141,7 @@ struct Request {
   std::string method = "GET";
   std::string target;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // name, value
 };
 
 struct Outcome {
@@ -151,17 +184,12 @@ inline std::string default_target(std::string_view behaviour, const Params& para
   return t;
 }
 
-namespace detail {
-template <class Plugin, class Base>
-struct Common;
-}
-
-class Behaviour {
+class Behaviour : public PluginBase {
  public:
-  virtual ~Behaviour() = default;
-  // The request this behaviour sends. By default a GET of its route in the worker app,
-  // "/<Name>?<every parameter>", which the dispatcher serves; override for anything else.
-  virtual Request request() { return {"GET", route_, {}}; }
+  // The request this behaviour sends. By default its declared method (GET) on its route in
+  // the worker app, "/<Name>?<every parameter>", which the dispatcher serves; override for
+  // a body or headers.
+  virtual Request request() { return {method_, route_, {}, {}}; }
   // Thread-safe: called from many load threads at once.
   virtual bool judge(const Outcome& outcome) const = 0;
   virtual std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const { return scenario_timeout_ms; }
@@ -171,9 +199,29 @@ class Behaviour {
   const std::string& route() const { return route_; }
 
  private:
-  template <class Plugin, class Base>
-  friend struct detail::Common;
-  std::string route_;  // set by the SDK right after construction
+  friend struct detail::Access;
+  std::string route_;   // set by the SDK right after construction
+  std::string method_;  // the class's declared method
+};
+
+// The method a behaviour class declares (`static constexpr const char* method`), or GET.
+template <class Plugin, class = void>
+struct declared_method {
+  static constexpr const char* value = "GET";
+};
+template <class Plugin>
+struct declared_method<Plugin, std::void_t<decltype(Plugin::method)>> {
+  static constexpr const char* value = Plugin::method;
+};
+
+// The files a behaviour class declares (`static std::vector<File> files()`), or none.
+template <class Plugin, class = void>
+struct declared_files {
+  static std::vector<File> get() { return {}; }
+};
+template <class Plugin>
+struct declared_files<Plugin, std::void_t<decltype(Plugin::files())>> {
+  static std::vector<File> get() { return Plugin::files(); }
 };
 
 // ------------------------------------------------------------------- servers -------
@@ -190,9 +238,8 @@ struct LaunchPlan {
   std::string workdir;
 };
 
-class ServerAdapter {
+class ServerAdapter : public PluginBase {
  public:
-  virtual ~ServerAdapter() = default;
   virtual LaunchPlan launch(const LaunchContext& ctx) = 0;
   virtual LaunchPlan probe(const LaunchContext& ctx) = 0;
 };
@@ -212,21 +259,31 @@ class Sink {
   const labour_sink_t* sink_;
 };
 
-class Reporter {
+class Reporter : public PluginBase {
  public:
-  virtual ~Reporter() = default;
   virtual void render(std::string_view results_json, Sink& out) = 0;
 };
 
 // ------------------------------------------------------------------- glue ----------
 namespace detail {
 
+// The SDK's own way into what plugin classes keep private from their authors.
+struct Access {
+  static void set_host(PluginBase& p, Host h) { p.host_ = h; }
+  static void set_route(Behaviour& b, std::string route, std::string method) {
+    b.route_ = std::move(route);
+    b.method_ = std::move(method);
+  }
+};
+
 // What labour_instance_t* points to: the object plus storage for what crosses the ABI.
 template <class Base>
 struct Box {
   std::unique_ptr<Base> object;
+  const labour_host_api_t* host_api = nullptr;
   std::string last_error;
   Request request;
+  std::vector<labour_header_t> headers;
   LaunchPlan plan;
   std::vector<labour_str_t> argv, env;
   std::vector<labour_file_t> files;
@@ -241,11 +298,22 @@ const Box<Base>* unbox(const labour_instance_t* p) {
   return reinterpret_cast<const Box<Base>*>(p);
 }
 
-// Runs `f`, turning any exception into last_error and a non-zero return.
+// Points into `path` and `content`: they must outlive what is handed to the host.
+inline labour_file_t file_to_c(const std::string& path, const std::string& content) {
+  labour_file_t c{};
+  c.struct_size = sizeof c;
+  c.path = to_c(path);
+  c.content = to_c(content);
+  return c;
+}
+
+// Runs `f` with host() set to this call's host, turning any exception into last_error and
+// a non-zero return.
 template <class Base, class F>
-int32_t guarded(labour_instance_t* self, F&& f) {
+int32_t guarded(labour_instance_t* self, labour_host_t* host, F&& f) {
   auto* box = unbox<Base>(self);
   try {
+    Access::set_host(*box->object, Host(box->host_api, host));
     f(*box);
     return 0;
   } catch (const std::exception& e) {
@@ -283,18 +351,20 @@ struct Common {
     }();
     return s;
   }
-  static labour_instance_t* create(const labour_host_api_t* host, const labour_param_value_t* values,
-                                   uint32_t count, char* error_buf, size_t error_buf_len) {
+  static labour_instance_t* create(const labour_host_api_t* api, labour_host_t* host,
+                                   const labour_param_value_t* values, uint32_t count, uint32_t stride,
+                                   char* error_buf, size_t error_buf_len) {
     auto fail = [&](const char* why) {
       if (error_buf && error_buf_len) std::snprintf(error_buf, error_buf_len, "%s", why);
       return nullptr;
     };
     try {
       auto box = std::make_unique<Box<Base>>();
-      const Params params(values, count);
-      auto object = std::make_unique<Plugin>(params, Host(host));
+      box->host_api = api;
+      const Params params(values, count, stride);
+      auto object = std::make_unique<Plugin>(params, Host(api, host));
       if constexpr (std::is_base_of_v<Behaviour, Plugin>)
-        object->route_ = default_target(Plugin::name, params);
+        Access::set_route(*object, default_target(Plugin::name, params), declared_method<Plugin>::value);
       box->object = std::move(object);
       return reinterpret_cast<labour_instance_t*>(box.release());
     } catch (const std::exception& e) {
@@ -308,21 +378,20 @@ struct Common {
     return to_c(unbox<Base>(self)->last_error);
   }
 
-  static labour_plugin_t descriptor(labour_kind_t kind, const void* kind_api) {
+  static labour_plugin_t descriptor() {
     labour_plugin_t d{};
     d.struct_size = sizeof d;
     d.abi_major = LABOUR_ABI_MAJOR;
     d.abi_minor = LABOUR_ABI_MINOR;
-    d.kind = kind;
     d.name = to_c(Plugin::name);
     d.version = to_c(Plugin::version);
     d.summary = to_c(Plugin::summary);
     d.params = schema().empty() ? nullptr : schema().data();
     d.param_count = static_cast<uint32_t>(schema().size());
+    d.param_stride = sizeof(labour_param_schema_t);
     d.plugin_on_create = &create;
     d.plugin_on_destroy = &destroy;
     d.plugin_on_last_error = &last_error;
-    d.kind_api = kind_api;
     return d;
   }
 };
@@ -330,13 +399,24 @@ struct Common {
 template <class Plugin>
 struct BehaviourGlue : Common<Plugin, Behaviour> {
   using B = Box<Behaviour>;
-  static int32_t build(labour_instance_t* self, labour_request_t* out) {
-    return guarded<Behaviour>(self, [&](B& box) {
+  static int32_t build(labour_instance_t* self, labour_host_t* host, labour_request_t* out) {
+    return guarded<Behaviour>(self, host, [&](B& box) {
       box.request = box.object->request();
+      box.headers.clear();
+      for (const auto& [name, value] : box.request.headers) {
+        labour_header_t h{};
+        h.struct_size = sizeof h;
+        h.name = to_c(name);
+        h.value = to_c(value);
+        box.headers.push_back(h);
+      }
       out->struct_size = sizeof *out;
       out->method = to_c(box.request.method);
       out->target = to_c(box.request.target);
       out->body = to_c(box.request.body);
+      out->headers = box.headers.empty() ? nullptr : box.headers.data();
+      out->header_count = static_cast<uint32_t>(box.headers.size());
+      out->header_stride = sizeof(labour_header_t);
     });
   }
   static int32_t judge(const labour_instance_t* self, const labour_outcome_t* o) {
@@ -361,6 +441,16 @@ struct BehaviourGlue : Common<Plugin, Behaviour> {
       return 0;
     }
   }
+  // The declared files, made once and kept for as long as the library is loaded.
+  static const std::vector<labour_file_t>& files() {
+    static const std::vector<File> declared = declared_files<Plugin>::get();
+    static const std::vector<labour_file_t> c = [] {
+      std::vector<labour_file_t> out;
+      for (const auto& f : declared) out.push_back(file_to_c(f.path, f.content));
+      return out;
+    }();
+    return c;
+  }
 };
 
 template <class Plugin>
@@ -383,7 +473,7 @@ struct ServerGlue : Common<Plugin, ServerAdapter> {
     box.files.clear();
     for (const auto& a : box.plan.argv) box.argv.push_back(to_c(a));
     for (const auto& e : box.plan.env) box.env.push_back(to_c(e));
-    for (const auto& [path, content] : box.plan.files) box.files.push_back({to_c(path), to_c(content)});
+    for (const auto& [path, content] : box.plan.files) box.files.push_back(file_to_c(path, content));
     out->struct_size = sizeof *out;
     out->argv = box.argv.data();
     out->argc = static_cast<uint32_t>(box.argv.size());
@@ -391,17 +481,19 @@ struct ServerGlue : Common<Plugin, ServerAdapter> {
     out->envc = static_cast<uint32_t>(box.env.size());
     out->files = box.files.data();
     out->filec = static_cast<uint32_t>(box.files.size());
+    out->file_stride = sizeof(labour_file_t);
     out->workdir = to_c(box.plan.workdir);
   }
-  static int32_t launch(labour_instance_t* self, const labour_launch_context_t* c,
+  static int32_t launch(labour_instance_t* self, labour_host_t* host, const labour_launch_context_t* c,
                         labour_launch_plan_t* out) {
-    return guarded<ServerAdapter>(self, [&](B& box) {
+    return guarded<ServerAdapter>(self, host, [&](B& box) {
       box.plan = box.object->launch(context(c));
       expose(box, out);
     });
   }
-  static int32_t probe(labour_instance_t* self, const labour_launch_context_t* c, labour_launch_plan_t* out) {
-    return guarded<ServerAdapter>(self, [&](B& box) {
+  static int32_t probe(labour_instance_t* self, labour_host_t* host, const labour_launch_context_t* c,
+                       labour_launch_plan_t* out) {
+    return guarded<ServerAdapter>(self, host, [&](B& box) {
       box.plan = box.object->probe(context(c));
       expose(box, out);
     });
@@ -410,8 +502,9 @@ struct ServerGlue : Common<Plugin, ServerAdapter> {
 
 template <class Plugin>
 struct ReporterGlue : Common<Plugin, Reporter> {
-  static int32_t render(labour_instance_t* self, labour_str_t json, const labour_sink_t* sink) {
-    return guarded<Reporter>(self, [&](Box<Reporter>& box) {
+  static int32_t render(labour_instance_t* self, labour_host_t* host, labour_str_t json,
+                        const labour_sink_t* sink) {
+    return guarded<Reporter>(self, host, [&](Box<Reporter>& box) {
       Sink out(sink);
       box.object->render(from_c(json), out);
     });
@@ -427,33 +520,63 @@ extern "C" const unsigned long labour_embedded_worker_source_size;
 
 #define LABOUR_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
-#define LABOUR_BEHAVIOUR_PLUGIN(Class)                                              \
-  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {           \
-    using Glue = ::labour::sdk::detail::BehaviourGlue<Class>;                       \
-    static const labour_behaviour_api_t api = {                                     \
-        sizeof(labour_behaviour_api_t),                                             \
-        {labour_embedded_worker_source, labour_embedded_worker_source_size},        \
-        &Glue::build,                                                               \
-        &Glue::judge,                                                               \
-        &Glue::timeout,                                                             \
-        &Glue::innocent};                                                           \
-    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_BEHAVIOUR, &api); \
-    return &d;                                                                      \
-  }
-
-#define LABOUR_SERVER_PLUGIN(Class, install_hint_text)                                                     \
-  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                                  \
-    using Glue = ::labour::sdk::detail::ServerGlue<Class>;                                                 \
-    static const labour_server_api_t api = {                                                               \
-        sizeof(labour_server_api_t), ::labour::sdk::to_c(install_hint_text), &Glue::launch, &Glue::probe}; \
-    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_SERVER, &api);                           \
-    return &d;                                                                                             \
-  }
-
-#define LABOUR_REPORTER_PLUGIN(Class)                                                        \
+#define LABOUR_BEHAVIOUR_PLUGIN(Class)                                                       \
   LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) {                    \
-    using Glue = ::labour::sdk::detail::ReporterGlue<Class>;                                 \
-    static const labour_reporter_api_t api = {sizeof(labour_reporter_api_t), &Glue::render}; \
-    static const labour_plugin_t d = Glue::descriptor(LABOUR_KIND_REPORTER, &api);           \
+    using Glue = ::labour::sdk::detail::BehaviourGlue<Class>;                                \
+    static const labour_behaviour_api_t api = [] {                                           \
+      labour_behaviour_api_t a{};                                                            \
+      a.struct_size = sizeof a;                                                              \
+      a.worker_source = {labour_embedded_worker_source, labour_embedded_worker_source_size}; \
+      a.method = ::labour::sdk::to_c(::labour::sdk::declared_method<Class>::value);          \
+      a.files = Glue::files().empty() ? nullptr : Glue::files().data();                      \
+      a.file_count = static_cast<uint32_t>(Glue::files().size());                            \
+      a.file_stride = sizeof(labour_file_t);                                                 \
+      a.behaviour_on_build_request = &Glue::build;                                           \
+      a.behaviour_on_judge = &Glue::judge;                                                   \
+      a.behaviour_on_timeout_ms = &Glue::timeout;                                            \
+      a.behaviour_on_is_innocent = &Glue::innocent;                                          \
+      return a;                                                                              \
+    }();                                                                                     \
+    static const labour_plugin_t d = [] {                                                    \
+      labour_plugin_t p = Glue::descriptor();                                                \
+      p.behaviour = &api;                                                                    \
+      return p;                                                                              \
+    }();                                                                                     \
     return &d;                                                                               \
+  }
+
+#define LABOUR_SERVER_PLUGIN(Class, install_hint_text)                    \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) { \
+    using Glue = ::labour::sdk::detail::ServerGlue<Class>;                \
+    static const labour_server_api_t api = [] {                           \
+      labour_server_api_t a{};                                            \
+      a.struct_size = sizeof a;                                           \
+      a.install_hint = ::labour::sdk::to_c(install_hint_text);            \
+      a.server_on_plan_launch = &Glue::launch;                            \
+      a.server_on_plan_probe = &Glue::probe;                              \
+      return a;                                                           \
+    }();                                                                  \
+    static const labour_plugin_t d = [] {                                 \
+      labour_plugin_t p = Glue::descriptor();                             \
+      p.server = &api;                                                    \
+      return p;                                                           \
+    }();                                                                  \
+    return &d;                                                            \
+  }
+
+#define LABOUR_REPORTER_PLUGIN(Class)                                     \
+  LABOUR_PLUGIN_EXPORT const labour_plugin_t* labour_plugin_entry(void) { \
+    using Glue = ::labour::sdk::detail::ReporterGlue<Class>;              \
+    static const labour_reporter_api_t api = [] {                         \
+      labour_reporter_api_t a{};                                          \
+      a.struct_size = sizeof a;                                           \
+      a.reporter_on_render = &Glue::render;                               \
+      return a;                                                           \
+    }();                                                                  \
+    static const labour_plugin_t d = [] {                                 \
+      labour_plugin_t p = Glue::descriptor();                             \
+      p.reporter = &api;                                                  \
+      return p;                                                           \
+    }();                                                                  \
+    return &d;                                                            \
   }
