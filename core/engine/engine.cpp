@@ -279,8 +279,10 @@ class Connection {
   Phase phase_ = Phase::Idle;
   bool open_ = false;
   bool timed_out_ = false;
-  bool reused_ = false;  // this request went out on a connection that had served one before
-  bool resent_ = false;  // ... and was already sent again on a fresh one
+  bool reused_ = false;                // this request went out on a connection that had served one before
+  bool resent_ = false;                // ... and was already sent again on a fresh one
+  Ending first_ending_ = Ending::Eof;  // how the reused connection ended, before the resend
+  int first_error_ = 0;
   std::size_t behaviour_ = 0;
   Clock::time_point intended_{}, started_{}, deadline_{}, last_used_{};
 };
@@ -482,9 +484,17 @@ void Connection::finish(Ending ending, int error_number) {
       (ending == Ending::Eof || ending == Ending::ReadError)) {
     resent_ = true;
     reused_ = false;
+    first_ending_ = ending;
+    first_error_ = error_number;
     close();
     parser_.reset(w_.shared.head_request[behaviour_]);
     return connect();
+  }
+  // Nothing listens any more for the resend: the server that had this request went away
+  // with it (a worker that crashed on it, say), so the close was its answer after all.
+  if (resent_ && ending == Ending::ConnectError) {
+    ending = first_ending_;
+    error_number = first_error_;
   }
   const auto now = Clock::now();
   const labour_outcome_kind_t kind = classify(ending, parser_, error_number);

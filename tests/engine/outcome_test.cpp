@@ -212,3 +212,51 @@ TEST_CASE("outcome other_error (no file descriptor left for the socket)") {
   REQUIRE(key == "other_error");
   REQUIRE(client_errors == 1);  // labour's own failure, so a verdict can be inconclusive
 }
+
+TEST_CASE("a request whose server went away with it is its close, not the refused resend") {
+  // A kept-alive connection that closes before any byte of the answer is resent once on a
+  // fresh connection (a keep-alive close from the server is not the request's outcome). When
+  // nothing listens for the resend, the server died with the request: that close is the
+  // outcome, as for a worker that crashed on it.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread server([listener] {
+    const int fd = ::accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    auto read_head = [fd] {
+      std::string data;
+      char buf[4096];
+      while (data.find("\r\n\r\n") == std::string::npos) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 5000) <= 0) return false;
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) return false;
+        data.append(buf, static_cast<std::size_t>(n));
+      }
+      return true;
+    };
+    if (read_head()) TestServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    if (read_head()) ::close(listener);  // the second request takes the server down with it
+    ::close(fd);
+  });
+  Workload w;
+  PreparedRequest r;
+  r.target = "/crash-on-the-second";
+  w.requests = {r};
+  w.weights = {1};
+  LoadOptions o;
+  o.concurrency = 1;
+  o.requests = 2;
+  const LoadResult result = run_load(Target{"127.0.0.1", ntohs(addr.sin_port)}, w, o);
+  server.join();
+  const auto& outcomes = result.behaviours[0].outcomes;
+  CHECK(outcomes.at("http_200") == 1);
+  CHECK(outcomes.at("eof_before_response") == 1);
+  CHECK(outcomes.count("connect_refused") == 0);
+}
