@@ -40,6 +40,12 @@ SPECS = {
     "LeakMemory": ("leakmemory", [_param("bytes", "int", 0, GiB)]),
     "PythonWedge": ("pythonwedge", [_param("seconds", "float", 0, 3600)]),
     "SIGSEGV": ("sigsegv", []),
+    "ExitProcess": ("exitprocess", [_param("code", "int", 0, 255)]),
+    "Abort": ("abort", []),
+    "RaiseException": ("raiseexception", [_param("where", "enum",
+                                                 choices=("before_start", "after_start", "in_body"))]),
+    "WSGIViolation": ("wsgiviolation", [_param("kind", "enum", choices=(
+        "no_start_response", "start_response_twice", "str_body", "bad_status", "bad_header"))]),
 }
 
 

@@ -132,3 +132,70 @@ def test_sigsegv_is_not_a_kill(app_dir):
         source = f.read()
     assert "os.kill" not in source and "signal" not in source.replace("SIGSEGV", "")
 
+
+@pytest.mark.parametrize("code", [0, 1, 3, 255])
+def test_exit_process_ends_the_process_with_its_code(app_dir, code):
+    status, out = run_isolated(app_dir, ["/__labour__/ready", "/ExitProcess?code=%d" % code], timeout=60)
+    assert out.startswith("imported\n200 OK ready "), out
+    assert status == code, out
+    assert "Traceback" not in out  # os._exit: no exception, no cleanup
+
+
+def test_abort_dies_of_sigabrt(app_dir):
+    status, out = run_isolated(app_dir, ["/__labour__/ready", "/Abort"], timeout=60)
+    assert out.startswith("imported\n200 OK ready "), out
+    assert status == -6, out
+
+
+def raise_exception_module():
+    import importlib.util
+    from conftest import worker_half_path
+    spec = importlib.util.spec_from_file_location("raise_exception_half", worker_half_path("RaiseException"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("where,started,chunks", [("before_start", False, 0), ("after_start", True, 0),
+                                                  ("in_body", True, 1)])
+def test_raise_exception_fails_where_it_is_told(where, started, chunks):
+    half = raise_exception_module()
+    seen, got = [], []
+
+    def start_response(status, headers, exc_info=None):
+        seen.append(status)
+        return lambda data: None
+
+    with pytest.raises(half.LabourApplicationError):
+        for chunk in half.handle({}, start_response, {"where": where}, None):
+            got.append(chunk)
+    assert seen == (["200 OK"] if started else [])
+    assert len(got) == chunks
+
+
+def violation(kind):
+    """(start_response calls, body chunks) of one WSGIViolation request, recorded as they are."""
+    import importlib.util
+    from conftest import worker_half_path
+    spec = importlib.util.spec_from_file_location("wsgi_violation_half", worker_half_path("WSGIViolation"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    calls = []
+    body = list(module.handle({}, lambda status, headers, exc_info=None: calls.append((status, headers)),
+                              {"kind": kind}, None))
+    return calls, body
+
+
+def test_each_wsgi_violation_breaks_exactly_its_rule_of_pep_3333():
+    calls, body = violation("no_start_response")
+    assert calls == [] and all(isinstance(c, bytes) for c in body)
+    calls, body = violation("start_response_twice")
+    assert [status for status, _ in calls] == ["200 OK", "201 Created"]
+    calls, body = violation("str_body")
+    assert len(calls) == 1 and body and all(isinstance(c, str) for c in body)
+    calls, body = violation("bad_status")
+    assert [status for status, _ in calls] == ["abc"]
+    calls, body = violation("bad_header")
+    (status, headers), = calls
+    assert status == "200 OK"
+    assert [v for _, v in headers if "\r\n" in v] == ["a\r\nX-Injected: yes"]

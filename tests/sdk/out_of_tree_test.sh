@@ -65,3 +65,16 @@ fi
 grep -q "version: 2\.0" "$work/sdk1.log" || { cat "$work/sdk1.log" >&2; exit 1; }
 echo "find_package(LabourSDK 1.0) refuses the ABI 2 SDK"
 
+# A worker half that is not valid Python fails the plugin's build, with Python's own line.
+mkdir "$work/broken"
+cp "$source_dir/tests/sdk/example_behaviour/teapot.cpp" "$source_dir/tests/sdk/example_behaviour/CMakeLists.txt" \
+  "$work/broken/"
+printf 'def handle(environ, start_response, params, ctx)\n    return []\n' > "$work/broken/teapot.py"
+cmake -S "$work/broken" -B "$work/broken/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+if cmake --build "$work/broken/build" >"$work/broken.log" 2>&1; then
+  echo "a worker half with a syntax error was built into a plugin" >&2
+  exit 1
+fi
+grep -q "teapot.py\", line 1" "$work/broken.log" && grep -q "SyntaxError" "$work/broken.log" \
+  || { cat "$work/broken.log" >&2; exit 1; }
+echo "a worker half with a syntax error fails the build, naming its line"

@@ -26,7 +26,7 @@ class PythonWedge : public labour::sdk::Behaviour {
   PythonWedge(const labour::sdk::Params& p, const labour::sdk::Host&) : seconds_(p.real("seconds")) {}
 
   bool judge(const labour::sdk::Outcome& o) const override {
-    if (o.server_error() || o.broken_or_stalled()) return true;
+    if (o.failed()) return true;
     return seconds_ > 0 && o.http() && o.http_status == 200;
   }
 

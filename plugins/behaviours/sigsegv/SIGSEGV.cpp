@@ -16,9 +16,7 @@ class SegmentationFault : public labour::sdk::Behaviour {
 
   SegmentationFault(const labour::sdk::Params&, const labour::sdk::Host&) {}
 
-  bool judge(const labour::sdk::Outcome& o) const override {
-    return o.server_error() || o.broken_or_stalled();
-  }
+  bool judge(const labour::sdk::Outcome& o) const override { return o.failed(); }
 };
 
 }  // namespace

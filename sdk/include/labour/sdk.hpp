@@ -153,6 +153,9 @@ struct Outcome {
 
   bool http() const { return kind == LABOUR_OUTCOME_HTTP; }
   bool server_error() const { return http() && http_status >= 500 && http_status <= 599; }
+  // What a request the application failed should get: a 5xx, or a connection that broke or
+  // stalled. Anything else is an answer the client may take for one.
+  bool failed() const { return server_error() || broken_or_stalled(); }
   // The connection died or stalled instead of answering: what a crashed or wedged worker
   // looks like from outside.
   bool broken_or_stalled() const {
