@@ -21,10 +21,10 @@ def behaviour(test, name):
     raise AssertionError(f"{name} not in {test['behaviours']}")
 
 
-def run(tmp_path, server, name, params="", requests=4, timeout=3.0, weight_plain=0):
+def run(tmp_path, server, name, params="", requests=4, timeout=3.0, weight_plain=0, concurrency=1):
     doc = run_json(tmp_path, "run", "--server", server, "--no-pin", "--scenario",
                    scenario(tmp_path, name, params, weight_plain=weight_plain, requests=requests,
-                            timeout=timeout))
+                            concurrency=concurrency, timeout=timeout))
     test = the_test(doc)
     return test, behaviour(test, name)
 
@@ -94,6 +94,55 @@ def test_abort_gunicorn_replaces_the_worker_waitress_dies_of_it(tmp_path, no_lef
     assert b["expected"] == 1 and b["outcomes"].get("connect_refused", 0) == 3, b
     assert test["supervision"]["exit"] == "killed by SIGABRT", test["supervision"]
     assert test["verdict"]["value"] == "down"
+
+
+# ---- hang: NativeWedge, NativeSleep, Deadlock ----
+
+def innocent_p99_ms_beside(tmp_path, server, name):
+    """The innocent p99 of the fault phase while two 2 s native calls run beside them (20:1,
+    two connections): a server that freezes whole makes some innocent request wait ~2 s."""
+    test, b = run(tmp_path, server, name, "seconds = 2", weight_plain=20, requests=42, timeout=5.0,
+                  concurrency=2)
+    assert b["outcomes"] == {"http_200": 2}, (server, b)
+    return test["figures"]["fault_p99_ms"]
+
+
+def test_a_native_call_holding_the_gil_freezes_waitress_one_releasing_it_does_not(tmp_path, no_leftovers):
+    # ctypes.PyDLL keeps the GIL during the call, CDLL releases it (Python's ctypes docs).
+    # waitress serves from one process, an I/O thread and a pool (waitress/server.py,
+    # task.py): with the GIL held even its I/O thread stops. gunicorn's other worker is
+    # another process and keeps answering; wsgiref has one thread, and waits either way.
+    assert innocent_p99_ms_beside(tmp_path, "waitress", "NativeWedge") >= 1500
+    assert innocent_p99_ms_beside(tmp_path, "waitress", "NativeSleep") < 500
+    assert innocent_p99_ms_beside(tmp_path, "gunicorn:workers=2", "NativeWedge") < 500
+    assert innocent_p99_ms_beside(tmp_path, "wsgiref", "NativeSleep") >= 1500
+
+
+def test_gunicorn_gthread_kills_a_worker_wedged_with_the_gil_not_one_that_released_it(tmp_path, no_leftovers):
+    # A gthread worker's main thread heartbeats while the pool runs the app
+    # (gunicorn/workers/gthread.py); with the GIL held it cannot, so the master's timeout
+    # sends SIGABRT, which no Python handler can take, then SIGKILL (arbiter.py murder_workers).
+    server = "gunicorn:worker_class=gthread,threads=4,timeout=2"
+    test, b = run(tmp_path, server, "NativeWedge", "seconds = 6", requests=1)
+    assert b["outcomes"] == {"eof_before_response": 1}, b
+    assert exit_causes(test).get("killed by SIGKILL", 0) == 1, exit_causes(test)
+    test, b = run(tmp_path, server, "NativeSleep", "seconds = 6", requests=1)
+    assert b["outcomes"] == {"http_200": 1}, b
+    assert test["monitor"]["exits"]["total"] == 0
+
+
+def test_deadlock_gunicorn_times_the_worker_out_uwsgi_keeps_the_request(tmp_path, no_leftovers):
+    # gunicorn's master aborts a sync worker silent for longer than its timeout; the
+    # worker's SIGABRT handler interrupts the lock wait and exits (arbiter.py murder_workers,
+    # workers/base.py handle_abort). uWSGI has no such watch unless harakiri is set, so the
+    # request waits until the client's own timeout.
+    test, b = run(tmp_path, "gunicorn:workers=2,timeout=2", "Deadlock", requests=2, timeout=6.0)
+    assert b["outcomes"] == {"eof_before_response": 2}, b
+    assert exit_causes(test).get("exit status 1", 0) >= 1, exit_causes(test)
+    test, b = run(tmp_path, "uwsgi:processes=2", "Deadlock", requests=2, timeout=4.0)
+    assert b["outcomes"] == {"first_byte_timeout": 2}, b
+    assert test["monitor"]["exits"]["total"] == 0
+    assert b["expected"] == 2
 
 
 # ---- exception and protocol: RaiseException, WSGIViolation ----

@@ -44,6 +44,9 @@ SPECS = {
     "Abort": ("abort", []),
     "RaiseException": ("raiseexception", [_param("where", "enum",
                                                  choices=("before_start", "after_start", "in_body"))]),
+    "NativeWedge": ("nativewedge", [_param("seconds", "float", 0, 3600)]),
+    "NativeSleep": ("nativesleep", [_param("seconds", "float", 0, 3600)]),
+    "Deadlock": ("deadlock", []),
     "WSGIViolation": ("wsgiviolation", [_param("kind", "enum", choices=(
         "no_start_response", "start_response_twice", "str_body", "bad_status", "bad_header"))]),
 }

@@ -199,3 +199,53 @@ def test_each_wsgi_violation_breaks_exactly_its_rule_of_pep_3333():
     (status, headers), = calls
     assert status == "200 OK"
     assert [v for _, v in headers if "\r\n" in v] == ["a\r\nX-Injected: yes"]
+
+
+def ticks_during(app, target):
+    """How often a Python thread of this process got to run while `target` was served."""
+    import threading
+    ticks, stop = [], threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    time.sleep(0.05)
+    start = time.monotonic()
+    r = call(app, target)
+    end = time.monotonic()
+    stop.set()
+    thread.join()
+    assert r.code == 200 and end - start >= 0.5
+    return sum(1 for t in ticks if start + 0.05 < t < end - 0.05)
+
+
+def test_native_wedge_holds_the_gil_native_sleep_releases_it(app):
+    assert ticks_during(app, "/NativeWedge?seconds=0.6") == 0
+    assert ticks_during(app, "/NativeSleep?seconds=0.6") >= 20
+
+
+def test_native_wedge_outlasts_a_signal_and_restores_the_mask(app):
+    import signal
+    import threading
+    seen = []
+    old = signal.signal(signal.SIGUSR1, lambda *a: seen.append(time.monotonic()))
+    try:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        start = time.monotonic()
+        assert call(app, "/NativeWedge?seconds=0.8").code == 200
+        assert time.monotonic() - start >= 0.8  # not cut short by the signal
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+        time.sleep(0.05)
+        assert seen and seen[0] >= start + 0.75  # the handler ran only after the call
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+
+
+def test_deadlock_never_returns(app_dir):
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_isolated(app_dir, ["/Deadlock"], timeout=3)

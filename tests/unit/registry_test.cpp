@@ -139,8 +139,9 @@ TEST_CASE("the real plugins: behaviours, servers and six reporters, each from it
   registry.scan({LABOUR_TEST_PLUGIN_DIR});
   for (const auto& r : registry.rejections()) FAIL_CHECK(r.file.string() + ": " + r.reason);
   CHECK(registry.names(Kind::Behaviour) ==
-        std::vector<std::string>{"Abort", "ExitProcess", "IOBound", "LeakMemory", "PlainResponse",
-                                 "PythonWedge", "RaiseException", "SIGSEGV", "Sleeping", "WSGIViolation"});
+        std::vector<std::string>{"Abort", "Deadlock", "ExitProcess", "IOBound", "LeakMemory", "NativeSleep",
+                                 "NativeWedge", "PlainResponse", "PythonWedge", "RaiseException", "SIGSEGV",
+                                 "Sleeping", "WSGIViolation"});
   // IOBound's data file is its own declaration, read from its file, not the host's special case.
   const auto* io = registry.find(Kind::Behaviour, "IOBound");
   REQUIRE(io != nullptr);
