@@ -4,9 +4,7 @@
 // The partner of NativeWedge: the same call, the GIL held or not.
 #include <labour/sdk.hpp>
 
-#include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <vector>
 
 namespace {
@@ -25,8 +23,7 @@ class NativeSleep : public labour::sdk::Behaviour {
   bool judge(const labour::sdk::Outcome& o) const override { return o.http() && o.http_status == 200; }
 
   std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const override {
-    const double total = static_cast<double>(scenario_timeout_ms) + seconds_ * 1000.0;
-    return static_cast<std::uint32_t>(std::min(total, double(std::numeric_limits<std::uint32_t>::max())));
+    return labour::sdk::timeout_plus(scenario_timeout_ms, seconds_);
   }
 
  private:

@@ -5,9 +5,7 @@
 // wedge (gunicorn's worker timeout then kills, arbiter.py murder_workers).
 #include <labour/sdk.hpp>
 
-#include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <vector>
 
 namespace {
@@ -31,8 +29,7 @@ class NativeWedge : public labour::sdk::Behaviour {
   }
 
   std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const override {
-    const double total = static_cast<double>(scenario_timeout_ms) + seconds_ * 1000.0;
-    return static_cast<std::uint32_t>(std::min(total, double(std::numeric_limits<std::uint32_t>::max())));
+    return labour::sdk::timeout_plus(scenario_timeout_ms, seconds_);
   }
 
  private:

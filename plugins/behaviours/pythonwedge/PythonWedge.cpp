@@ -4,9 +4,7 @@
 // expected as well as a 5xx or a broken/stalled connection.
 #include <labour/sdk.hpp>
 
-#include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -32,8 +30,7 @@ class PythonWedge : public labour::sdk::Behaviour {
 
   // A bounded wedge gets the time to finish; a forever wedge just the scenario's timeout.
   std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const override {
-    const double total = static_cast<double>(scenario_timeout_ms) + seconds_ * 1000.0;
-    return static_cast<std::uint32_t>(std::min(total, double(std::numeric_limits<std::uint32_t>::max())));
+    return labour::sdk::timeout_plus(scenario_timeout_ms, seconds_);
   }
 
  private:

@@ -2,9 +2,7 @@
 // answers 200; the client waits long enough for it.
 #include <labour/sdk.hpp>
 
-#include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,8 +23,7 @@ class Sleeping : public labour::sdk::Behaviour {
 
   // The sleep comes on top of whatever the scenario allows for an answer.
   std::uint32_t timeout_ms(std::uint32_t scenario_timeout_ms) const override {
-    const double total = static_cast<double>(scenario_timeout_ms) + seconds_ * 1000.0;
-    return static_cast<std::uint32_t>(std::min(total, double(std::numeric_limits<std::uint32_t>::max())));
+    return labour::sdk::timeout_plus(scenario_timeout_ms, seconds_);
   }
 
  private:

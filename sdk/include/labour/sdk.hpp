@@ -23,9 +23,11 @@
 
 #include <labour/plugin_api.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -172,6 +174,13 @@ struct Outcome {
     }
   }
 };
+
+// The scenario's per-request timeout plus the `seconds` a behaviour takes on purpose (a
+// sleep, a bounded wedge), capped at what the ABI carries: for timeout_ms().
+inline std::uint32_t timeout_plus(std::uint32_t scenario_timeout_ms, double seconds) {
+  const double total = static_cast<double>(scenario_timeout_ms) + seconds * 1000.0;
+  return static_cast<std::uint32_t>(std::min(total, double(std::numeric_limits<std::uint32_t>::max())));
+}
 
 // "/Name?k=v&k=v" from the instance's parameters: the route the worker app dispatches.
 inline std::string default_target(std::string_view behaviour, const Params& params) {
