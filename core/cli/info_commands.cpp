@@ -188,8 +188,20 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
   run::ServerSession session(server, behaviours, settings, port);
   std::printf("%s %s serving labour's worker app at http://127.0.0.1:%u/\n", printable(server.label).c_str(),
               printable(availability.version).c_str(), session.port());
-  for (const auto* b : behaviours)
-    std::printf("  http://127.0.0.1:%u/%s\n", session.port(), printable(b->name).c_str());
+  // Each behaviour's own request with its defaults: a URL that answers as a test would see it.
+  for (const auto* b : behaviours) {
+    const std::string what = "behaviour " + b->name;
+    std::string line;
+    try {
+      const auto request =
+          run::request_of(plugins::Instance::create(*b, plugins::validate(*b, {}, what), what), what);
+      line = (request.method == "GET" ? "" : request.method + " ") +
+             "http://127.0.0.1:" + std::to_string(session.port()) + request.target;
+    } catch (const UsageError&) {
+      line = "/" + b->name + "  (needs parameters: labour list behaviours)";
+    }
+    std::printf("  %s\n", printable(line).c_str());
+  }
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
   const auto& stop = supervisor::interrupt_flag();

@@ -234,6 +234,31 @@ void check_python(const std::string& python) {
         "': no such executable (give the path of a Python 3 interpreter, e.g. /usr/bin/python3)");
 }
 
+engine::PreparedRequest request_of(const plugins::Instance& instance, const std::string& what) {
+  const auto& plugin = instance.plugin();
+  labour_request_t request{};
+  request.struct_size = sizeof request;
+  if (instance.api<labour_behaviour_api_t>().behaviour_on_build_request(instance.handle(), instance.host(),
+                                                                        &request) != 0)
+    throw UsageError(what + ": cannot build its request: " + instance.last_error());
+  engine::PreparedRequest req;
+  req.method = str(request.method);
+  req.target = str(request.target);
+  req.body = str(request.body);
+  if (req.method != plugin.worker.method && !(req.method == "HEAD" && plugin.worker.method == "GET"))
+    throw UsageError(what + ": its request is a " + req.method + " but its route accepts " +
+                     plugin.worker.method + " only; rebuild the plugin with one method");
+  if (request.header_count &&
+      (!request.headers || request.header_stride < offsetof(labour_header_t, value) + sizeof(labour_str_t)))
+    throw UsageError(what + ": its request's headers have an element stride of " +
+                     std::to_string(request.header_stride) + " bytes, too small for ABI 2.0");
+  for (uint32_t h = 0; h < request.header_count; ++h) {
+    const auto& header = *LABOUR_ELEMENT(labour_header_t, request.headers, request.header_stride, h);
+    req.headers.emplace_back(str(header.name), str(header.value));
+  }
+  return req;
+}
+
 workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& b) {
   workerapp::BehaviourSource src;
   src.name = b.name;
@@ -412,25 +437,7 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
     auto params = plugins::validate(plugin, entry.params, what);
     auto instance = plugins::Instance::create(plugin, params, what);
     const auto& api = instance.api<labour_behaviour_api_t>();
-    labour_request_t request{};
-    request.struct_size = sizeof request;
-    if (api.behaviour_on_build_request(instance.handle(), instance.host(), &request) != 0)
-      throw UsageError(what + ": cannot build its request: " + instance.last_error());
-    engine::PreparedRequest req;
-    req.method = str(request.method);
-    req.target = str(request.target);
-    req.body = str(request.body);
-    if (req.method != plugin.worker.method && !(req.method == "HEAD" && plugin.worker.method == "GET"))
-      throw UsageError(what + ": its request is a " + req.method + " but its route accepts " +
-                       plugin.worker.method + " only; rebuild the plugin with one method");
-    if (request.header_count &&
-        (!request.headers || request.header_stride < offsetof(labour_header_t, value) + sizeof(labour_str_t)))
-      throw UsageError(what + ": its request's headers have an element stride of " +
-                       std::to_string(request.header_stride) + " bytes, too small for ABI 2.0");
-    for (uint32_t h = 0; h < request.header_count; ++h) {
-      const auto& header = *LABOUR_ELEMENT(labour_header_t, request.headers, request.header_stride, h);
-      req.headers.emplace_back(str(header.name), str(header.value));
-    }
+    engine::PreparedRequest req = request_of(instance, what);
     req.timeout_ms = api.behaviour_on_timeout_ms(instance.handle(), sc.timeout_ms);
     workload.requests.push_back(std::move(req));
     workload.weights.push_back(entry.weight);

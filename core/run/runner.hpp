@@ -17,6 +17,7 @@
 
 #include "common/cpus.hpp"
 #include "common/errors.hpp"
+#include "engine/engine.hpp"
 #include "plugins/registry.hpp"
 #include "run/results.hpp"
 #include "scenario/scenario.hpp"
@@ -150,6 +151,10 @@ class ServerSession {
 
 // The "tool" and "environment" parts of a results document.
 nlohmann::ordered_json document_header(const Settings& settings);
+
+// The request a behaviour instance sends, checked against what its plugin declared. Throws
+// UsageError naming `what`.
+engine::PreparedRequest request_of(const plugins::Instance& instance, const std::string& what);
 
 // What the worker app needs of a loaded behaviour: its worker half, parameters, method, files.
 workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& behaviour);

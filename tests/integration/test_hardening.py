@@ -415,3 +415,29 @@ def test_ctrl_c_while_plugins_are_checked_ends_labour_and_its_probes():
     assert len(lines) == 1 and "interrupted while plugin files were checked" in lines[0], err
     assert "crashes while it is loaded" not in err  # the probe's SIGINT is not the plugin's fault
     assert processes_with("labour_behaviour_hangonload.so") == []
+
+
+def test_serve_lists_urls_that_answer_as_a_test_would_see_them(tmp_path):
+    import signal
+    import subprocess
+    import urllib.request
+    child = subprocess.Popen([LABOUR, "serve", "--server", "wsgiref"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        urls = []
+        for line in child.stdout:
+            if line.startswith("Press Ctrl-C"):
+                break
+            if line.startswith("  http://127.0.0.1:"):
+                urls.append(line.strip())
+        by_name = {u.split("/", 3)[3].split("?")[0]: u for u in urls}
+        # Every parameter is in the URL, with its default, as the dispatcher requires.
+        assert by_name["Sleeping"].endswith("/Sleeping?seconds=1"), urls
+        assert "/IOBound?bytes=1048576&source=zero&block=65536" in by_name["IOBound"], urls
+        for name in ("PlainResponse", "Sleeping", "IOBound", "LeakMemory", "NativeSleep"):
+            with urllib.request.urlopen(by_name[name], timeout=10) as answer:  # loopback only
+                assert answer.status == 200, name
+    finally:
+        os.killpg(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    assert child.returncode == 0, err
