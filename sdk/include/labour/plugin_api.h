@@ -134,7 +134,8 @@ typedef struct labour_sink_t {
    data (into the app folder). OWNERSHIP: plugin-owned, as stated where it is used. */
 typedef struct labour_file_t {
   uint32_t struct_size;
-  labour_str_t path; /* relative, [A-Za-z0-9._-] words separated by '/', no ".." */
+  labour_str_t path; /* relative, no ".."; a behaviour's data file: [A-Za-z0-9._-] words
+                        separated by '/' */
   labour_str_t content;
 } labour_file_t;
 
