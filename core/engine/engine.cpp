@@ -49,11 +49,6 @@ int errno_of(const error_code& ec) {
 
 // ------------------------------------------------------------------ validation ----
 
-bool valid_method(std::string_view m) {
-  if (m.empty() || m.size() > 32) return false;
-  return std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-}
-
 // An HTTP token (RFC 9110 tchar), as a header name must be.
 bool valid_token(std::string_view t) {
   static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
@@ -858,6 +853,11 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
   else if (end >= shared.deadline)
     result.ended_by = LoadEnd::Duration;
   return result;
+}
+
+bool valid_method(std::string_view m) {
+  if (m.empty() || m.size() > 32) return false;
+  return std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 }  // namespace labour::engine

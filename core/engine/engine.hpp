@@ -30,6 +30,9 @@ struct Target {
   std::uint16_t port = 0;
 };
 
+// An HTTP method as the engine sends it: an upper-case token (GET, POST, ...).
+bool valid_method(std::string_view method);
+
 // One behaviour as the engine sees it.
 struct PreparedRequest {
   std::string method = "GET";

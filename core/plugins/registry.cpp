@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "engine/engine.hpp"
 #include "supervisor/supervisor.hpp"
 
 namespace labour::plugins {
@@ -37,30 +38,6 @@ constexpr std::size_t kBehaviourApiSize =
     offsetof(labour_behaviour_api_t, behaviour_on_is_innocent) + sizeof(void*);
 constexpr std::size_t kServerApiSize = offsetof(labour_server_api_t, server_on_plan_probe) + sizeof(void*);
 constexpr std::size_t kReporterApiSize = offsetof(labour_reporter_api_t, reporter_on_render) + sizeof(void*);
-
-// An array's stride and each element's struct_size must cover what ABI 2.0 puts in it.
-std::optional<std::string> check_array(const void* first, uint32_t count, uint32_t stride,
-                                       std::size_t min_size, const char* what) {
-  if (count == 0) return std::nullopt;
-  if (!first) return std::string(what) + ": count is " + std::to_string(count) + " but the array is missing";
-  if (stride < min_size || stride % alignof(void*) != 0)
-    return std::string(what) + ": element stride " + std::to_string(stride) +
-           " is not a whole element (ABI 2.0 needs at least " + std::to_string(min_size) + ")";
-  for (uint32_t i = 0; i < count; ++i) {
-    const auto size = *LABOUR_ELEMENT(uint32_t, first, stride, i);  // every element starts with struct_size
-    if (size < min_size || size > stride)
-      return std::string(what) + " #" + std::to_string(i) + " has struct_size " + std::to_string(size) +
-             " (ABI 2.0 needs " + std::to_string(min_size) + " to the stride, " + std::to_string(stride) +
-             ")";
-  }
-  return std::nullopt;
-}
-
-// An HTTP method: a token of upper-case letters, as the engine sends it.
-bool is_method(const std::string& m) {
-  return !m.empty() && m.size() <= 32 &&
-         std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-}
 
 // A data file's path: words of [A-Za-z0-9._-] separated by '/', none "." or "..".
 bool is_safe_relative_path(const std::string& path) {
@@ -121,7 +98,7 @@ std::optional<std::string> check_group(const labour_plugin_t& d, Kind kind, cons
       if (!api.behaviour_on_is_innocent) return missing("behaviour_on_is_innocent");
       if (!api.worker_source.data || api.worker_source.len == 0)
         return std::string("worker_source (the Python worker half) is empty");
-      if (!is_method(str(api.method)))
+      if (!engine::valid_method(str(api.method)))
         return "method '" + str(api.method) +
                "' is not an HTTP method of upper-case letters (e.g. GET, POST)";
       return check_array(api.files, api.file_count, api.file_stride, kFileSize, "file");
@@ -188,6 +165,23 @@ std::optional<std::string> read_params(const labour_plugin_t& d, std::vector<Par
 }
 
 }  // namespace
+
+std::optional<std::string> check_array(const void* first, uint32_t count, uint32_t stride,
+                                       std::size_t min_size, const char* what) {
+  if (count == 0) return std::nullopt;
+  if (!first) return std::string(what) + ": count is " + std::to_string(count) + " but the array is missing";
+  if (stride < min_size || stride % alignof(void*) != 0)
+    return std::string(what) + ": element stride " + std::to_string(stride) +
+           " is not a whole element (ABI 2.0 needs at least " + std::to_string(min_size) + ")";
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto size = *LABOUR_ELEMENT(uint32_t, first, stride, i);  // every element starts with struct_size
+    if (size < min_size || size > stride)
+      return std::string(what) + " #" + std::to_string(i) + " has struct_size " + std::to_string(size) +
+             " (ABI 2.0 needs " + std::to_string(min_size) + " to the stride, " + std::to_string(stride) +
+             ")";
+  }
+  return std::nullopt;
+}
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {

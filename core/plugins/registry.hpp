@@ -120,6 +120,12 @@ class Registry {
 // folder next to the binary (<bindir>/../lib/labour/plugins).
 std::vector<std::filesystem::path> search_path(const std::vector<std::filesystem::path>& cli_dirs);
 
+// An array a plugin handed over: present if counted, its stride and each element's
+// struct_size at least `min_size` (what ABI 2.0 puts in an element). What is wrong, if anything,
+// naming `what` ("parameter", "file", ...).
+std::optional<std::string> check_array(const void* first, uint32_t count, uint32_t stride,
+                                       std::size_t min_size, const char* what);
+
 // The host's side of the ABI's services, for every instance (labour_host_api_t).
 const labour_host_api_t& host_api();
 

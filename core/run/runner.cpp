@@ -113,9 +113,10 @@ PlannedLaunch plan(const plugins::Instance& adapter, PlanFn fn, const CContext& 
   PlannedLaunch p;
   for (uint32_t i = 0; i < out.argc; ++i) p.spec.argv.push_back(str(out.argv[i]));
   for (uint32_t i = 0; i < out.envc; ++i) p.spec.env.push_back(str(out.env[i]));
-  if (out.filec && (!out.files || out.file_stride < offsetof(labour_file_t, content) + sizeof(labour_str_t)))
-    throw RunError("server '" + adapter.plugin().name + "' planned files with an element stride of " +
-                   std::to_string(out.file_stride) + " bytes, too small for ABI 2.0's labour_file_t");
+  if (auto why =
+          plugins::check_array(out.files, out.filec, out.file_stride,
+                               offsetof(labour_file_t, content) + sizeof(labour_str_t), "planned file"))
+    throw RunError("server '" + adapter.plugin().name + "': " + *why);
   for (uint32_t i = 0; i < out.filec; ++i) {
     const auto& file = *LABOUR_ELEMENT(labour_file_t, out.files, out.file_stride, i);
     const fs::path rel = str(file.path);
@@ -248,10 +249,10 @@ engine::PreparedRequest request_of(const plugins::Instance& instance, const std:
   if (req.method != plugin.worker.method && !(req.method == "HEAD" && plugin.worker.method == "GET"))
     throw UsageError(what + ": its request is a " + req.method + " but its route accepts " +
                      plugin.worker.method + " only; rebuild the plugin with one method");
-  if (request.header_count &&
-      (!request.headers || request.header_stride < offsetof(labour_header_t, value) + sizeof(labour_str_t)))
-    throw UsageError(what + ": its request's headers have an element stride of " +
-                     std::to_string(request.header_stride) + " bytes, too small for ABI 2.0");
+  if (auto why =
+          plugins::check_array(request.headers, request.header_count, request.header_stride,
+                               offsetof(labour_header_t, value) + sizeof(labour_str_t), "request header"))
+    throw UsageError(what + ": " + *why);
   for (uint32_t h = 0; h < request.header_count; ++h) {
     const auto& header = *LABOUR_ELEMENT(labour_header_t, request.headers, request.header_stride, h);
     req.headers.emplace_back(str(header.name), str(header.value));
