@@ -80,7 +80,9 @@ struct Monitor::Impl {
   void joined(pid_t pid, Member m) {
     members[pid] = m;
     skip.erase(pid);
-    if (!report.samples.empty()) ++report.joined;
+    if (report.samples.empty()) return;
+    ++report.joined;
+    if (m.parent == leader) ++report.workers_joined;
   }
 
   void exited(pid_t pid, std::string cause, double at_s) {
@@ -95,7 +97,7 @@ struct Monitor::Impl {
     else
       dead_ticks += m.used();
     skip.insert(pid);  // its zombie must not join again
-    report.exits.push_back({at_s, pid, pid == leader, std::move(cause)});
+    report.exits.push_back({at_s, pid, pid == leader, m.parent == leader, std::move(cause)});
     if (pid == leader) leader_gone = true;
   }
 

@@ -88,13 +88,18 @@ json monitor_json(const monitor::Report& r) {
   for (const auto& e : r.exits) {
     causes[e.cause] = causes.value(e.cause, 0) + 1;
     if (exits.size() < 100 || e.leader)  // the main process's end is always listed
-      exits.push_back({{"t_s", round3(e.at_s)}, {"pid", e.pid}, {"leader", e.leader}, {"cause", e.cause}});
+      exits.push_back({{"t_s", round3(e.at_s)},
+                       {"pid", e.pid},
+                       {"leader", e.leader},
+                       {"worker", e.worker},
+                       {"cause", e.cause}});
   }
   json out = {{"interval_ms", r.interval.count()},
               {"exits_seen_by", r.exact_exits ? "process events" : "samples"},
               {"lost_events", r.lost_events},
               {"processes", {{"start", first.processes}, {"end", last.processes}, {"peak", peak_processes}}},
               {"joined", r.joined},
+              {"workers_joined", r.workers_joined},
               {"exits", {{"total", r.exits.size()}, {"causes", causes}, {"first", exits}}},
               {"threads", {{"start", first.threads}, {"end", last.threads}, {"peak", peak_threads}}},
               {"rss_bytes", {{"start", first.rss_bytes}, {"end", last.rss_bytes}, {"peak", peak_rss}}},

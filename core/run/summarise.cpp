@@ -330,11 +330,12 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
   std::uint64_t worker_exits = 0;
   for (const auto& e : m.monitor.exits) {
     if (e.leader && !f.death_s) f.death_s = e.at_s;
-    if (!e.leader) ++worker_exits;
+    if (e.worker) ++worker_exits;
   }
   f.worker_exits = static_cast<double>(worker_exits);
-  // A respawn replaces a worker that ended; workers that merely start late are not one.
-  f.respawns = static_cast<double>(std::min<std::uint64_t>(m.monitor.joined, worker_exits));
+  // A respawn replaces a worker that ended; workers that merely start late are not one, nor
+  // are the processes an application forks (they are the workers' children, not the master's).
+  f.respawns = static_cast<double>(std::min<std::uint64_t>(m.monitor.workers_joined, worker_exits));
   if (f.death_s) {
     // A dead server's throughput and memory are not figures of the server.
     f.fault_innocent_rps.reset();

@@ -30,6 +30,11 @@ for i in range(0, len(block), 4096):
 time.sleep(0.3)
 crasher = os.fork()
 if crasher == 0:
+    helper = os.fork()  # the worker's own child, as a daemonising application's is
+    if helper == 0:
+        time.sleep(0.1)
+        os._exit(0)
+    os.waitpid(helper, 0)
     time.sleep(0.2)
     os.kill(os.getpid(), signal.SIGSEGV)
 time.sleep(0.8)
@@ -76,12 +81,17 @@ void check_tree(const Report& r) {
   for (const auto& s : r.samples) peak_rss = std::max(peak_rss, s.rss_bytes);
   CHECK(peak_rss >= 64u * 1024 * 1024);
   CHECK(last.cpu_s >= 0.3);  // the busy loop, at least
-  CHECK(r.joined == 2);
-  REQUIRE(r.exits.size() == 1);
+  CHECK(r.joined == 3);
+  CHECK(r.workers_joined == 2);  // the crasher and the stayer; the crasher's own child is no worker
+  REQUIRE(r.exits.size() == 2);
   const auto* crash = find_exit(r, "killed by SIGSEGV");
   REQUIRE(crash);
   CHECK_FALSE(crash->leader);
+  CHECK(crash->worker);
   CHECK(crash->at_s > 0.2);
+  const auto helper =
+      std::find_if(r.exits.begin(), r.exits.end(), [&](const auto& e) { return &e != crash; });
+  CHECK_FALSE(helper->worker);
 }
 
 }  // namespace
