@@ -44,9 +44,10 @@ def wait_for_no_marked_processes(before, timeout=10.0):
     return left
 
 
-def labour(*args, timeout=300, check=None):
-    """Runs labour; returns the CompletedProcess. Bounded in time."""
-    proc = subprocess.run([LABOUR, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+def labour(*args, timeout=300, check=None, prefix=()):
+    """Runs labour (after `prefix`, e.g. prlimit's words); returns the CompletedProcess. Bounded in time."""
+    proc = subprocess.run([*prefix, LABOUR, *args], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
     if check is not None:
         assert proc.returncode == check, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     return proc
@@ -63,9 +64,9 @@ def one_line_error(proc, *needles):
     return lines[0]
 
 
-def run_json(tmp_path, *args, check=0, timeout=300):
+def run_json(tmp_path, *args, check=0, timeout=300, prefix=()):
     out = tmp_path / "out.json"
-    labour(*args, "--report", f"json:{out}", timeout=timeout, check=check)
+    labour(*args, "--report", f"json:{out}", timeout=timeout, check=check, prefix=prefix)
     return json.loads(out.read_text())
 
 
@@ -82,6 +83,29 @@ def scenario_file(tmp_path, name, params="", weight_plain=0, requests=6, concurr
     f = tmp_path / f"{name}.toml"
     f.write_text(text)
     return str(f)
+
+
+def the_test(doc):
+    (test,) = doc["tests"]
+    assert test["status"] == "completed", test
+    return test
+
+
+def behaviour(test, name):
+    for b in test["behaviours"]:
+        if b["name"] == name:
+            return b
+    raise AssertionError(f"{name} not in {test['behaviours']}")
+
+
+def run_behaviour(tmp_path, server, name, params="", requests=4, timeout=3.0, weight_plain=0, concurrency=1,
+                  extra=(), prefix=()):
+    """One test of `name` (beside PlainResponse at `weight_plain`) on `server`: (test, its behaviour)."""
+    doc = run_json(tmp_path, "run", "--server", server, "--no-pin", *extra, "--scenario",
+                   scenario_file(tmp_path, name, params, weight_plain=weight_plain, requests=requests,
+                                 concurrency=concurrency, timeout=timeout), prefix=prefix)
+    test = the_test(doc)
+    return test, behaviour(test, name)
 
 
 @pytest.fixture

@@ -4,29 +4,7 @@ were first tried by hand on Debian 12 with the adapters' own flags (gunicorn 20.
 2.0.21, waitress 2.1.2, eventlet 0.33.1, Python 3.11's wsgiref)."""
 import pytest
 
-from conftest import run_json
-from conftest import scenario_file as scenario
-
-
-def the_test(doc):
-    (test,) = doc["tests"]
-    assert test["status"] == "completed", test
-    return test
-
-
-def behaviour(test, name):
-    for b in test["behaviours"]:
-        if b["name"] == name:
-            return b
-    raise AssertionError(f"{name} not in {test['behaviours']}")
-
-
-def run(tmp_path, server, name, params="", requests=4, timeout=3.0, weight_plain=0, concurrency=1):
-    doc = run_json(tmp_path, "run", "--server", server, "--no-pin", "--scenario",
-                   scenario(tmp_path, name, params, weight_plain=weight_plain, requests=requests,
-                            concurrency=concurrency, timeout=timeout))
-    test = the_test(doc)
-    return test, behaviour(test, name)
+from conftest import run_behaviour as run
 
 
 def still_running_at_the_stop(test):

@@ -6,6 +6,7 @@ real writer's output against the same format.
 """
 
 import importlib.util
+import io
 import itertools
 import json
 import os
@@ -49,11 +50,27 @@ SPECS = {
     "Deadlock": ("deadlock", []),
     "WSGIViolation": ("wsgiviolation", [_param("kind", "enum", choices=(
         "no_start_response", "start_response_twice", "str_body", "bad_status", "bad_header"))]),
+    "FDLeak": ("fdleak", [_param("count", "int", 1, 100000)]),
+    "ThreadLeak": ("threadleak", [_param("count", "int", 1, 1000)]),
+    "ChildLeak": ("childleak", [_param("mode", "enum", choices=("child", "daemon")),
+                                _param("seconds", "int", 1, 86400)]),
+    "SlowBody": ("slowbody", [_param("chunks", "int", 1, 10000), _param("interval", "float", 0, 3600)]),
+    "HugeBody": ("hugebody", [_param("bytes", "int", 0, 4 * GiB),
+                              _param("mode", "enum", choices=("whole", "blocks"))]),
+    "EndlessBody": ("endlessbody", [_param("block", "int", 1, 16 * MiB)]),
+    "BadContentLength": ("badcontentlength", [_param("mode", "enum", choices=("short", "long")),
+                                              _param("length", "int", 2, MiB)]),
+    "OutputFlood": ("outputflood", [_param("bytes", "int", 0, 4 * GiB),
+                                    _param("stream", "enum", choices=("stdout", "stderr"))]),
+    "IgnoreTermination": ("ignoretermination", []),
+    "MemoryHog": ("memoryhog", [_param("bytes", "int", 0, 4 * GiB), _param("seconds", "float", 0, 3600)]),
+    "ReadInput": ("readinput", [_param("bytes", "int", 0, 256 * MiB),
+                                _param("mode", "enum", choices=("length", "all"))]),
 }
 
 
 # The method each behaviour declares (GET unless named here), as its plugin does.
-METHODS = {}
+METHODS = {"ReadInput": "POST"}
 
 
 def iobound_data(app_dir):
@@ -123,10 +140,12 @@ class Response:
         return self.body.decode("utf-8")
 
 
-def call(module, target, method="GET"):
+def call(module, target, method="GET", body=None):
     """One request through wsgiref.validate (which raises on any WSGI violation)."""
     path, _, query = target.partition("?")
     environ = {"REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query}
+    if body is not None:
+        environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
     wsgiref.util.setup_testing_defaults(environ)
     seen = {}
 

@@ -1,4 +1,4 @@
-"""The six worker halves, through the dispatcher and wsgiref.validate."""
+"""The worker halves, through the dispatcher and wsgiref.validate."""
 
 import os
 import subprocess
@@ -249,3 +249,230 @@ def test_native_wedge_outlasts_a_signal_and_restores_the_mask(app):
 def test_deadlock_never_returns(app_dir):
     with pytest.raises(subprocess.TimeoutExpired):
         run_isolated(app_dir, ["/Deadlock"], timeout=3)
+
+
+def worker_half(name):
+    """The worker half's module alone, as the dispatcher imports it."""
+    import importlib.util
+    from conftest import worker_half_path
+    spec = importlib.util.spec_from_file_location("half_" + name, worker_half_path(name))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_fd_leak_keeps_its_descriptors_open_across_requests(app):
+    before = open_fds()
+    try:
+        assert call(app, "/FDLeak?count=7").text == "keeping 7 descriptors\n"
+        assert call(app, "/FDLeak?count=5").text == "keeping 12 descriptors\n"
+        assert open_fds() == before + 12
+    finally:
+        for fd in app.BEHAVIOURS["FDLeak"].ctx.state.get("fds", []):
+            os.close(fd)
+
+
+FD_LIMIT_SCRIPT = r"""
+import resource, sys
+sys.path.insert(0, sys.argv[1])
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+import labour_app, wsgiref.util
+env = {"PATH_INFO": "/FDLeak", "QUERY_STRING": "count=100"}
+wsgiref.util.setup_testing_defaults(env)
+try:
+    labour_app.application(env, lambda s, h, e=None: None)
+except OSError as e:
+    print("raised", e.errno)
+"""
+
+
+def test_fd_leak_at_the_limit_raises_emfile_out_of_the_application(app_dir):
+    import errno
+    import sys
+    out = subprocess.run([sys.executable, "-c", FD_LIMIT_SCRIPT, app_dir], capture_output=True,
+                         text=True, timeout=60).stdout
+    assert out == "raised %d\n" % errno.EMFILE
+
+
+def test_thread_leak_leaves_threads_that_never_end(app):
+    import threading
+    before = threading.active_count()
+    r = call(app, "/ThreadLeak?count=4")
+    assert r.text == "%d threads in this process\n" % (before + 4)
+    time.sleep(0.1)
+    leaked = [t for t in threading.enumerate() if t.name == "labour-leaked"]
+    assert len(leaked) >= 4 and all(t.daemon and t.is_alive() for t in leaked)
+
+
+def leaked_pid(response):
+    assert response.code == 200
+    return int(response.text.split()[2])
+
+
+def proc_stat(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return {"ppid": int(fields[1]), "pgrp": int(fields[2]), "session": int(fields[3])}
+
+
+def inherited(pid, fd_target):
+    return any(os.readlink("/proc/%d/fd/%s" % (pid, fd)) == fd_target for fd in os.listdir("/proc/%d/fd" % pid))
+
+
+@pytest.mark.parametrize("mode", ["child", "daemon"])
+def test_child_leak_leaves_a_process_in_or_out_of_our_group(app, mode, tmp_path):
+    import signal
+    # An inheritable descriptor, as uWSGI's listening socket is: a daemon's exec keeps it,
+    # Popen's close_fds does not.
+    marker = tmp_path / "inheritable"
+    marker.write_text("x")
+    fd = os.open(str(marker), os.O_RDONLY)
+    os.set_inheritable(fd, True)
+    try:
+        pid = leaked_pid(call(app, "/ChildLeak?mode=%s&seconds=30" % mode))
+    finally:
+        os.close(fd)
+    try:
+        time.sleep(0.2)  # the daemon's exec
+        stat = proc_stat(pid)
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            assert f.read().split(b"\0")[:2] == [b"/bin/sleep", b"30"]
+        if mode == "child":
+            assert stat["ppid"] == os.getpid() and stat["pgrp"] == os.getpgrp()
+            assert not inherited(pid, str(marker))
+        else:
+            assert stat["session"] == stat["pgrp"] != os.getsid(0)  # a session of its own
+            assert stat["ppid"] != os.getpid()
+            assert inherited(pid, str(marker))
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        for child in app.BEHAVIOURS["ChildLeak"].ctx.state.get("children", []):
+            child.wait()  # the Popen kept by the worker half, reaped so it warns of nothing
+
+
+def test_slow_body_streams_its_chunks_interval_apart():
+    half = worker_half("SlowBody")
+    headers = []
+    body = half.handle({}, lambda s, h, e=None: headers.extend(h), {"chunks": 3, "interval": 0.2}, None)
+    start = time.monotonic()
+    times = [(chunk, time.monotonic() - start) for chunk in body]
+    assert [c for c, _ in times] == [b"chunk 1 of 3\n", b"chunk 2 of 3\n", b"chunk 3 of 3\n"]
+    assert times[0][1] < 0.1 and times[2][1] >= 0.4
+    assert "Content-Length" not in dict(headers)
+
+
+@pytest.mark.parametrize("mode,size", [("whole", 0), ("whole", 3 * MiB + 1), ("blocks", 1),
+                                       ("blocks", 65536 * 3), ("blocks", 3 * MiB + 1)])
+def test_huge_body_sends_exactly_its_bytes(app, mode, size):
+    r = call(app, "/HugeBody?bytes=%d&mode=%s" % (size, mode))
+    assert r.code == 200 and len(r.body) == size
+    assert r.header("Content-Length") == (str(size) if mode == "whole" else None)
+
+
+def test_endless_body_streams_until_closed():
+    half = worker_half("EndlessBody")
+    body = half.handle({}, lambda s, h, e=None: None, {"block": 1000}, None)
+    chunks = [next(body) for _ in range(5000)]
+    assert all(c == b"y" * 1000 for c in chunks)
+    body.close()  # what a server does once the client has gone
+    with pytest.raises(StopIteration):
+        next(body)
+
+
+@pytest.mark.parametrize("mode,sent", [("short", 50), ("long", 200)])
+def test_bad_content_length_declares_what_it_does_not_send(mode, sent):
+    half = worker_half("BadContentLength")
+    headers = []
+    body = b"".join(half.handle({}, lambda s, h, e=None: headers.extend(h), {"mode": mode, "length": 100}, None))
+    assert dict(headers)["Content-Length"] == "100" and len(body) == sent
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_output_flood_writes_its_bytes_to_its_stream(app, capfd, stream):
+    r = call(app, "/OutputFlood?bytes=%d&stream=%s" % (MiB + 3, stream))
+    import sys
+    fd = (sys.stdout if stream == "stdout" else sys.stderr).fileno()  # capfd's, while it captures
+    assert r.text == "wrote %d bytes to %s (fd %d)\n" % (MiB + 3, stream, fd)
+    out, err = capfd.readouterr()
+    flood, other = (out, err) if stream == "stdout" else (err, out)
+    assert len(flood) == MiB + 3 and other == ""
+
+
+IGNORE_SCRIPT = r"""
+import os, signal, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+import labour_app, wsgiref.util
+env = {"PATH_INFO": "/IgnoreTermination", "QUERY_STRING": ""}
+wsgiref.util.setup_testing_defaults(env)
+answer = []
+# Served by a thread other than the main one, as most servers do: signal.signal would fail.
+t = threading.Thread(target=lambda: answer.extend(labour_app.application(env, lambda s, h, e=None: None)))
+t.start(); t.join()
+print(answer[0].decode().strip(), flush=True)
+os.kill(os.getpid(), signal.SIGTERM)
+os.kill(os.getpid(), signal.SIGINT)
+time.sleep(0.2)
+print("still here", flush=True)
+"""
+
+
+def test_ignore_termination_survives_sigterm_and_sigint_set_from_any_thread(app_dir):
+    import sys
+    proc = subprocess.run([sys.executable, "-c", IGNORE_SCRIPT, app_dir], capture_output=True, text=True,
+                          timeout=60)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0 and lines[-1] == "still here", proc
+    mask = int(lines[0].rsplit(" ", 1)[1], 16)
+    assert mask & (1 << 1) and mask & (1 << 14)  # SIGINT (2) and SIGTERM (15), bit n-1
+
+
+MEMORY_SCRIPT = r"""
+import resource, sys
+sys.path.insert(0, sys.argv[1])
+import labour_app, wsgiref.util
+def rss():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:"))
+env = {"PATH_INFO": "/MemoryHog", "QUERY_STRING": "bytes=%d&seconds=0" % (200 << 20)}
+wsgiref.util.setup_testing_defaults(env)
+before = rss()
+body = b"".join(labour_app.application(env, lambda s, h, e=None: None))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(body.decode().strip(), peak - before, rss() - before)
+"""
+
+
+def test_memory_hog_touches_its_memory_and_gives_it_back(app_dir):
+    import sys
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, app_dir], capture_output=True, text=True,
+                         timeout=60).stdout.split()
+    assert " ".join(out[:4]) == "used and freed %d" % (200 * MiB)
+    peak_growth, kept = int(out[5]), int(out[6])
+    assert peak_growth >= 190 * MiB  # resident, not only reserved
+    assert kept < 20 * MiB  # and freed before the answer
+
+
+@pytest.mark.parametrize("size", [0, 1, 65536, 3 * MiB + 7])
+def test_read_input_reads_the_whole_body(app, size):
+    r = call(app, "/ReadInput?bytes=%d&mode=length" % size, method="POST", body=b"u" * size)
+    assert r.code == 200 and r.text == "read %d bytes\n" % size
+
+
+def test_read_input_all_calls_read_without_a_size_as_pep_3333_forbids(app):
+    import io
+    # wsgiref.validate's input wrapper refuses read() with no size: PEP 3333's read(size).
+    with pytest.raises(AssertionError):
+        call(app, "/ReadInput?bytes=10&mode=all", method="POST", body=b"u" * 10)
+    half = worker_half("ReadInput")
+    environ = {"wsgi.input": io.BytesIO(b"u" * (3 * MiB + 7)), "CONTENT_LENGTH": "5"}
+    body = half.handle(environ, lambda s, h, e=None: None, {"mode": "all"}, None)
+    assert body == [b"read %d bytes\n" % (3 * MiB + 7)]  # to the end of input, past CONTENT_LENGTH
+
+
+def test_read_input_takes_post_only(app):
+    r = call(app, "/ReadInput?bytes=1&mode=length")
+    assert r.code == 405 and r.header("Allow") == "POST"

@@ -139,9 +139,16 @@ TEST_CASE("the real plugins: behaviours, servers and six reporters, each from it
   registry.scan({LABOUR_TEST_PLUGIN_DIR});
   for (const auto& r : registry.rejections()) FAIL_CHECK(r.file.string() + ": " + r.reason);
   CHECK(registry.names(Kind::Behaviour) ==
-        std::vector<std::string>{"Abort", "Deadlock", "ExitProcess", "IOBound", "LeakMemory", "NativeSleep",
-                                 "NativeWedge", "PlainResponse", "PythonWedge", "RaiseException", "SIGSEGV",
-                                 "Sleeping", "WSGIViolation"});
+        std::vector<std::string>{"Abort",       "BadContentLength",  "ChildLeak",   "Deadlock",
+                                 "EndlessBody", "ExitProcess",       "FDLeak",      "HugeBody",
+                                 "IOBound",     "IgnoreTermination", "LeakMemory",  "MemoryHog",
+                                 "NativeSleep", "NativeWedge",       "OutputFlood", "PlainResponse",
+                                 "PythonWedge", "RaiseException",    "ReadInput",   "SIGSEGV",
+                                 "Sleeping",    "SlowBody",          "ThreadLeak",  "WSGIViolation"});
+  // ReadInput is the one that posts: its method crosses the ABI and reaches the worker app.
+  const auto* post = registry.find(Kind::Behaviour, "ReadInput");
+  REQUIRE(post != nullptr);
+  CHECK(post->worker.method == "POST");
   // IOBound's data file is its own declaration, read from its file, not the host's special case.
   const auto* io = registry.find(Kind::Behaviour, "IOBound");
   REQUIRE(io != nullptr);
