@@ -1,5 +1,8 @@
 // The client halves of the six built-in behaviours, through the C ABI of their .so files.
 #include <catch2/catch.hpp>
+#include <labour/sdk.hpp>
+
+#include <cstring>
 
 #include "plugin_fixture.hpp"
 
@@ -154,4 +157,18 @@ TEST_CASE("SIGSEGV: a 200 is unexpected, a 5xx or a broken connection is expecte
   CHECK_FALSE(b.judge(crash.get(), LABOUR_OUTCOME_CONNECT_REFUSED));
   CHECK_FALSE(b.judge(crash.get(), LABOUR_OUTCOME_OTHER_ERROR));
   CHECK(b.api().behaviour_on_is_innocent(crash.get()) == 0);
+}
+
+TEST_CASE("the default request percent-encodes what a form-style query decoder would change") {
+  auto value = [](const char* name, const char* text) {
+    labour_param_value_t v{};
+    v.struct_size = sizeof v;
+    v.name = {name, std::strlen(name)};
+    v.value = {text, std::strlen(text)};
+    return v;
+  };
+  const labour_param_value_t values[] = {value("big", "1e+20"), value("n", "-3.5"), value("s", "a b&c=d%")};
+  const labour::sdk::Params params(values, 3, sizeof values[0]);
+  // The dispatcher reads the query with unquote_plus: a bare '+' would arrive as a space.
+  CHECK(labour::sdk::default_target("X", params) == "/X?big=1e%2B20&n=-3.5&s=a%20b%26c%3Dd%25");
 }

@@ -190,7 +190,17 @@ inline std::string default_target(std::string_view behaviour, const Params& para
     t += sep;
     t += k;
     t += '=';
-    t += v;  // canonical values are [0-9a-z.+-_] only; strings are not used by behaviours
+    // Percent-encoded past the unreserved characters: a '+' (as in "1e+20") would reach the
+    // dispatcher, which decodes the query form-style, as a space.
+    for (const unsigned char c : v) {
+      if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+          c == '.' || c == '_' || c == '~') {
+        t += static_cast<char>(c);
+      } else {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        t += {'%', hex[c >> 4], hex[c & 15]};
+      }
+    }
     sep = '&';
   }
   return t;
