@@ -51,16 +51,7 @@ Dispatcher: module `labour_app`, WSGI callable `application`.
   - Errors raised by a worker half are not caught: the server's own handling (usually a
     500) is part of what labour measures.
 
-Worker half (labour_behaviours/<Name>.py), stdlib only, runs on /usr/bin/python3 (3.11):
-  - handle(environ, start_response, params, ctx) -> WSGI iterable (required). params is a
-    dict of validated Python values (int, float, bool, str). ctx has:
-      ctx.name      the behaviour's name
-      ctx.app_dir   absolute path of the app folder
-      ctx.files_dir absolute path of the folder holding its declared data files
-      ctx.state     a dict private to this behaviour in this process (e.g. LeakMemory's
-                    kept blocks); it starts empty in every process that imports the app.
-  - check(params) -> None or a one-line reason (optional): cross-parameter rules; a
-    reason turns the request into a 400.
+Worker half (labour_behaviours/<Name>.py): the contract: docs/writing-plugins.md.
 
 The whole app passes wsgiref.validate.
 """

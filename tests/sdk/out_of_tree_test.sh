@@ -10,6 +10,9 @@ trap 'rm -rf "$work"' EXIT
 
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 
+# The plugin author's guide, the worker contract with it, is installed with the SDK.
+grep -q "^## The worker contract" "$work/prefix/share/doc/labour-sdk/writing-plugins.md"
+
 # The results document's reader is part of the installed SDK: a reporter built out of tree
 # compiles against it (C++17, as the SDK promises; nlohmann/json from the system).
 test -f "$work/prefix/include/labour/results.hpp"
