@@ -20,7 +20,8 @@ class Uwsgi : public sdk::ServerAdapter {
             "harakiri", 0, 0, 86400,
             "seconds after which the master kills a worker stuck in one request (0 = off; needs master)"),
         Param::integer("max_requests", 0, 0, 100000000,
-                       "recycle a worker after this many requests (0 = never; needs master)"),
+                       "recycle a worker after this many requests (0 = never; needs master); uWSGI does so "
+                       "only once the worker has lived its --min-worker-lifetime, 60 s"),
         Param::integer(
             "reload_on_rss", 0, 0, 1048576,
             "recycle a worker after a request leaves its RSS above this many MB (0 = off; needs master)"),
