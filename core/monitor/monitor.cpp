@@ -57,6 +57,9 @@ struct Monitor::Impl {
   std::thread thread;
 
   std::map<pid_t, Member> members;
+  // The leader had children at the first sample: it is a master, and its children are its
+  // workers. A single-process server's children are what the application forked.
+  bool leader_is_master = false;
   std::set<pid_t> skip;  // not ours, or ours and already counted as exited: until the pid is gone
   std::uint64_t dead_ticks = 0;
   Report report;
@@ -77,12 +80,14 @@ struct Monitor::Impl {
     return stat.pgrp == leader || supervisor::carries_marker(pid, marker);
   }
 
+  bool is_worker(const Member& m) const { return leader_is_master && m.parent == leader; }
+
   void joined(pid_t pid, Member m) {
     members[pid] = m;
     skip.erase(pid);
     if (report.samples.empty()) return;
     ++report.joined;
-    if (m.parent == leader) ++report.workers_joined;
+    if (is_worker(m)) ++report.workers_joined;
   }
 
   void exited(pid_t pid, std::string cause, double at_s) {
@@ -97,7 +102,7 @@ struct Monitor::Impl {
     else
       dead_ticks += m.used();
     skip.insert(pid);  // its zombie must not join again
-    report.exits.push_back({at_s, pid, pid == leader, m.parent == leader, std::move(cause)});
+    report.exits.push_back({at_s, pid, pid == leader, is_worker(m), std::move(cause)});
     if (pid == leader) leader_gone = true;
   }
 
@@ -189,6 +194,9 @@ struct Monitor::Impl {
     // A reaped child's time leaves its own count before it shows in its parent's.
     if (!report.samples.empty()) s.cpu_s = std::max(s.cpu_s, report.samples.back().cpu_s);
     if (!fds_known) s.fds = -1;
+    if (report.samples.empty())
+      leader_is_master = std::any_of(members.begin(), members.end(),
+                                     [&](const auto& kv) { return kv.second.parent == leader; });
     report.samples.push_back(s);
   }
 

@@ -26,7 +26,7 @@ struct Exit {
   double at_s = 0;  // since the monitor started
   pid_t pid = 0;
   bool leader = false;  // the server's main process
-  bool worker = false;  // a child of the main process: what a master spawns and respawns
+  bool worker = false;  // a worker: a child of a main process that had children at the start
   std::string cause;    // "killed by SIGSEGV", "exit status 0", or "unknown"
 };
 
@@ -48,7 +48,7 @@ struct Report {
   std::vector<Sample> samples;       // the first is taken at start, the last at finish()
   std::vector<Exit> exits;           // in the order they happened
   std::uint32_t joined = 0;          // processes that joined after the first sample
-  std::uint32_t workers_joined = 0;  // of those, children of the main process
+  std::uint32_t workers_joined = 0;  // of those, workers (see Exit::worker)
 };
 
 // Where exits are learnt from: the kernel's process events when the host may listen, or

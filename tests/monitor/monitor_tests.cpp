@@ -24,6 +24,11 @@ namespace {
 // zombie for a while: the samples alone can then tell how it died.
 const char* const tree_script = R"(import os, pathlib, resource, signal, sys, time
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+first = os.fork()  # a worker from the start: this leader is a master
+if first == 0:
+    time.sleep(60)
+    os._exit(0)
+pathlib.Path(sys.argv[1] + ".started").write_text("started")
 block = bytearray(64 * 1024 * 1024)
 for i in range(0, len(block), 4096):
     block[i] = 1
@@ -64,6 +69,7 @@ Report watch_tree(ExitSource source) {
   spec.marker = sv::new_marker();
   MarkerSweep sweep{spec.marker, {}};
   auto server = sv::ServerProcess::start(spec);
+  REQUIRE(eventually([&] { return std::filesystem::exists(dir / "done.started"); }));
   Monitor monitor(server.pid(), spec.marker, std::chrono::milliseconds(20), source);
   REQUIRE(eventually([&] { return std::filesystem::exists(dir / "done"); }));
   Report report = monitor.finish();
@@ -74,7 +80,7 @@ Report watch_tree(ExitSource source) {
 void check_tree(const Report& r) {
   REQUIRE(r.samples.size() >= 10);
   const auto& last = r.samples.back();
-  CHECK(last.processes == 2);  // the leader, and the worker outside its group
+  CHECK(last.processes == 3);  // the leader, its first worker, and the one outside its group
   CHECK(last.threads >= 2);
   CHECK(last.fds > 0);
   std::uint64_t peak_rss = 0;
