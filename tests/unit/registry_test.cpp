@@ -7,7 +7,9 @@
 #include <set>
 
 #include "common/errors.hpp"
+#include "plugins/params.hpp"
 #include "plugins/registry.hpp"
+#include "scenario/scenario.hpp"
 
 using labour::plugins::Kind;
 using labour::plugins::Registry;
@@ -179,4 +181,26 @@ TEST_CASE("a plugin that crashes or exits while it is loaded is rejected, named,
   registry.scan({fs::path(LABOUR_TEST_BROKEN_PLUGIN_DIR)});  // the scan goes on past them
   CHECK(registry.find(Kind::Behaviour, "Good") != nullptr);
   CHECK(registry.find(Kind::Behaviour, "CrashOnLoad") == nullptr);
+}
+
+TEST_CASE("every built-in scenario names real behaviours with parameters their schemas accept",
+          "[registry]") {
+  Registry registry;
+  registry.scan({LABOUR_TEST_PLUGIN_DIR});
+  std::set<std::string> used;
+  for (const auto& name : labour::scenario::builtin_names()) {
+    for (const auto& entry : labour::scenario::load(name).mix) {
+      const auto* plugin = registry.find(Kind::Behaviour, entry.behaviour);
+      INFO(name << " names " << entry.behaviour);
+      REQUIRE(plugin != nullptr);
+      CHECK_NOTHROW(labour::plugins::validate(*plugin, entry.params, name));
+      used.insert(entry.behaviour);
+    }
+  }
+  // The families of docs/scenarios.md cover the catalogue but for the behaviours that need a
+  // server option or a long stop to show anything (and the plain sleeps of Labour's own).
+  for (const char* b : {"SIGSEGV", "Abort", "ExitProcess", "PythonWedge", "NativeWedge", "Deadlock",
+                        "LeakMemory", "FDLeak", "ThreadLeak", "ChildLeak", "SlowBody", "HugeBody",
+                        "EndlessBody", "BadContentLength", "WSGIViolation", "RaiseException"})
+    CHECK(used.count(b) == 1);
 }

@@ -49,8 +49,9 @@ TEST_CASE("a valid scenario parses completely", "[scenario]") {
 }
 
 TEST_CASE("Labour's turnkey scenarios are built in with their mixes", "[scenario]") {
-  CHECK(scenario::builtin_names() ==
-        std::vector<std::string>{"HeavySleep", "LightSleep", "Plain", "SIGSEGV"});
+  CHECK(scenario::builtin_names() == std::vector<std::string>{"Crash", "Exception", "Hang", "HeavySleep",
+                                                              "Leak", "LightSleep", "Plain", "Protocol",
+                                                              "SIGSEGV", "Stream"});
   const auto plain = scenario::load("Plain");
   REQUIRE(plain.mix.size() == 2);
   CHECK(plain.policy == engine::Policy::Spaced);  // so every run sends its misbehaviour
@@ -107,7 +108,7 @@ TEST_CASE("bad scenario content gets a precise one-line error", "[scenario]") {
 
 TEST_CASE("unknown scenario names list the built-in ones; missing files are named", "[scenario]") {
   CHECK_THROWS_WITH(scenario::load("Nope"), Catch::Contains("unknown scenario 'Nope'") &&
-                                                Catch::Contains("HeavySleep, LightSleep, Plain, SIGSEGV"));
+                                                Catch::Contains("HeavySleep, Leak, LightSleep, Plain"));
   CHECK_THROWS_WITH(scenario::load("/nonexistent/x.toml"),
                     Catch::Contains("scenario file '/nonexistent/x.toml': does not exist"));
 }
