@@ -40,6 +40,22 @@ plugins::Registry& Context::registry() {
 
 namespace {}  // namespace
 
+void require_worker_imports(const std::vector<const plugins::PluginInfo*>& behaviours,
+                            const std::string& python,
+                            const std::function<std::string(const plugins::PluginInfo&)>& used_by) {
+  const auto check = run::check_worker_imports(behaviours, python);
+  if (!check.not_checked.empty()) spdlog::info("worker halves not checked: {}", check.not_checked);
+  if (check.problems.empty()) return;
+  const auto& first = check.problems.front();
+  const std::size_t more = check.problems.size() - 1;
+  throw UsageError(used_by(*first.behaviour) + ": behaviour '" + first.behaviour->name +
+                   "': its worker half does not import under " + python + ": " + first.error + " (plugin " +
+                   first.behaviour->file.string() + ")" +
+                   (more ? "; " + std::to_string(more) + " more behaviour" + (more > 1 ? "s do" : " does") +
+                               " not import either (see labour list behaviours)"
+                         : ""));
+}
+
 void RunFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--report", reports,
                  "Reporter and output: NAME[:PATH] (repeatable; default console to stdout)");

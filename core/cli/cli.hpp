@@ -71,6 +71,15 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
                                         const std::string& out_dir = {});
 void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::ordered_json& document);
 
+// Before any server starts: refuses (UsageError, one line) when a behaviour's worker half does
+// not import under `python` (run::check_worker_imports: one python process for all of them),
+// naming the first such behaviour with Python's line, and how many more there are. `used_by`
+// says what needs the behaviour, e.g. "scenario Plain". A check that cannot run is logged
+// (-v) and let pass: the server's own start then says what is wrong.
+void require_worker_imports(const std::vector<const plugins::PluginInfo*>& behaviours,
+                            const std::string& python,
+                            const std::function<std::string(const plugins::PluginInfo&)>& used_by);
+
 void add_run_commands(CLI::App& root, Context& ctx, Action& action);   // run, matrix
 void add_info_commands(CLI::App& root, Context& ctx, Action& action);  // list, doctor, serve, report
 void add_load_command(CLI::App& root, std::function<int()>& action);   // load (core/cli/load_command.cpp)

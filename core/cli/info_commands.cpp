@@ -1,12 +1,15 @@
 // `labour list`, `labour doctor`, `labour serve` and `labour report`.
 #include <labour/printable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
@@ -49,6 +52,13 @@ void print_params(const std::vector<plugins::ParamInfo>& params) {
   }
 }
 
+std::vector<const plugins::PluginInfo*> behaviour_plugins(const plugins::Registry& registry) {
+  std::vector<const plugins::PluginInfo*> behaviours;
+  for (const auto& name : registry.names(plugins::Kind::Behaviour))
+    behaviours.push_back(registry.find(plugins::Kind::Behaviour, name));
+  return behaviours;
+}
+
 int list(Context& ctx, const std::string& what, bool as_json) {
   std::vector<plugins::Kind> kinds;
   bool scenarios = what.empty() || what == "scenarios" || what == "scenario";
@@ -60,24 +70,31 @@ int list(Context& ctx, const std::string& what, bool as_json) {
     throw UsageError("list '" + what +
                      "': unknown category (use behaviours, servers, reporters or scenarios)");
   auto& registry = ctx.registry();
+  // Every behaviour's worker half, imported as the servers will (one python process for all).
+  run::WorkerImportCheck imports;
+  if (std::find(kinds.begin(), kinds.end(), plugins::Kind::Behaviour) != kinds.end()) {
+    imports = run::check_worker_imports(behaviour_plugins(registry), run::Settings{}.python);
+    if (!imports.not_checked.empty()) spdlog::warn("worker halves not checked: {}", imports.not_checked);
+  }
   json out = json::array();
   for (auto kind : kinds) {
     if (!as_json) std::printf("%s:\n", std::string(plugins::kind_plural(kind)).c_str());
     for (const auto& name : registry.names(kind)) {
       const auto& p = *registry.find(kind, name);
+      const auto* problem = kind == plugins::Kind::Behaviour ? imports.find(&p) : nullptr;
       if (as_json) {
         json params = json::array();
         for (const auto& param : p.params) params.push_back(param_json(param));
-        out.push_back({{"kind", plugins::kind_name(kind)},
-                       {"name", p.name},
-                       {"version", p.version},
-                       {"file", p.file.string()},
-                       {"summary", p.summary},
-                       {"params", params}});
+        json entry = {{"kind", plugins::kind_name(kind)}, {"name", p.name},       {"version", p.version},
+                      {"file", p.file.string()},          {"summary", p.summary}, {"params", params}};
+        if (kind == plugins::Kind::Behaviour)
+          entry["worker_import_error"] = problem ? json(problem->error) : json(nullptr);
+        out.push_back(std::move(entry));
       } else {
-        std::printf("  %-16s %-8s %s\n    file: %s\n", printable(p.name).c_str(),
-                    printable(p.version).c_str(), printable(p.summary).c_str(),
-                    printable(p.file.string()).c_str());
+        std::printf("  %-16s %-8s %s%s\n", printable(p.name).c_str(), printable(p.version).c_str(),
+                    printable(p.summary).c_str(), problem ? "  [broken]" : "");
+        if (problem) std::printf("    worker half does not import: %s\n", printable(problem->error).c_str());
+        std::printf("    file: %s\n", printable(p.file.string()).c_str());
         print_params(p.params);
       }
     }
@@ -138,7 +155,8 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
       a.version = "n/a";
       a.reason = "needs options to run (see labour list servers)";
     }
-    rows.push_back({{"name", name},
+    rows.push_back({{"kind", "server"},
+                    {"name", name},
                     {"available", a.available},
                     {"version", a.version},
                     {"reason", a.reason},
@@ -146,23 +164,38 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
                     {"file", plugin.file.string()}});
   }
   for (const auto& u : kUnsupported)
-    rows.push_back({{"name", u.name},
+    rows.push_back({{"kind", "server"},
+                    {"name", u.name},
                     {"available", false},
                     {"version", ""},
                     {"reason", u.reason},
                     {"interpreter", settings.python}});
+  // A behaviour whose worker half does not import under this interpreter: every server
+  // hosting it fails to start. One row each, after the servers.
+  const auto behaviours = behaviour_plugins(registry);
+  const auto imports = run::check_worker_imports(behaviours, settings.python);
+  for (const auto& problem : imports.problems)
+    rows.push_back({{"kind", "behaviour"},
+                    {"name", problem.behaviour->name},
+                    {"available", false},
+                    {"version", problem.behaviour->version},
+                    {"reason", "worker half does not import: " + problem.error},
+                    {"interpreter", settings.python},
+                    {"file", problem.behaviour->file.string()}});
   if (as_json) {
     std::cout << rows.dump(2) << "\n";
     return kExitOk;
   }
   int name_width = 6, version_width = 7;  // at least the headings
   for (const auto& r : rows) {
+    if (r["kind"] != "server") continue;
     name_width = std::max(name_width, static_cast<int>(r["name"].get<std::string>().size()));
     version_width = std::max(version_width, static_cast<int>(r["version"].get<std::string>().size()));
   }
   std::printf("%-*s  %-9s  %-*s  %s\n", name_width, "server", "available", version_width, "version",
               "interpreter / why not");
   for (const auto& r : rows) {
+    if (r["kind"] != "server") continue;
     const bool ok = r["available"];
     const std::string reason = r["reason"];
     const std::string detail = ok ? settings.python + (reason.empty() ? "" : "; " + reason) : reason;
@@ -172,6 +205,15 @@ int doctor(Context& ctx, const run::Settings& settings, bool as_json) {
   }
   for (const auto& r : registry.rejections())
     std::printf("rejected plugin %s: %s\n", printable(r.file.string()).c_str(), printable(r.reason).c_str());
+  for (const auto& problem : imports.problems)
+    std::printf("broken behaviour %s: worker half does not import under %s: %s (%s)\n",
+                printable(problem.behaviour->name).c_str(), printable(settings.python).c_str(),
+                printable(problem.error).c_str(), printable(problem.behaviour->file.string()).c_str());
+  if (!imports.not_checked.empty())
+    std::printf("behaviours: worker halves not checked: %s\n", printable(imports.not_checked).c_str());
+  else if (imports.problems.empty() && !behaviours.empty())
+    std::printf("behaviours: the worker halves of all %zu import under %s\n", behaviours.size(),
+                printable(settings.python).c_str());
   return kExitOk;
 }
 
@@ -182,9 +224,10 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
   const auto availability = run::probe(server, settings);
   if (!availability.available)
     throw UsageError("server '" + server.label + "' is not available: " + availability.reason);
-  std::vector<const plugins::PluginInfo*> behaviours;
-  for (const auto& name : registry.names(plugins::Kind::Behaviour))
-    behaviours.push_back(registry.find(plugins::Kind::Behaviour, name));
+  const auto behaviours = behaviour_plugins(registry);
+  require_worker_imports(behaviours, settings.python, [](const plugins::PluginInfo&) {
+    return std::string("serve (it hosts every behaviour)");
+  });
   run::ServerSession session(server, behaviours, settings, port);
   std::printf("%s %s serving labour's worker app at http://127.0.0.1:%u/\n", printable(server.label).c_str(),
               printable(availability.version).c_str(), session.port());

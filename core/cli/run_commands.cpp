@@ -72,6 +72,16 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   }
   const auto plan = run::plan_matrix(registry, args.request, flags.settings);
   const auto reports = plan_reports(ctx, flags.reports, flags.report_opts, args.out_dir);
+  // Once for the whole run: a worker half that does not import would fail every cell's server.
+  std::vector<const plugins::PluginInfo*> behaviours;
+  for (const auto& sc : plan.scenarios)
+    behaviours.insert(behaviours.end(), sc->plugins.begin(), sc->plugins.end());
+  require_worker_imports(behaviours, flags.settings.python, [&plan](const plugins::PluginInfo& b) {
+    for (const auto& sc : plan.scenarios)
+      if (std::find(sc->plugins.begin(), sc->plugins.end(), &b) != sc->plugins.end())
+        return "scenario " + sc->scenario.name;
+    return std::string("the run");
+  });
   const auto& stop = supervisor::interrupt_flag();
   const auto outcome = run::execute_matrix(plan, flags.settings, args.out_dir, args.resume, stop, ctx.quiet);
   render_reports(reports, outcome.document);

@@ -142,6 +142,7 @@ void write_files(const fs::path& run_dir, const std::vector<std::pair<std::strin
 
 struct CommandOutput {
   bool exited_ok = false;
+  bool timed_out = false;  // stopped at the deadline
   std::string out, err, status;
 };
 
@@ -162,6 +163,7 @@ CommandOutput run_command(supervisor::LaunchSpec spec, std::chrono::milliseconds
     process.stop(
         {std::chrono::milliseconds(200), std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
     const auto status = process.exit_status();
+    result.timed_out = timed_out;
     result.exited_ok = !timed_out && status && status->exited && status->code == 0;
     result.status = timed_out ? "did not finish in time" : status ? status->describe() : "unknown status";
   } catch (const supervisor::StartError& e) {
@@ -268,6 +270,138 @@ workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& b) {
   src.method = b.worker.method;
   src.files = b.worker.files;
   return src;
+}
+
+namespace {
+
+// Run by check_worker_imports as `python -B -c <this> <app_dir>`: imports each worker half of
+// <app_dir>/behaviours.json as labour_app.py does, and says on fd 1, one tab-separated line
+// each, "labour-check begin <Name>" before an import, "labour-check fail <Name> <why>" after
+// one that failed, "labour-check end" when all were tried. What a worker half prints goes to
+// stderr, so it is never taken for a result.
+constexpr const char* kImportCheck = R"py(
+import importlib.util, json, os, signal, sys, traceback
+
+signal.signal(signal.SIGINT, signal.SIG_DFL)  # labour's stop at the deadline is no KeyboardInterrupt
+
+def say(*fields):
+    os.write(1, ("\t".join(("labour-check",) + fields) + "\n").encode("utf-8", "backslashreplace"))
+
+app = os.path.abspath(sys.argv[1])
+sys.path.insert(0, app)
+sys.stdout = sys.stderr
+with open(os.path.join(app, "behaviours.json"), encoding="utf-8") as f:
+    entries = json.load(f)["behaviours"]
+for entry in entries:
+    name = entry["name"]
+    say("begin", name)
+    why = None
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "labour_behaviour_" + name.replace("-", "_"), os.path.join(app, entry["module"]))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if not callable(getattr(module, "handle", None)):
+            why = "it defines no handle()"
+    except BaseException as e:
+        try:
+            del e.__notes__  # Python's line is the exception's own, not a note added to it
+        except Exception:
+            pass
+        lines = [l for l in traceback.format_exception_only(type(e), e) if l.strip()]
+        why = lines[-1] if lines else type(e).__name__
+    if why is not None:
+        say("fail", name, " ".join(why.split())[:300])
+say("end")
+os._exit(0)
+)py";
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  std::ostringstream text;
+  text << ms.count() / 1000.0;
+  return text.str();
+}
+
+std::vector<std::string> split_tabs(const std::string& line, std::size_t max_fields) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (fields.size() + 1 < max_fields) {
+    const auto tab = line.find('\t', start);
+    if (tab == std::string::npos) break;
+    fields.push_back(line.substr(start, tab - start));
+    start = tab + 1;
+  }
+  fields.push_back(line.substr(start));
+  return fields;
+}
+
+}  // namespace
+
+const WorkerImportProblem* WorkerImportCheck::find(const plugins::PluginInfo* behaviour) const {
+  for (const auto& p : problems)
+    if (p.behaviour == behaviour) return &p;
+  return nullptr;
+}
+
+WorkerImportCheck check_worker_imports(const std::vector<const plugins::PluginInfo*>& given,
+                                       const std::string& python, std::chrono::milliseconds limit) {
+  WorkerImportCheck result;
+  std::vector<const plugins::PluginInfo*> behaviours;
+  for (const auto* b : given)
+    if (b && std::find(behaviours.begin(), behaviours.end(), b) == behaviours.end()) behaviours.push_back(b);
+  if (behaviours.empty()) return result;
+  const auto started = Clock::now();
+  fs::path dir;
+  try {
+    check_python(python);
+    dir = workerapp::make_run_dir();
+    std::vector<workerapp::BehaviourSource> sources;
+    for (const auto* b : behaviours) sources.push_back(behaviour_source(*b));
+    const auto app = workerapp::write_worker_app(dir, sources);
+    supervisor::LaunchSpec spec;
+    spec.argv = {python, "-B", "-c", kImportCheck, app.app_dir.string()};
+    spec.workdir = app.app_dir;
+    spec.log_limits = {1ULL << 20, 64ULL << 10, 64ULL << 10};  // read back: at most 64 KiB
+    const auto out = run_command(spec, limit);
+    auto by_name = [&](const std::string& name) -> const plugins::PluginInfo* {
+      for (const auto* b : behaviours)
+        if (b->name == name) return b;
+      return nullptr;
+    };
+    const plugins::PluginInfo* begun = nullptr;
+    bool ended = false;
+    std::istringstream lines(out.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const auto f = split_tabs(line, 4);
+      if (f.size() < 2 || f[0] != "labour-check") continue;
+      if (f[1] == "end") {
+        ended = true;
+      } else if (f[1] == "begin" && f.size() == 3 && by_name(f[2])) {
+        begun = by_name(f[2]);
+        ++result.checked;
+      } else if (f[1] == "fail" && f.size() == 4 && by_name(f[2]) && !result.find(by_name(f[2]))) {
+        result.problems.push_back({by_name(f[2]), f[3]});
+      }
+    }
+    if (!ended && begun && !result.find(begun)) {
+      result.problems.push_back(
+          {begun, out.timed_out ? "its import was still running after " + seconds_text(limit) + " s (stopped)"
+                                : "Python ended while it was imported (" + out.status + ")"});
+    } else if (!ended && !begun) {
+      std::string why = last_line(out.err);
+      result.not_checked =
+          python + " did not run the check (" + out.status + (why.empty() ? "" : ": " + why) + ")";
+    }
+  } catch (const std::exception& e) {
+    result.not_checked = e.what();
+  }
+  std::error_code ec;
+  if (!dir.empty()) fs::remove_all(dir, ec);
+  spdlog::debug("worker halves: {} of {} tried in one {} process in {:.2f} s, {} do not import{}",
+                result.checked, behaviours.size(), python, seconds_since(started), result.problems.size(),
+                result.not_checked.empty() ? "" : "; not checked: " + result.not_checked);
+  return result;
 }
 
 Availability probe(const ServerConfig& server, const Settings& settings) {

@@ -159,6 +159,29 @@ engine::PreparedRequest request_of(const plugins::Instance& instance, const std:
 // What the worker app needs of a loaded behaviour: its worker half, parameters, method, files.
 workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& behaviour);
 
+// A behaviour whose worker half the worker app's dispatcher would fail to import: `error` is
+// Python's own line for what was raised ("ModuleNotFoundError: No module named 'x'"), or
+// "it defines no handle()", or what ended or stopped the import.
+struct WorkerImportProblem {
+  const plugins::PluginInfo* behaviour = nullptr;
+  std::string error;
+};
+struct WorkerImportCheck {
+  std::vector<WorkerImportProblem> problems;  // in the order the behaviours were given
+  std::string not_checked;                    // non-empty: why the check itself could not run
+  std::size_t checked = 0;                    // behaviours whose worker half was tried
+  const WorkerImportProblem* find(const plugins::PluginInfo* behaviour) const;
+};
+
+// Imports every behaviour's worker half (each once) as the dispatcher does, under `python`:
+// the halves are written into a private temporary run dir (workerapp::write_worker_app, removed
+// afterwards) and ONE python process imports each in turn, stopped after `limit` (its output
+// bounded). A half whose import hangs or ends Python is named; the ones after it are not tried.
+// Never throws: a check that cannot run says why in not_checked.
+WorkerImportCheck check_worker_imports(const std::vector<const plugins::PluginInfo*>& behaviours,
+                                       const std::string& python,
+                                       std::chrono::milliseconds limit = std::chrono::seconds(10));
+
 // True if something listens on 127.0.0.1:port already.
 bool port_in_use(std::uint16_t port);
 

@@ -1,6 +1,7 @@
 /* One source, many deliberately broken plugins: each build defines BREAK_<WHAT> to spoil
- * exactly one thing the registry must check (tests/unit/registry_test.cpp). Plain C, so it
- * also proves the ABI needs nothing from C++. */
+ * exactly one thing the registry must check (tests/unit/registry_test.cpp), or BAD_IMPORT for
+ * a worker half that loads fine but does not import (tests/integration/test_worker_import.py).
+ * Plain C, so it also proves the ABI needs nothing from C++. */
 #include <labour/plugin_api.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,11 @@
   { s, sizeof(s) - 1 }
 
 static char worker[] =
+#ifdef BAD_IMPORT
+    /* Compiles, but its import fails as a worker half that needs a module the server's
+       Python lacks: the host must name the behaviour with Python's line before a server starts. */
+    "import labour_no_such_module\n"
+#endif
     "def handle(environ, start_response, params, ctx):\n"
     "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
     "    return [b'ok']\n";
