@@ -174,7 +174,9 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                          std::to_string(b.sent) + " innocent requests were unexpected before any fault",
                      "baseline failed");
   }
-  if (fault) {
+  // A fault phase the server stalled ended before its schedule did: what was not sent then is
+  // not the scenario's fault, and the stall is the finding (hung or degraded, below).
+  if (fault && fault->ended_by != engine::LoadEnd::Stalled) {
     for (std::size_t i = 0; i < m.behaviours.size(); ++i) {
       if (m.behaviours[i].innocent) continue;
       const std::uint64_t sent = fault->behaviours[i].sent;

@@ -286,3 +286,20 @@ def test_the_scorecard_prints_even_when_reports_go_to_files_and_details_need_ver
     only_json = labour("run", "--server", "wsgiref", "--scenario", "Plain", "-n", "50", "--report", "json",
                        check=0, timeout=120)
     assert json.loads(only_json.stdout)["schema_version"] == 2
+
+
+def test_a_misbehaviour_the_stall_kept_from_being_sent_does_not_make_it_inconclusive(tmp_path, no_leftovers):
+    # The wedge comes first (repeat policy, one connection): wsgiref's one thread spins for
+    # ever, the innocent request behind it times out, and the stall ends the fault phase
+    # before the Sleeping request's turn. The server hung; that is the verdict.
+    scenario = tmp_path / "stall.toml"
+    scenario.write_text('name = "StallFirst"\npolicy = "repeat"\nrequests = 20\nconcurrency = 1\ntimeout = 1.0\n'
+                        '[phases]\nstall = 1.5\nrecovery_duration = 2.0\n'
+                        '[[behaviour]]\nname = "PythonWedge"\nweight = 1\n'
+                        '[[behaviour]]\nname = "PlainResponse"\nweight = 8\n'
+                        '[[behaviour]]\nname = "Sleeping"\nweight = 1\nparams = { seconds = 0.1 }\n')
+    t = only_test(run_json(tmp_path, "run", "--server", "wsgiref", "--no-pin", "--scenario", str(scenario)))
+    fault = [p for p in t["phases"] if p["name"] == "fault"][0]
+    assert fault["ended_by"] == "stalled", fault
+    assert {b["name"]: b["sent"] for b in t["behaviours"]}["Sleeping"] == 0
+    assert t["verdict"]["value"] == "hung", t["verdict"]
