@@ -264,7 +264,13 @@ TEST_CASE("every adapter plans a shell-free launch on the given host and port") 
       if (path.size() > 3 && path.substr(path.size() - 3) == ".py") {
         INFO("bootstrap " << path);
         CHECK(python_parses(content));
-        CHECK(plan.has(ctx.run_dir + "/" + path));  // run from where the host writes it
+        if (path == "labour_prelude.py") {  // the shared prelude: imported by the bootstrap beside it
+          CHECK(std::any_of(plan.files.begin(), plan.files.end(), [](const auto& f) {
+            return f.second.find("\nimport labour_prelude\n") != std::string::npos;
+          }));
+        } else {
+          CHECK(plan.has(ctx.run_dir + "/" + path));  // run from where the host writes it
+        }
       }
     }
     for (const auto& e : plan.env) CHECK(e.find('=') != std::string::npos);
@@ -462,12 +468,18 @@ TEST_CASE("bootstrapped servers pass their options to the bootstrap") {
     CHECK(plan.has_pair("--app-dir", "/tmp/labour-test/app"));
     CHECK(plan.has_pair("--module", "labour_app"));
     CHECK(plan.has_pair("--callable", "application"));
-    REQUIRE(plan.files.size() == 1);
-    const std::string& source = plan.files.begin()->second;
-    CHECK_THAT(source, Catch::Contains(c.must_contain));
-    // Every bootstrap must end cleanly on SIGINT: it handles KeyboardInterrupt or signals itself.
+    // The bootstrap, and the shared prelude it imports for the arguments and the app.
+    REQUIRE(plan.files.size() == 2);
+    REQUIRE(plan.files.count("labour_prelude.py") == 1);
+    const auto bootstrap = std::find_if(plan.files.begin(), plan.files.end(),
+                                        [](const auto& f) { return f.first != "labour_prelude.py"; });
+    const std::string& source = bootstrap->second;
+    CHECK_THAT(source, Catch::Contains(c.must_contain) && Catch::Contains("labour_prelude.arguments("));
+    // Every bootstrap must end cleanly on SIGINT: it handles KeyboardInterrupt or signals
+    // itself, or lets the prelude turn SIGINT into KeyboardInterrupt.
     CHECK((source.find("KeyboardInterrupt") != std::string::npos ||
-           source.find("SIGINT") != std::string::npos));
+           source.find("SIGINT") != std::string::npos ||
+           source.find("labour_prelude.load_app(args)") != std::string::npos));
   }
 }
 

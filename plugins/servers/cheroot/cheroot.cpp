@@ -10,18 +10,22 @@ class Cheroot : public sdk::ServerAdapter {
   static constexpr const char* name = "cheroot";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary = "cheroot.wsgi.Server: one process, a fixed pool of worker threads";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::integer("numthreads", 10, 1, 1024, "worker threads (numthreads)")};
+    static const Options table{{
+        {Param::integer("numthreads", 10, 1, 1024, "worker threads (numthreads)"), "--numthreads"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Cheroot(const sdk::Params& p, const sdk::Host&) : numthreads_(p.integer("numthreads")) {}
+  Cheroot(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     return bootstrap_plan(c, "labour_cheroot_bootstrap.py",
                           embedded(labour_server_cheroot_bootstrap, labour_server_cheroot_bootstrap_size),
-                          {"--numthreads", std::to_string(numthreads_)});
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -29,7 +33,7 @@ class Cheroot : public sdk::ServerAdapter {
   }
 
  private:
-  std::int64_t numthreads_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

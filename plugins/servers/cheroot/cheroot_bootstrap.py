@@ -1,22 +1,12 @@
 """labour bootstrap: serve the worker app with cheroot.wsgi.Server (one process, thread pool)."""
-import argparse
-import importlib
-import signal
-import sys
 
 from cheroot import wsgi
 
-parser = argparse.ArgumentParser()
-for name in ("--app-dir", "--module", "--callable", "--host"):
-    parser.add_argument(name, required=True)
-parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--numthreads", type=int, required=True)
-args = parser.parse_args()
+import labour_prelude
 
-# Stop on SIGINT even if the parent left it ignored.
-signal.signal(signal.SIGINT, signal.default_int_handler)
-sys.path.insert(0, args.app_dir)
-app = getattr(importlib.import_module(args.module), args.callable)
+args = labour_prelude.arguments(("--numthreads", dict(type=int)))
+
+app = labour_prelude.load_app(args)
 server = wsgi.Server((args.host, args.port), app, numthreads=args.numthreads)
 print("cheroot serving on %s port %d with %d threads" % (args.host, args.port, args.numthreads), flush=True)
 try:

@@ -11,18 +11,22 @@ class CherryPy : public sdk::ServerAdapter {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary =
       "CherryPy engine + tree.graft: one process, a pool of worker threads";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::integer("thread_pool", 10, 1, 1024, "worker threads (server.thread_pool)")};
+    static const Options table{{
+        {Param::integer("thread_pool", 10, 1, 1024, "worker threads (server.thread_pool)"), "--thread-pool"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  CherryPy(const sdk::Params& p, const sdk::Host&) : thread_pool_(p.integer("thread_pool")) {}
+  CherryPy(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     return bootstrap_plan(c, "labour_cherrypy_bootstrap.py",
                           embedded(labour_server_cherrypy_bootstrap, labour_server_cherrypy_bootstrap_size),
-                          {"--thread-pool", std::to_string(thread_pool_)});
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -30,7 +34,7 @@ class CherryPy : public sdk::ServerAdapter {
   }
 
  private:
-  std::int64_t thread_pool_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

@@ -1,23 +1,13 @@
 """labour bootstrap: serve the worker app with CherryPy (tree.graft + engine, cheroot thread pool)."""
-import argparse
-import importlib
 import logging
-import signal
-import sys
 
 import cherrypy
 
-parser = argparse.ArgumentParser()
-for name in ("--app-dir", "--module", "--callable", "--host"):
-    parser.add_argument(name, required=True)
-parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--thread-pool", type=int, required=True)
-args = parser.parse_args()
+import labour_prelude
 
-# Stop on SIGINT even if the parent left it ignored.
-signal.signal(signal.SIGINT, signal.default_int_handler)
-sys.path.insert(0, args.app_dir)
-app = getattr(importlib.import_module(args.module), args.callable)
+args = labour_prelude.arguments(("--thread-pool", dict(type=int)))
+
+app = labour_prelude.load_app(args)
 cherrypy.tree.graft(app, "/")
 cherrypy.config.update({
     "server.socket_host": args.host,

@@ -4,7 +4,8 @@
 #   labour_server_adapter(server_<name> [BOOTSTRAP <file.py>])
 #
 # Gives the adapter the shared header, embeds its Python bootstrap (if any) as the C array
-# labour_<target>_bootstrap (+ _size), and records the target in the global property
+# labour_<target>_bootstrap (+ _size) and, with it, the shared labour_prelude.py that every
+# bootstrap imports (labour_server_bootstrap_prelude), and records the target in the global property
 # LABOUR_SERVER_ADAPTER_TARGETS so tests/servers can depend on every adapter.
 function(labour_server_adapter target)
   cmake_parse_arguments(ARG "" "BOOTSTRAP" "" ${ARGN})
@@ -21,6 +22,16 @@ function(labour_server_adapter target)
       DEPENDS "${input}" "${embed}"
       COMMENT "Embedding ${ARG_BOOTSTRAP} into ${target}")
     target_sources(${target} PRIVATE "${output}")
+    # Every bootstrap imports the shared prelude, written next to it in the run dir.
+    set(prelude "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/labour_prelude.py")
+    set(prelude_output "${CMAKE_CURRENT_BINARY_DIR}/labour_server_bootstrap_prelude.cpp")
+    add_custom_command(
+      OUTPUT "${prelude_output}"
+      COMMAND "${CMAKE_COMMAND}" -DINPUT=${prelude} -DOUTPUT=${prelude_output}
+              -DSYMBOL=labour_server_bootstrap_prelude -P "${embed}"
+      DEPENDS "${prelude}" "${embed}"
+      COMMENT "Embedding labour_prelude.py into ${target}")
+    target_sources(${target} PRIVATE "${prelude_output}")
   endif()
   set_property(GLOBAL APPEND PROPERTY LABOUR_SERVER_ADAPTER_TARGETS ${target})
 endfunction()

@@ -58,7 +58,10 @@ inline LaunchPlan python_version_probe(const LaunchContext& c, std::string_view 
   return p;
 }
 
-// Runs an embedded bootstrap written into run_dir as `file`:
+extern "C" const char labour_server_bootstrap_prelude[];  // labour_prelude.py, embedded with a bootstrap
+extern "C" const unsigned long labour_server_bootstrap_prelude_size;
+
+// Runs an embedded bootstrap written into run_dir as `file`, next to the prelude it imports:
 //   python <run_dir>/<file> --app-dir D --module M --callable C --host H --port P <extra...>
 inline LaunchPlan bootstrap_plan(const LaunchContext& c, std::string file, std::string_view source,
                                  const std::vector<std::string>& extra) {
@@ -69,10 +72,71 @@ inline LaunchPlan bootstrap_plan(const LaunchContext& c, std::string file, std::
   p.argv.insert(p.argv.end(), extra.begin(), extra.end());
   p.env = python_env();
   p.files.emplace_back(std::move(file), std::string(source));
+  p.files.emplace_back("labour_prelude.py",
+                       std::string(labour_server_bootstrap_prelude, labour_server_bootstrap_prelude_size));
   return p;
 }
 
 inline std::string_view embedded(const char* data, unsigned long size) { return {data, size}; }
+
+// An adapter's options, each declared once: its parameter (name, type, default, help) bound
+// to the command-line flag that carries it, the way Fluent Bit's config maps bind a key to a
+// field. params() and the launch's flags both come from this one table.
+struct Option {
+  enum class Emit {
+    Value,             // "--flag" "value"
+    Joined,            // "--flag=value"
+    UnlessZero,        // "--flag" "value", left out when the value is 0 (the server's own "off")
+    JoinedUnlessZero,  // "--flag=value", left out when the value is 0
+    WhenTrue,          // "--flag" alone, when true
+    None,              // no flag: the adapter reads the value itself
+  };
+  sdk::Param param;
+  std::string flag;
+  Emit emit = Emit::Value;
+};
+
+class Options {
+ public:
+  Options(std::vector<Option> options) : options_(std::move(options)) {}
+
+  std::vector<sdk::Param> params() const {
+    std::vector<sdk::Param> out;
+    for (const auto& o : options_) out.push_back(o.param);
+    return out;
+  }
+
+  // The flags for `values` (validated by the host, in canonical text), in declaration order.
+  std::vector<std::string> flags(const sdk::Params& values) const {
+    std::vector<std::string> out;
+    for (const auto& o : options_) {
+      const std::string& v = values.text(o.param.name);
+      switch (o.emit) {
+        case Option::Emit::Value:
+          out.insert(out.end(), {o.flag, v});
+          break;
+        case Option::Emit::Joined:
+          out.push_back(o.flag + "=" + v);
+          break;
+        case Option::Emit::UnlessZero:
+          if (v != "0") out.insert(out.end(), {o.flag, v});
+          break;
+        case Option::Emit::JoinedUnlessZero:
+          if (v != "0") out.push_back(o.flag + "=" + v);
+          break;
+        case Option::Emit::WhenTrue:
+          if (v == "true") out.push_back(o.flag);
+          break;
+        case Option::Emit::None:
+          break;
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Option> options_;
+};
 
 }  // namespace labour::servers
 

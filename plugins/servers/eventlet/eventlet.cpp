@@ -10,23 +10,26 @@ class Eventlet : public sdk::ServerAdapter {
   static constexpr const char* name = "eventlet";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary = "eventlet.wsgi.server: one process, one green thread per connection";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {
-        Param::boolean("monkey_patch", false,
-                       "eventlet.monkey_patch() before loading the app, so blocking calls yield"),
-        Param::integer("max_size", 1024, 1, 100000, "green threads serving connections at once (max_size)")};
+    static const Options table{{
+        {Param::boolean("monkey_patch", false,
+                        "eventlet.monkey_patch() before loading the app, so blocking calls yield"),
+         "--monkey-patch"},
+        {Param::integer("max_size", 1024, 1, 100000, "green threads serving connections at once (max_size)"),
+         "--max-size"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Eventlet(const sdk::Params& p, const sdk::Host&)
-      : monkey_patch_(p.boolean("monkey_patch")), max_size_(p.integer("max_size")) {}
+  Eventlet(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
-    return bootstrap_plan(
-        c, "labour_eventlet_bootstrap.py",
-        embedded(labour_server_eventlet_bootstrap, labour_server_eventlet_bootstrap_size),
-        {"--monkey-patch", monkey_patch_ ? "true" : "false", "--max-size", std::to_string(max_size_)});
+    return bootstrap_plan(c, "labour_eventlet_bootstrap.py",
+                          embedded(labour_server_eventlet_bootstrap, labour_server_eventlet_bootstrap_size),
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -34,8 +37,7 @@ class Eventlet : public sdk::ServerAdapter {
   }
 
  private:
-  bool monkey_patch_;
-  std::int64_t max_size_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

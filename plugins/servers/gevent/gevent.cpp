@@ -10,19 +10,24 @@ class Gevent : public sdk::ServerAdapter {
   static constexpr const char* name = "gevent";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary = "gevent.pywsgi.WSGIServer: one process, one greenlet per connection";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::boolean("monkey_patch", false,
-                           "gevent.monkey.patch_all() before loading the app, so blocking calls yield")};
+    static const Options table{{
+        {Param::boolean("monkey_patch", false,
+                        "gevent.monkey.patch_all() before loading the app, so blocking calls yield"),
+         "--monkey-patch"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Gevent(const sdk::Params& p, const sdk::Host&) : monkey_patch_(p.boolean("monkey_patch")) {}
+  Gevent(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     return bootstrap_plan(c, "labour_gevent_bootstrap.py",
                           embedded(labour_server_gevent_bootstrap, labour_server_gevent_bootstrap_size),
-                          {"--monkey-patch", monkey_patch_ ? "true" : "false"});
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -30,7 +35,7 @@ class Gevent : public sdk::ServerAdapter {
   }
 
  private:
-  bool monkey_patch_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

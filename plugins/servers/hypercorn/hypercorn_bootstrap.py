@@ -4,27 +4,22 @@ hypercorn 0.13 has no WSGI support of its own, so the app is wrapped:
   hypercorn  hypercorn.middleware.AsyncioWSGIMiddleware: each request runs in a thread pool
   asgiref    asgiref.wsgi.WsgiToAsgi: every request runs in one shared thread
 """
-import argparse
 import asyncio
 import concurrent.futures
-import importlib
 import signal
-import sys
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
-parser = argparse.ArgumentParser()
-for name in ("--app-dir", "--module", "--callable", "--host"):
-    parser.add_argument(name, required=True)
-parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--wrapper", choices=("hypercorn", "asgiref"), required=True)
-parser.add_argument("--threads", type=int, required=True)
-parser.add_argument("--graceful-timeout", type=float, required=True)
-args = parser.parse_args()
+import labour_prelude
 
-sys.path.insert(0, args.app_dir)
-app = getattr(importlib.import_module(args.module), args.callable)
+args = labour_prelude.arguments(
+    ("--wrapper", dict(choices=("hypercorn", "asgiref"))),
+    ("--threads", dict(type=int)),
+    ("--graceful-timeout", dict(type=float)),
+)
+
+app = labour_prelude.load_app(args, take_sigint=False)
 if args.wrapper == "hypercorn":
     from hypercorn.middleware import AsyncioWSGIMiddleware
 

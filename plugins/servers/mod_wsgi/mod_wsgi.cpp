@@ -19,38 +19,43 @@ class ModWsgi : public sdk::ServerAdapter {
   static constexpr const char* user = "www-data";
   static constexpr const char* group = "www-data";
 
-  static std::vector<sdk::Param> params() {
+  // Each option is a key=value word of WSGIDaemonProcess (mod_wsgi's configuration
+  // directives); 0 leaves the key out, so mod_wsgi's own default applies.
+  static const Options& options() {
     using sdk::Param;
-    return {
-        Param::integer("processes", 1, 1, 64, "daemon processes running the app (processes=)"),
-        Param::integer("threads", 15, 1, 256, "threads per daemon process (threads=)"),
-        Param::integer(
-            "request_timeout", 0, 0, 86400,
-            "seconds after which a daemon with a stuck request is restarted (request-timeout=; 0 = off)"),
-        Param::integer("maximum_requests", 0, 0, 100000000,
-                       "restart a daemon process after this many requests (maximum-requests=; 0 = never)"),
-        Param::integer("restart_interval", 0, 0, 86400,
-                       "restart daemon processes every this many seconds (restart-interval=; 0 = never)"),
-        Param::integer(
-            "inactivity_timeout", 0, 0, 86400,
-            "restart a daemon process idle for this many seconds (inactivity-timeout=; 0 = never)"),
-        Param::integer("graceful_timeout", 0, 0, 86400,
-                       "seconds a daemon may finish requests on a graceful restart (graceful-timeout=; 0 = "
-                       "mod_wsgi's default)"),
-        Param::integer("queue_timeout", 0, 0, 86400,
-                       "fail requests that waited this many seconds for a daemon (queue-timeout=; 0 = off)"),
-    };
+    using Emit = Option::Emit;
+    static const Options table{{
+        {Param::integer("processes", 1, 1, 64, "daemon processes running the app (processes=)"), "processes",
+         Emit::Joined},
+        {Param::integer("threads", 15, 1, 256, "threads per daemon process (threads=)"), "threads",
+         Emit::Joined},
+        {Param::integer(
+             "request_timeout", 0, 0, 86400,
+             "seconds after which a daemon with a stuck request is restarted (request-timeout=; 0 = off)"),
+         "request-timeout", Emit::JoinedUnlessZero},
+        {Param::integer("maximum_requests", 0, 0, 100000000,
+                        "restart a daemon process after this many requests (maximum-requests=; 0 = never)"),
+         "maximum-requests", Emit::JoinedUnlessZero},
+        {Param::integer("restart_interval", 0, 0, 86400,
+                        "restart daemon processes every this many seconds (restart-interval=; 0 = never)"),
+         "restart-interval", Emit::JoinedUnlessZero},
+        {Param::integer(
+             "inactivity_timeout", 0, 0, 86400,
+             "restart a daemon process idle for this many seconds (inactivity-timeout=; 0 = never)"),
+         "inactivity-timeout", Emit::JoinedUnlessZero},
+        {Param::integer("graceful_timeout", 0, 0, 86400,
+                        "seconds a daemon may finish requests on a graceful restart (graceful-timeout=; 0 = "
+                        "mod_wsgi's default)"),
+         "graceful-timeout", Emit::JoinedUnlessZero},
+        {Param::integer("queue_timeout", 0, 0, 86400,
+                        "fail requests that waited this many seconds for a daemon (queue-timeout=; 0 = off)"),
+         "queue-timeout", Emit::JoinedUnlessZero},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  ModWsgi(const sdk::Params& p, const sdk::Host&)
-      : processes_(p.integer("processes")),
-        threads_(p.integer("threads")),
-        request_timeout_(p.integer("request_timeout")),
-        maximum_requests_(p.integer("maximum_requests")),
-        restart_interval_(p.integer("restart_interval")),
-        inactivity_timeout_(p.integer("inactivity_timeout")),
-        graceful_timeout_(p.integer("graceful_timeout")),
-        queue_timeout_(p.integer("queue_timeout")) {}
+  ModWsgi(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
@@ -112,16 +117,8 @@ class ModWsgi : public sdk::ServerAdapter {
   }
 
   std::string daemon_options(const LaunchContext& c) const {
-    std::string o = "processes=" + std::to_string(processes_) + " threads=" + std::to_string(threads_);
-    auto add = [&](const char* key, std::int64_t v) {
-      if (v != 0) o += std::string(" ") + key + "=" + std::to_string(v);
-    };
-    add("request-timeout", request_timeout_);
-    add("maximum-requests", maximum_requests_);
-    add("restart-interval", restart_interval_);
-    add("inactivity-timeout", inactivity_timeout_);
-    add("graceful-timeout", graceful_timeout_);
-    add("queue-timeout", queue_timeout_);
+    std::string o;
+    for (const auto& option : options().flags(values_)) o += (o.empty() ? "" : " ") + option;
     o += " " + word("home=" + c.app_dir) + " " + word("python-path=" + c.app_dir);
     o += " display-name=labour-wsgi";
     return o;
@@ -160,8 +157,7 @@ class ModWsgi : public sdk::ServerAdapter {
     return s;
   }
 
-  std::int64_t processes_, threads_, request_timeout_, maximum_requests_, restart_interval_,
-      inactivity_timeout_, graceful_timeout_, queue_timeout_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

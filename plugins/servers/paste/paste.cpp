@@ -11,18 +11,22 @@ class Paste : public sdk::ServerAdapter {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary =
       "paste.httpserver: one process, a thread pool with hung-thread handling";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::integer("threadpool", 10, 1, 1024, "worker threads (threadpool_workers)")};
+    static const Options table{{
+        {Param::integer("threadpool", 10, 1, 1024, "worker threads (threadpool_workers)"), "--threadpool"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Paste(const sdk::Params& p, const sdk::Host&) : threadpool_(p.integer("threadpool")) {}
+  Paste(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     return bootstrap_plan(c, "labour_paste_bootstrap.py",
                           embedded(labour_server_paste_bootstrap, labour_server_paste_bootstrap_size),
-                          {"--threadpool", std::to_string(threadpool_)});
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -30,7 +34,7 @@ class Paste : public sdk::ServerAdapter {
   }
 
  private:
-  std::int64_t threadpool_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

@@ -11,18 +11,23 @@ class Twisted : public sdk::ServerAdapter {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary =
       "Twisted web WSGIResource: one process, reactor thread + thread pool";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::integer("threads", 10, 1, 1024, "maximum threads in the reactor's pool that run the app")};
+    static const Options table{{
+        {Param::integer("threads", 10, 1, 1024, "maximum threads in the reactor's pool that run the app"),
+         "--threads"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Twisted(const sdk::Params& p, const sdk::Host&) : threads_(p.integer("threads")) {}
+  Twisted(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     return bootstrap_plan(c, "labour_twisted_bootstrap.py",
                           embedded(labour_server_twisted_bootstrap, labour_server_twisted_bootstrap_size),
-                          {"--threads", std::to_string(threads_)});
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -30,7 +35,7 @@ class Twisted : public sdk::ServerAdapter {
   }
 
  private:
-  std::int64_t threads_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

@@ -1,6 +1,4 @@
 """labour bootstrap: serve the worker app with Twisted's WSGIResource (reactor + thread pool)."""
-import argparse
-import importlib
 import signal
 import sys
 
@@ -10,19 +8,15 @@ from twisted.logger import (FilteringLogObserver, LogLevel, LogLevelFilterPredic
 from twisted.web.server import Site
 from twisted.web.wsgi import WSGIResource
 
-parser = argparse.ArgumentParser()
-for name in ("--app-dir", "--module", "--callable", "--host"):
-    parser.add_argument(name, required=True)
-parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--threads", type=int, required=True)
-args = parser.parse_args()
+import labour_prelude
+
+args = labour_prelude.arguments(("--threads", dict(type=int)))
 
 # Warnings and errors (tracebacks from the app) to stderr; access lines (info) dropped.
 globalLogBeginner.beginLoggingTo(
     [FilteringLogObserver(textFileLogObserver(sys.stderr), [LogLevelFilterPredicate(LogLevel.warn)])],
     redirectStandardIO=False)
-sys.path.insert(0, args.app_dir)
-app = getattr(importlib.import_module(args.module), args.callable)
+app = labour_prelude.load_app(args, take_sigint=False)
 reactor.suggestThreadPoolSize(args.threads)
 resource = WSGIResource(reactor, reactor.getThreadPool(), app)
 reactor.listenTCP(args.port, Site(resource), interface=args.host)

@@ -9,37 +9,30 @@ class Uvicorn : public sdk::ServerAdapter {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary =
       "uvicorn --interface wsgi: asyncio + a 10-thread WSGI pool per process";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::integer("workers", 1, 1, 64,
-                           "worker processes (--workers; more than 1 adds a supervising parent process)")};
+    static const Options table{{
+        {Param::integer("workers", 1, 1, 64,
+                        "worker processes (--workers; more than 1 adds a supervising parent process)"),
+         "--workers"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Uvicorn(const sdk::Params& p, const sdk::Host&) : workers_(p.integer("workers")) {}
+  Uvicorn(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   // Debian ships no `uvicorn` script: always `python -m uvicorn`.
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     LaunchPlan p;
-    p.argv = {c.python,
-              "-m",
-              "uvicorn",
-              "--interface",
-              "wsgi",
-              "--host",
-              c.host,
-              "--port",
-              std::to_string(c.port),
-              "--workers",
-              std::to_string(workers_),
-              "--app-dir",
-              c.app_dir,
-              "--lifespan",
-              "off",  // WSGI has no lifespan events
-              "--no-access-log",
-              "--log-level",
-              "info",
-              c.app_module + ":" + c.app_callable};
+    p.argv = {c.python, "-m",   "uvicorn", "--interface",         "wsgi",
+              "--host", c.host, "--port",  std::to_string(c.port)};
+    const auto flags = options().flags(values_);
+    p.argv.insert(p.argv.end(), flags.begin(), flags.end());
+    p.argv.insert(p.argv.end(),
+                  {"--app-dir", c.app_dir, "--lifespan", "off",  // WSGI has no lifespan events
+                   "--no-access-log", "--log-level", "info", c.app_module + ":" + c.app_callable});
     p.env = python_env();
     return p;
   }
@@ -49,7 +42,7 @@ class Uvicorn : public sdk::ServerAdapter {
   }
 
  private:
-  std::int64_t workers_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

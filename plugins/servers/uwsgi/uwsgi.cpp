@@ -9,46 +9,46 @@ class Uwsgi : public sdk::ServerAdapter {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary =
       "uWSGI (python3 plugin, --http-socket): optional master + worker processes";
-  static std::vector<sdk::Param> params() {
+  // The master's own flags (--master --no-orphans) and the limits that need it are written
+  // by launch(); the rest go as they are declared.
+  static const Options& options() {
     using sdk::Param;
-    return {
-        Param::boolean("master", true,
-                       "run a master process that supervises and respawns workers (--master)"),
-        Param::integer("processes", 1, 1, 64, "worker processes (--processes)"),
-        Param::integer("threads", 1, 1, 256, "threads per worker (--threads)"),
-        Param::integer(
-            "harakiri", 0, 0, 86400,
-            "seconds after which the master kills a worker stuck in one request (0 = off; needs master)"),
-        Param::integer("max_requests", 0, 0, 100000000,
-                       "recycle a worker after this many requests (0 = never; needs master); uWSGI does so "
-                       "only once the worker has lived its --min-worker-lifetime, 60 s"),
-        Param::integer(
-            "reload_on_rss", 0, 0, 1048576,
-            "recycle a worker after a request leaves its RSS above this many MB (0 = off; needs master)"),
-        Param::integer("evil_reload_on_rss", 0, 0, 1048576,
-                       "master kills a worker whose RSS is above this many MB, even mid-request (0 = off; "
-                       "needs master)"),
-    };
+    using Emit = Option::Emit;
+    static const Options table{{
+        {Param::boolean("master", true,
+                        "run a master process that supervises and respawns workers (--master)"),
+         "", Emit::None},
+        {Param::integer("processes", 1, 1, 64, "worker processes (--processes)"), "--processes"},
+        {Param::integer("threads", 1, 1, 256, "threads per worker (--threads)"), "--threads"},
+        {Param::integer(
+             "harakiri", 0, 0, 86400,
+             "seconds after which the master kills a worker stuck in one request (0 = off; needs master)"),
+         "--harakiri", Emit::UnlessZero},
+        {Param::integer("max_requests", 0, 0, 100000000,
+                        "recycle a worker after this many requests (0 = never; needs master); uWSGI does so "
+                        "only once the worker has lived its --min-worker-lifetime, 60 s"),
+         "--max-requests", Emit::UnlessZero},
+        {Param::integer(
+             "reload_on_rss", 0, 0, 1048576,
+             "recycle a worker after a request leaves its RSS above this many MB (0 = off; needs master)"),
+         "--reload-on-rss", Emit::UnlessZero},
+        {Param::integer("evil_reload_on_rss", 0, 0, 1048576,
+                        "master kills a worker whose RSS is above this many MB, even mid-request (0 = off; "
+                        "needs master)"),
+         "--evil-reload-on-rss", Emit::UnlessZero},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Uwsgi(const sdk::Params& p, const sdk::Host&)
-      : master_(p.boolean("master")),
-        processes_(p.integer("processes")),
-        threads_(p.integer("threads")),
-        harakiri_(p.integer("harakiri")),
-        max_requests_(p.integer("max_requests")),
-        reload_on_rss_(p.integer("reload_on_rss")),
-        evil_reload_on_rss_(p.integer("evil_reload_on_rss")) {
+  Uwsgi(const sdk::Params& p, const sdk::Host&) : values_(p) {
     // Without a master nothing enforces these or respawns the worker they retire: the
     // server would just die. Say so instead of measuring that by accident.
-    if (!master_) {
-      for (const auto& [option, value] : {std::pair{"harakiri", harakiri_},
-                                          {"max_requests", max_requests_},
-                                          {"reload_on_rss", reload_on_rss_},
-                                          {"evil_reload_on_rss", evil_reload_on_rss_}})
-        if (value != 0)
+    if (!p.boolean("master")) {
+      for (const char* option : {"harakiri", "max_requests", "reload_on_rss", "evil_reload_on_rss"})
+        if (p.integer(option) != 0)
           throw std::invalid_argument(
-              std::string("uwsgi option ") + option + "=" + std::to_string(value) +
+              std::string("uwsgi option ") + option + "=" + p.text(option) +
               " needs master=true (without a master no one enforces it or respawns the "
               "worker); set master=true or " +
               option + "=0");
@@ -68,26 +68,15 @@ class Uwsgi : public sdk::ServerAdapter {
               c.app_dir,
               "--module",
               c.app_module + ":" + c.app_callable,
-              "--need-app",  // exit if the app does not import
-              "--processes",
-              std::to_string(processes_),
-              "--threads",
-              std::to_string(threads_),
+              "--need-app",         // exit if the app does not import
               "--enable-threads",   // behaviours may start Python threads
               "--die-on-term",      // SIGTERM stops instead of reloading
               "--disable-logging",  // no per-request lines; errors are still logged
               "--pidfile",
               in_dir(c.run_dir, "uwsgi.pid")};
-    if (master_) {
-      p.argv.insert(p.argv.end(), {"--master", "--no-orphans"});
-      auto add = [&](const char* flag, std::int64_t v) {
-        if (v != 0) p.argv.insert(p.argv.end(), {flag, std::to_string(v)});
-      };
-      add("--harakiri", harakiri_);
-      add("--max-requests", max_requests_);
-      add("--reload-on-rss", reload_on_rss_);
-      add("--evil-reload-on-rss", evil_reload_on_rss_);
-    }
+    if (values_.boolean("master")) p.argv.insert(p.argv.end(), {"--master", "--no-orphans"});
+    const auto flags = options().flags(values_);
+    p.argv.insert(p.argv.end(), flags.begin(), flags.end());
     p.env = python_env();
     return p;
   }
@@ -100,8 +89,7 @@ class Uwsgi : public sdk::ServerAdapter {
   }
 
  private:
-  bool master_;
-  std::int64_t processes_, threads_, harakiri_, max_requests_, reload_on_rss_, evil_reload_on_rss_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

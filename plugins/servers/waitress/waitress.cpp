@@ -8,35 +8,34 @@ class Waitress : public sdk::ServerAdapter {
   static constexpr const char* name = "waitress";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary = "waitress: one process, an I/O thread plus a pool of worker threads";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {
-        Param::integer("threads", 4, 1, 1024, "worker threads that run the application (--threads)"),
-        Param::integer("channel_timeout", 120, 1, 86400,
-                       "seconds an inactive connection is kept before it is closed (--channel-timeout)"),
-        Param::integer("connection_limit", 100, 1, 100000,
-                       "simultaneous connections accepted before new ones wait (--connection-limit)"),
-    };
+    using Emit = Option::Emit;
+    static const Options table{{
+        {Param::integer("threads", 4, 1, 1024, "worker threads that run the application (--threads)"),
+         "--threads", Emit::Joined},
+        {Param::integer("channel_timeout", 120, 1, 86400,
+                        "seconds an inactive connection is kept before it is closed (--channel-timeout)"),
+         "--channel-timeout", Emit::Joined},
+        {Param::integer("connection_limit", 100, 1, 100000,
+                        "simultaneous connections accepted before new ones wait (--connection-limit)"),
+         "--connection-limit", Emit::Joined},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Waitress(const sdk::Params& p, const sdk::Host&)
-      : threads_(p.integer("threads")),
-        channel_timeout_(p.integer("channel_timeout")),
-        connection_limit_(p.integer("connection_limit")) {}
+  Waitress(const sdk::Params& p, const sdk::Host&) : values_(p) {}
 
   // waitress-serve puts its working directory on sys.path, so it runs in app_dir.
   // --listen (not --host/--port, which would also bind IPv6) binds exactly host:port.
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
     LaunchPlan p;
-    p.argv = {c.python,
-              "-m",
-              "waitress",
-              "--listen=" + endpoint(c),
-              "--threads=" + std::to_string(threads_),
-              "--channel-timeout=" + std::to_string(channel_timeout_),
-              "--connection-limit=" + std::to_string(connection_limit_),
-              c.app_module + ":" + c.app_callable};
+    p.argv = {c.python, "-m", "waitress", "--listen=" + endpoint(c)};
+    const auto flags = options().flags(values_);
+    p.argv.insert(p.argv.end(), flags.begin(), flags.end());
+    p.argv.push_back(c.app_module + ":" + c.app_callable);
     p.env = python_env();
     p.workdir = c.app_dir;
     return p;
@@ -47,7 +46,7 @@ class Waitress : public sdk::ServerAdapter {
   }
 
  private:
-  std::int64_t threads_, channel_timeout_, connection_limit_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

@@ -10,28 +10,31 @@ class Werkzeug : public sdk::ServerAdapter {
   static constexpr const char* name = "werkzeug";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* summary = "werkzeug run_simple: one process, serial, threaded or forking";
-  static std::vector<sdk::Param> params() {
+  static const Options& options() {
     using sdk::Param;
-    return {Param::boolean("threaded", false, "a new thread per request"),
-            Param::integer("processes", 1, 1, 64,
-                           "fork a process per request, at most this many at once (1 = no forking)")};
+    static const Options table{{
+        {Param::boolean("threaded", false, "a new thread per request"), "--threaded"},
+        {Param::integer("processes", 1, 1, 64,
+                        "fork a process per request, at most this many at once (1 = no forking)"),
+         "--processes"},
+    }};
+    return table;
   }
+  static std::vector<sdk::Param> params() { return options().params(); }
 
-  Werkzeug(const sdk::Params& p, const sdk::Host&)
-      : threaded_(p.boolean("threaded")), processes_(p.integer("processes")) {
+  Werkzeug(const sdk::Params& p, const sdk::Host&) : values_(p) {
     // run_simple refuses the combination too, but only once started.
-    if (threaded_ && processes_ > 1)
+    if (p.boolean("threaded") && p.integer("processes") > 1)
       throw std::invalid_argument(
-          "werkzeug options threaded=true and processes=" + std::to_string(processes_) +
+          "werkzeug options threaded=true and processes=" + std::to_string(p.integer("processes")) +
           " cannot be combined; choose threaded=true or processes > 1");
   }
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
-    return bootstrap_plan(
-        c, "labour_werkzeug_bootstrap.py",
-        embedded(labour_server_werkzeug_bootstrap, labour_server_werkzeug_bootstrap_size),
-        {"--threaded", threaded_ ? "true" : "false", "--processes", std::to_string(processes_)});
+    return bootstrap_plan(c, "labour_werkzeug_bootstrap.py",
+                          embedded(labour_server_werkzeug_bootstrap, labour_server_werkzeug_bootstrap_size),
+                          options().flags(values_));
   }
 
   LaunchPlan probe(const LaunchContext& c) override {
@@ -39,8 +42,7 @@ class Werkzeug : public sdk::ServerAdapter {
   }
 
  private:
-  bool threaded_;
-  std::int64_t processes_;
+  sdk::Params values_;
 };
 
 }  // namespace labour::servers

@@ -1,10 +1,8 @@
 """labour bootstrap: serve the worker app with the standard library's wsgiref (one thread)."""
-import argparse
-import importlib
-import signal
 import socket
-import sys
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import labour_prelude
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -20,15 +18,8 @@ class Server(WSGIServer):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for name in ("--app-dir", "--module", "--callable", "--host"):
-        parser.add_argument(name, required=True)
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    # Stop on SIGINT even if the parent left it ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.path.insert(0, args.app_dir)
-    app = getattr(importlib.import_module(args.module), args.callable)
+    args = labour_prelude.arguments()
+    app = labour_prelude.load_app(args)
     if ":" in args.host:
         Server.address_family = socket.AF_INET6
     httpd = make_server(args.host, args.port, app, server_class=Server, handler_class=QuietHandler)
