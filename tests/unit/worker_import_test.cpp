@@ -89,10 +89,15 @@ TEST_CASE("each worker half that does not import is named with Python's line", "
   const auto* exits = h.add("SysExit", "import sys\nsys.exit(3)\n");
   const auto* no_handle = h.add("NoHandle", "x = 1\n");
   const auto* prints = h.add("Prints", "print('labour-check\\tfail\\tGood\\tforged')\n" + kHandle);
-  const auto check = check_worker_imports({missing, good, raises, noted, exits, no_handle, prints}, kPython);
+  // A half built without the SDK's compile step (an out-of-tree build that skipped it).
+  const auto* syntax = h.add("Syntax", "def handle(environ:\n");
+  const auto check =
+      check_worker_imports({missing, good, raises, noted, exits, no_handle, prints, syntax}, kPython);
   CHECK(check.not_checked.empty());
-  CHECK(check.checked == 7);
-  REQUIRE(check.problems.size() == 5);
+  CHECK(check.checked == 8);
+  REQUIRE(check.problems.size() == 6);
+  REQUIRE(check.find(syntax));
+  CHECK_THAT(check.find(syntax)->error, Catch::StartsWith("SyntaxError: "));
   REQUIRE(check.find(missing));
   CHECK(check.find(missing)->error == "ModuleNotFoundError: No module named 'labour_no_such_module'");
   CHECK(check.find(good) == nullptr);
