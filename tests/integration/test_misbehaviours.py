@@ -16,6 +16,12 @@ def exit_causes(test):
     return test["monitor"]["exits"]["causes"]
 
 
+def replaced(test, cause):
+    """Respawns to expect for the workers that ended of `cause`: every one but perhaps the
+    last, whose replacement may start after the monitor's last sample (a slow host, ASan)."""
+    return exit_causes(test).get(cause, 0) - 1
+
+
 # ---- crash: ExitProcess, Abort ----
 
 # The crash cases run beside innocent PlainResponse requests (1:1): the recovery phase that
@@ -30,7 +36,7 @@ def test_exit_process_1_gunicorn_replaces_the_worker_wsgiref_is_gone(tmp_path, n
     test, b = run(tmp_path, "gunicorn:workers=2", "ExitProcess", "code = 1", **CRASH)
     assert b["sent"] == 4 and b["expected"] == 4, b
     assert exit_causes(test).get("exit status 1", 0) >= 4, exit_causes(test)
-    assert test["figures"]["respawns"] >= 4, test["figures"]
+    assert test["figures"]["respawns"] >= replaced(test, "exit status 1"), test["figures"]
     assert still_running_at_the_stop(test), test["supervision"]
     assert test["verdict"]["value"] != "down"
 
@@ -59,7 +65,7 @@ def test_exit_process_3_halts_gunicorn_and_uwsgi_respawns(tmp_path, no_leftovers
     assert still_running_at_the_stop(test), test["supervision"]
     assert b["expected"] == 4 and "connect_refused" not in b["outcomes"], b
     assert exit_causes(test).get("exit status 3", 0) >= 4, exit_causes(test)
-    assert test["figures"]["respawns"] >= 4, test["figures"]
+    assert test["figures"]["respawns"] >= replaced(test, "exit status 3"), test["figures"]
     assert test["verdict"]["value"] != "down"
 
 

@@ -176,16 +176,19 @@ def served(server, target):
 
 
 def peak_rss_while(proc):
-    """labour's own high-water mark of resident memory (VmHWM), read until it exits."""
-    peak = 0
+    """labour's own high-water mark of resident memory (VmHWM), read until it exits, and
+    whether it runs under AddressSanitizer (whose quarantine keeps freed memory resident)."""
+    peak, sanitized = 0, False
     while proc.poll() is None:
         try:
             with open(f"/proc/{proc.pid}/status") as f:
                 peak = max([peak] + [int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:")])
+            with open(f"/proc/{proc.pid}/maps") as f:
+                sanitized = sanitized or "libasan" in f.read()
         except OSError:
             pass
         time.sleep(0.05)
-    return peak
+    return peak, sanitized
 
 
 def test_output_flood_lands_in_uwsgi_s_stderr_and_labour_stays_bounded(tmp_path, no_leftovers):
@@ -205,7 +208,7 @@ def test_output_flood_lands_in_uwsgi_s_stderr_and_labour_stays_bounded(tmp_path,
     timer = threading.Timer(240, proc.kill)
     timer.start()
     try:
-        peak = peak_rss_while(proc)
+        peak, sanitized = peak_rss_while(proc)
     finally:
         timer.cancel()
     assert proc.returncode == 0, proc.stderr.read()
@@ -219,7 +222,8 @@ def test_output_flood_lands_in_uwsgi_s_stderr_and_labour_stays_bounded(tmp_path,
         assert size <= 64 * MiB + 16 * MiB, size  # the cap, and what one check interval lets through
         with open(log, "rb") as f:
             assert b"labour OutputFlood" in f.read(MiB)  # the head is kept
-        assert peak < 100 * MiB, peak
+        if not sanitized:  # ASan's quarantine holds up to 256 MiB of freed memory: no bound to check
+            assert peak < 100 * MiB, peak
     finally:
         subprocess.run(["rm", "-rf", "--", run_dir], check=True)
 
