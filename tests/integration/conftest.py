@@ -91,6 +91,11 @@ def the_test(doc):
     return test
 
 
+def exit_causes(test):
+    """What ended the server's processes while the load ran: cause -> count."""
+    return test["monitor"]["exits"]["causes"]
+
+
 def behaviour(test, name):
     for b in test["behaviours"]:
         if b["name"] == name:

@@ -1,19 +1,15 @@
 """Each of the six behaviours against real servers: the outcomes they must produce."""
 import pytest
 
-from conftest import labour, run_json
+from conftest import behaviour as behaviour_of
+from conftest import run_json, the_test
 from conftest import scenario_file as scenario
 
 SERVERS = ["wsgiref", "gunicorn"]
 
 
 def behaviour(doc, name):
-    (test,) = doc["tests"]
-    assert test["status"] == "completed", test
-    for b in test["behaviours"]:
-        if b["name"] == name:
-            return b
-    raise AssertionError(f"{name} not in {test['behaviours']}")
+    return behaviour_of(the_test(doc), name)
 
 
 @pytest.mark.parametrize("server", SERVERS)

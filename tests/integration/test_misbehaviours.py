@@ -4,16 +4,12 @@ were first tried by hand on Debian 12 with the adapters' own flags (gunicorn 20.
 2.0.21, waitress 2.1.2, eventlet 0.33.1, Python 3.11's wsgiref)."""
 import pytest
 
-from conftest import run_behaviour as run
+from conftest import exit_causes, run_behaviour as run
 
 
 def still_running_at_the_stop(test):
     """The server's main process was alive when labour stopped it."""
     return test["supervision"]["stop_signal"] != ""
-
-
-def exit_causes(test):
-    return test["monitor"]["exits"]["causes"]
 
 
 def replaced(test, cause):

@@ -3,6 +3,7 @@ whose known behaviour differs, asserting that difference. Each case names where 
 servers' behaviour comes from; all were first tried by hand on Debian 12 with the adapters'
 own flags (gunicorn 20.1.0, uWSGI 2.0.21, waitress 2.1.2, cheroot 9.0.0, Python 3.11's
 wsgiref)."""
+import json
 import os
 import signal
 import subprocess
@@ -10,13 +11,10 @@ import threading
 import time
 import urllib.request
 
-from conftest import LABOUR, run_behaviour as run
+from conftest import LABOUR, exit_causes, scenario_file
+from conftest import run_behaviour as run
 
 MiB = 1024 * 1024
-
-
-def exit_causes(test):
-    return test["monitor"]["exits"]["causes"]
 
 
 # ---- leak: FDLeak, ThreadLeak, ChildLeak ----
@@ -198,7 +196,6 @@ def test_output_flood_lands_in_uwsgi_s_stderr_and_labour_stays_bounded(tmp_path,
     assert served("gunicorn", "/OutputFlood?bytes=10&stream=stdout").endswith("to stdout (fd 1)\n")
     # 300 MiB of output: the server log keeps within labour's LogLimits (64 MiB, cut to head
     # and tail, core/supervisor), and labour itself does not read it into memory.
-    from conftest import scenario_file
     flood = 300 * MiB
     out = tmp_path / "out.json"
     proc = subprocess.Popen([LABOUR, "run", "--server", "gunicorn", "--no-pin", "--keep-run-dir", "--scenario",
@@ -212,7 +209,6 @@ def test_output_flood_lands_in_uwsgi_s_stderr_and_labour_stays_bounded(tmp_path,
     finally:
         timer.cancel()
     assert proc.returncode == 0, proc.stderr.read()
-    import json
     (test,) = json.loads(out.read_text())["tests"]
     assert test["behaviours"][0]["outcomes"] == {"http_200": 1}
     run_dir = test["supervision"]["run_dir"]
