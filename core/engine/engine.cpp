@@ -22,30 +22,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "engine/load.hpp"
+
 namespace labour::engine {
 
+using namespace detail;
+
 namespace {
-
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-using boost::system::error_code;
-
-constexpr auto kLateThreshold = std::chrono::milliseconds(1);
-// A kept-alive connection idle this long is checked for a close from the server before it
-// is reused, so a server's idle timeout is not counted against the next request.
-constexpr auto kStaleCheckAfter = std::chrono::milliseconds(20);
-constexpr std::size_t kReadBufferSize = 16 * 1024;
-constexpr int kStatusSlots = 1000;
-
-std::uint64_t micros(Clock::duration d) {
-  return static_cast<std::uint64_t>(
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
-}
-
-int errno_of(const error_code& ec) {
-  return ec.category() == boost::system::system_category() ? ec.value() : 0;
-}
 
 // ------------------------------------------------------------------ validation ----
 
@@ -91,15 +74,25 @@ void validate(const Target& target, const Workload& w, const LoadOptions& o) {
   if (w.weights.size() != w.requests.size())
     throw invalid_argument("workload: " + std::to_string(w.weights.size()) + " weights for " +
                            std::to_string(w.requests.size()) + " behaviours (need one weight each)");
+  bool mix = false;
+  std::uint64_t script_connections = 0;
   for (std::size_t i = 0; i < w.requests.size(); ++i) {
     const PreparedRequest& r = w.requests[i];
     const std::string which = "workload: behaviour " + std::to_string(i) + ": ";
+    if (r.timeout_ms == 0) throw invalid_argument(which + "timeout_ms is 0 (must be > 0)");
+    if (r.script) {
+      if (w.weights[i] != 0)
+        throw invalid_argument(which + "runs a connection script, so it takes no weight in the mix");
+      if (const std::string why = check_script(*r.script); !why.empty()) throw invalid_argument(which + why);
+      script_connections += r.script->connections;
+      continue;
+    }
+    mix = mix || w.weights[i] > 0;
     if (!valid_method(r.method))
       throw invalid_argument(which + "method '" + r.method + "' is not an upper-case token");
     if (!valid_target(r.target))
       throw invalid_argument(which + "target '" + r.target +
                              "' must start with '/' and hold no spaces or control characters");
-    if (r.timeout_ms == 0) throw invalid_argument(which + "timeout_ms is 0 (must be > 0)");
     for (const auto& [name, value] : r.headers) {
       if (!valid_token(name))
         throw invalid_argument(which + "header name '" + name + "' is not an HTTP token");
@@ -109,15 +102,25 @@ void validate(const Target& target, const Workload& w, const LoadOptions& o) {
         throw invalid_argument(which + "header " + name + " has a CR, LF or NUL in its value");
     }
   }
+  if (!mix && (o.requests > 0 || o.duration.count() <= 0))
+    throw invalid_argument(
+        "workload: no behaviour has a weight, so there is no mix to count requests of (give a duration)");
+  if (script_connections > kMaxScriptConnections)
+    throw invalid_argument("workload: the connection scripts open " + std::to_string(script_connections) +
+                           " connections at once; at most " + std::to_string(kMaxScriptConnections));
   if (!w.innocent.empty() && w.innocent.size() != w.requests.size())
     throw invalid_argument("workload: " + std::to_string(w.innocent.size()) + " innocent flags for " +
                            std::to_string(w.requests.size()) + " behaviours (need one each, or none)");
   if (w.policy == Policy::Spaced && w.schedule.empty())
     throw invalid_argument("workload: the spaced policy needs a schedule");
-  for (const std::size_t b : w.schedule)
+  for (const std::size_t b : w.schedule) {
     if (b >= w.requests.size())
       throw invalid_argument("workload: the schedule names behaviour " + std::to_string(b) + " of " +
                              std::to_string(w.requests.size()));
+    if (w.weights[b] == 0)
+      throw invalid_argument("workload: the schedule names behaviour " + std::to_string(b) +
+                             ", which is not in the mix (weight 0)");
+  }
 }
 
 bool is_loopback(const asio::ip::address& a) {
@@ -176,158 +179,9 @@ std::string build_request_bytes(const PreparedRequest& r, const Target& t, bool 
   return s;
 }
 
-// ------------------------------------------------------------------ per-thread state --
+}  // namespace
 
-// Outcomes counted in fixed slots on the hot path, turned into outcome keys at the end.
-// A slot per outcome kind the ABI defines; a kind beyond them (none is made today) is counted
-// as other_error, never in another kind's slot.
-struct OutcomeCounts {
-  static constexpr std::size_t kKinds = LABOUR_OUTCOME_OTHER_ERROR + 1;
-  std::array<std::uint64_t, kKinds> kinds{};           // non-HTTP outcomes by kind
-  std::array<std::uint64_t, kStatusSlots> statuses{};  // HTTP outcomes by status
-  void add(labour_outcome_kind_t kind, int status) {
-    const auto k = static_cast<std::size_t>(kind);
-    if (kind == LABOUR_OUTCOME_HTTP)
-      ++statuses[static_cast<std::size_t>(std::clamp(status, 0, kStatusSlots - 1))];
-    else
-      ++kinds[k > 0 && k < kKinds ? k : std::size_t{LABOUR_OUTCOME_OTHER_ERROR}];
-  }
-  void add_to(std::map<std::string, std::uint64_t>& keyed) const {
-    for (int status = 0; status < kStatusSlots; ++status)
-      if (statuses[static_cast<std::size_t>(status)])
-        keyed[outcome_key(LABOUR_OUTCOME_HTTP, status)] += statuses[static_cast<std::size_t>(status)];
-    for (std::size_t k = 0; k < kinds.size(); ++k)
-      if (kinds[k]) keyed[outcome_key(static_cast<labour_outcome_kind_t>(k), 0)] += kinds[k];
-  }
-};
-
-struct Counters {
-  std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
-  OutcomeCounts all, unexpected_only;
-  Histogram latency, service_latency, unexpected_latency;
-};
-
-// Counted on the hot path in plain integers, added to LoadOptions::live now and then.
-struct LiveDelta {
-  std::uint64_t sent = 0, done = 0, innocent_done = 0, innocent_unexpected = 0;
-};
-
-struct Shared {
-  const Workload& workload;
-  const LoadOptions& options;
-  tcp::endpoint endpoint;
-  std::vector<std::string> request_bytes;  // per behaviour
-  std::vector<bool> head_request;          // per behaviour
-  Clock::time_point epoch;                 // the timeline's time zero
-  Clock::time_point start;
-  Clock::time_point deadline;  // Clock::time_point::max() without a duration
-  const std::atomic<bool>* stop;
-  std::uint32_t total_connections;
-  std::uint32_t threads;
-  Clock::duration tick;
-  // An early end (stalled, recovered) found by one thread ends every thread's load.
-  mutable std::atomic<int> early_end{0};  // a LoadEnd, 0 while none
-  // Innocent outcomes of all threads, for the stall and recovery rules (nanoseconds since
-  // the epoch). Approximate under races between threads, exact with one.
-  mutable std::atomic<std::int64_t> last_innocent_success_ns{0};
-  mutable std::atomic<bool> innocent_failed_since{false};
-  mutable std::atomic<std::uint32_t> innocent_streak{0};
-  mutable std::atomic<std::int64_t> streak_sent_ns{0};    // send time of the streak's first
-  mutable std::atomic<std::int64_t> recovered_at_ns{-1};  // set by the thread that ended it
-  std::int64_t since_epoch_ns(Clock::time_point t) const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(t - epoch).count();
-  }
-};
-
-class Worker;
-
-class Connection {
- public:
-  Connection(Worker& worker, std::uint32_t global_index);
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  void begin(Clock::time_point intended, Clock::time_point now, std::size_t behaviour);
-  std::size_t pick() { return selector_.next(); }  // Random/Repeat: this connection's own choice
-  bool busy() const { return phase_ != Phase::Idle; }
-  void check_timeout(Clock::time_point now);
-  void abort();  // closes the socket; pending handlers then see the worker stopping
-
- private:
-  enum class Phase { Idle, Connecting, Requesting };
-
-  void connect();
-  void on_connect(const error_code& ec);
-  void send(Clock::time_point now);
-  void on_write(const error_code& ec);
-  void read();
-  void on_read(const error_code& ec, std::size_t n);
-  void finish(Ending ending, int error_number = 0);
-  void close();
-  bool peer_closed_while_idle();
-
-  Worker& w_;
-  tcp::socket socket_;
-  Selector selector_;
-  ResponseParser parser_;
-  std::unique_ptr<char[]> buffer_;
-  Phase phase_ = Phase::Idle;
-  bool open_ = false;
-  bool timed_out_ = false;
-  bool reused_ = false;                // this request went out on a connection that had served one before
-  bool resent_ = false;                // ... and was already sent again on a fresh one
-  Ending first_ending_ = Ending::Eof;  // how the reused connection ended, before the resend
-  int first_error_ = 0;
-  std::size_t behaviour_ = 0;
-  Clock::time_point intended_{}, started_{}, deadline_{}, last_used_{};
-};
-
-class Worker {
- public:
-  Worker(const Shared& shared, std::uint32_t index, std::uint64_t quota);
-
-  void run();
-
-  // Used by one thread only (nothing is posted from elsewhere): no locking inside Asio.
-  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
-  const Shared& shared;
-  std::vector<Counters> counters;
-  std::vector<TimelineBucket> timeline;
-  std::uint64_t late = 0, abandoned = 0, connects = 0, client_errors = 0;
-  LiveDelta live;  // not yet added to shared.options.live
-  bool stopping = false;
-  bool interrupted = false;
-
-  // A connection became idle: give it the next request, if any.
-  void on_idle(Connection& c, Clock::time_point now);
-  void record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
-              std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point sent,
-              Clock::time_point now);
-
- private:
-  bool take_request(Clock::time_point now, Clock::time_point& intended);
-  std::size_t pick(Connection& c);  // the behaviour of the request just taken
-  TimelineBucket& bucket_at(Clock::time_point t);
-  bool end_early(LoadEnd why);  // true if this call decided how the load ended
-  void watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent, Clock::time_point now);
-  Clock::time_point intended_time(std::uint64_t k) const;
-  void on_tick();
-  void flush_live();
-  void on_pace();
-  void schedule_pace();
-  void shutdown(bool abandon);
-  void maybe_finish();
-
-  std::uint32_t index_;
-  std::uint64_t quota_;  // requests this thread sends (UINT64_MAX: until the deadline)
-  std::uint64_t issued_ = 0;
-  std::uint64_t due_ = 0;  // open model: requests whose intended time has come
-  bool open_model_;
-  asio::steady_timer tick_timer_{io};
-  asio::steady_timer pace_timer_{io};
-  std::vector<std::unique_ptr<Connection>> connections_;
-  std::vector<Connection*> idle_;
-};
+namespace detail {
 
 // ------------------------------------------------------------------ Connection ----
 
@@ -368,10 +222,7 @@ void Connection::begin(Clock::time_point intended, Clock::time_point now, std::s
 void Connection::connect() {
   phase_ = Phase::Connecting;
   ++w_.connects;
-  error_code ec;
-  socket_.open(w_.shared.endpoint.protocol(), ec);
-  if (!ec) socket_.set_option(tcp::no_delay(true), ec);
-  if (!ec) socket_.non_blocking(true, ec);
+  error_code ec = open_socket(socket_, w_.shared.endpoint);
   if (ec) {
     // e.g. EMFILE: report from a handler, never recursively from here.
     const int err = errno_of(ec);
@@ -501,17 +352,7 @@ void Connection::finish(Ending ending, int error_number) {
   obs.body = http ? parser_.body() : std::string_view{};
   obs.body_length = parser_.body_length();
   obs.elapsed_us = micros(now - started_);
-  bool expected;
-  const auto& judge = w_.shared.workload.judge;
-  if (judge) {
-    try {
-      expected = judge(behaviour_, obs);
-    } catch (...) {
-      expected = false;
-    }
-  } else {
-    expected = http && obs.http_status < 400;
-  }
+  const bool expected = w_.judge(behaviour_, obs);
   w_.record(behaviour_, kind, obs.http_status, expected, micros(now - intended_), obs.elapsed_us, intended_,
             now);
   if (!(http && parser_.keep_alive() && w_.shared.options.keep_alive)) close();
@@ -522,16 +363,46 @@ void Connection::finish(Ending ending, int error_number) {
 
 // ------------------------------------------------------------------ Worker ----
 
+error_code open_socket(tcp::socket& socket, const tcp::endpoint& to) {
+  error_code ec;
+  socket.open(to.protocol(), ec);
+  if (!ec) socket.set_option(tcp::no_delay(true), ec);
+  if (!ec) socket.non_blocking(true, ec);
+  return ec;
+}
+
+bool Worker::judge(std::size_t behaviour, const Observation& obs) const {
+  const auto& judge = shared.workload.judge;
+  if (!judge) return obs.kind == LABOUR_OUTCOME_HTTP && obs.http_status < 400;
+  try {
+    return judge(behaviour, obs);
+  } catch (...) {
+    return false;  // a judge that cannot decide has not seen what it expected
+  }
+}
+
 Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
     : shared(s),
       counters(s.workload.requests.size()),
       index_(index),
       quota_(quota),
       open_model_(s.options.rate > 0) {
-  for (std::uint32_t c = index; c < s.total_connections; c += s.threads)
-    connections_.push_back(std::make_unique<Connection>(*this, c));
+  if (s.has_mix)
+    for (std::uint32_t c = index; c < s.total_connections; c += s.threads)
+      connections_.push_back(std::make_unique<Connection>(*this, c));
   idle_.reserve(connections_.size());
+  // Scripts' connections are dealt over the threads in turn, as the mix's are.
+  if (s.workload.run_scripts) {
+    std::uint64_t k = 0;
+    for (std::size_t b = 0; b < s.workload.requests.size(); ++b)
+      if (const auto& script = s.workload.requests[b].script)
+        for (std::uint32_t c = 0; c < script->connections; ++c, ++k)
+          if (k % s.threads == index) scripts_.push_back(std::make_unique<ScriptConnection>(*this, b));
+  }
+  events.resize(s.options.events_fired ? s.options.event_count : 0);
 }
+
+Worker::~Worker() = default;
 
 Clock::time_point Worker::intended_time(std::uint64_t k) const {
   // The k-th request of this thread is the (k * threads + index)-th of the whole schedule.
@@ -582,6 +453,8 @@ void Worker::shutdown(bool abandon) {
     if (!abandon && c->busy()) continue;
     c->abort();
   }
+  // A script's run still going now was held to the end, unless the user stopped the load.
+  for (auto& c : scripts_) c->end(interrupted);
   tick_timer_.cancel();
   pace_timer_.cancel();
 }
@@ -620,6 +493,30 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
     ++live.innocent_done;
     live.innocent_unexpected += expected ? 0 : 1;
     watch_innocent(expected, latency_us, sent, now);
+  }
+  if (!events.empty() && !shared.workload.requests[behaviour].script)
+    tally_event(kind, status, expected, innocent, latency_us, now);
+}
+
+void Worker::tally_event(labour_outcome_kind_t kind, int status, bool expected, bool innocent,
+                         std::uint64_t latency_us, Clock::time_point now) {
+  const auto fired =
+      std::min<std::size_t>(shared.options.events_fired->load(std::memory_order_relaxed), events.size());
+  if (fired == 0) return;
+  EventTally& e = events[fired - 1];
+  if (expected) {
+    ++e.answered;
+    if (innocent) {
+      e.last_innocent_answer_ns = shared.since_epoch_ns(now);
+      e.innocent_slowest_us = std::max(e.innocent_slowest_us, latency_us);
+    }
+  } else {
+    ++e.failed;
+    e.failures.add(kind, status);
+    if (innocent) {
+      ++e.innocent_failed;
+      e.last_innocent_failure_ns = shared.since_epoch_ns(now);
+    }
   }
 }
 
@@ -717,8 +614,9 @@ void Worker::on_pace() {
 }
 
 void Worker::run() {
-  if (connections_.empty()) return;
+  if (connections_.empty() && scripts_.empty()) return;
   on_tick();
+  for (auto& c : scripts_) c->start();
   if (open_model_) {
     for (auto& c : connections_) idle_.push_back(c.get());
     on_pace();
@@ -730,7 +628,7 @@ void Worker::run() {
   // Whatever is left (keep-alive sockets) closes with the connections.
 }
 
-}  // namespace
+}  // namespace detail
 
 void TimelineBucket::merge(const TimelineBucket& other) {
   for (std::size_t b = 0; b < sent.size() && b < other.sent.size(); ++b) {
@@ -769,19 +667,23 @@ std::string_view load_end_name(LoadEnd e) {
 LoadResult run_load(const Target& target, const Workload& workload, const LoadOptions& options,
                     const std::atomic<bool>* stop) {
   validate(target, workload, options);
-  // Checks weights (throws on a 0) before any thread starts.
-  Selector check(workload.weights, workload.policy, workload.seed, 0, 1);
-
-  Shared shared{workload, options, resolve_target(target, options.allow_remote), {}, {}, {}, {}, {}, stop, 0,
-                0,        {}};
+  Shared shared{
+      workload, options, resolve_target(target, options.allow_remote), {}, {}, false, {}, {}, {}, stop, 0,
+      0,        {}};
+  for (std::size_t b = 0; b < workload.requests.size(); ++b)
+    shared.has_mix = shared.has_mix || workload.weights[b] > 0;
+  // Checks the weights before any thread starts.
+  if (shared.has_mix) Selector check(workload.weights, workload.policy, workload.seed, 0, 1);
   for (const auto& r : workload.requests) {
-    shared.request_bytes.push_back(build_request_bytes(r, target, options.keep_alive));
+    shared.request_bytes.push_back(r.script ? std::string()
+                                            : build_request_bytes(r, target, options.keep_alive));
     shared.head_request.push_back(r.method == "HEAD");
   }
   shared.total_connections = options.concurrency;
   shared.threads = std::min(options.threads, options.concurrency);
   std::uint32_t smallest_timeout = options.connect_timeout_ms;
-  for (const auto& r : workload.requests) smallest_timeout = std::min(smallest_timeout, r.timeout_ms);
+  for (const auto& r : workload.requests)
+    if (!r.script) smallest_timeout = std::min(smallest_timeout, r.timeout_ms);
   // Timeouts are checked on a tick: a quarter of the smallest timeout, within 1..10 ms.
   shared.tick = std::chrono::microseconds(std::clamp<std::uint64_t>(smallest_timeout * 250ULL, 1000, 10000));
 
@@ -843,6 +745,22 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
       c.unexpected_only.add_to(s.unexpected_outcomes);
     }
     merge_timeline(result.timeline, w->timeline, n);
+    result.events.resize(w->events.size());
+    for (std::size_t e = 0; e < w->events.size(); ++e) {
+      EventOutcomes& r = result.events[e];
+      const EventTally& t = w->events[e];
+      r.answered += t.answered;
+      r.failed += t.failed;
+      r.innocent_failed += t.innocent_failed;
+      r.innocent_slowest_us = std::max(r.innocent_slowest_us, t.innocent_slowest_us);
+      t.failures.add_to(r.failures);
+      if (t.last_innocent_failure_ns >= 0)
+        r.last_innocent_failure_s = std::max(r.last_innocent_failure_s.value_or(0),
+                                             static_cast<double>(t.last_innocent_failure_ns) / 1e9);
+      if (t.last_innocent_answer_ns >= 0)
+        r.last_innocent_answer_s = std::max(r.last_innocent_answer_s.value_or(0),
+                                            static_cast<double>(t.last_innocent_answer_ns) / 1e9);
+    }
   }
   if (const auto at = shared.recovered_at_ns.load(); at >= 0)
     result.recovered_at_s = static_cast<double>(at) / 1e9;

@@ -33,6 +33,31 @@ struct Target {
 // An HTTP method as the engine sends it: an upper-case token (GET, POST, ...).
 bool valid_method(std::string_view method);
 
+// A client-driven behaviour's connection script (labour_script_t in the ABI): what its own
+// connections do, beside the mix. See ScriptConnection (script.cpp) for how it runs.
+struct ScriptStep {
+  enum class Kind { Send, Trickle, Pause, HalfClose, Reset, Read };
+  Kind kind = Kind::Send;
+  std::string bytes;                      // Send; Trickle: the pattern it cycles through
+  std::uint64_t total = 0;                // Trickle: bytes in all (0: until the load ends)
+  std::uint32_t chunk = 1;                // Trickle: bytes per write; Read with a rate: receive buffer
+  std::chrono::milliseconds interval{0};  // Trickle: between writes; Pause: how long (0: until the end)
+  std::uint64_t rate = 0;                 // Read: bytes per second (0: no cap)
+  std::uint32_t count = 1;                // Read: responses
+};
+struct ConnectionScript {
+  std::vector<ScriptStep> steps;
+  std::uint32_t connections = 1;  // at once, beside the mix
+  std::chrono::milliseconds repeat_after{0};
+};
+
+// What is wrong with a script ("" when nothing): empty steps, a step's size or timing outside
+// the limits below, ... The host checks a plugin's script with it; run_load again.
+std::string check_script(const ConnectionScript& script);
+constexpr std::size_t kMaxScriptSteps = 64;
+constexpr std::size_t kMaxStepBytes = 16 * 1024 * 1024;
+constexpr std::uint64_t kMaxScriptConnections = 100000;  // all scripts of a load together
+
 // One behaviour as the engine sees it.
 struct PreparedRequest {
   std::string method = "GET";
@@ -40,7 +65,11 @@ struct PreparedRequest {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // the behaviour's own, after Host
   std::uint32_t timeout_ms = 10000;  // whole-request timeout for this behaviour (> 0), from
-                                     // the send; the outcome says first-byte or total
+                                     // the send; the outcome says first-byte or total. A
+                                     // script: the limit of each wait for the server's bytes
+  // A client-driven behaviour: it runs this on its own connections instead of being picked
+  // for the mix (its weight must be 0); method, target and body above are then unused.
+  std::optional<ConnectionScript> script;
 };
 
 // What the client saw for one request (see labour_outcome_kind_t).
@@ -51,13 +80,19 @@ struct Observation {
   std::uint64_t body_length = 0;
   std::uint64_t elapsed_us = 0;  // service time: from the start of the attempt (connect
                                  // included when a new connection was needed) to the outcome
+  std::uint32_t responses = 0;   // complete responses read (a script may read several)
 };
 
 // outcome_key(kind, http_status) -> "http_200", "connect_refused", ...: see response.hpp.
 
 struct Workload {
   std::vector<PreparedRequest> requests;  // index = behaviour index
-  std::vector<std::uint32_t> weights;     // same size, each > 0
+  // Same size: each behaviour's share of the mix. 0: never picked (a client-driven behaviour,
+  // which runs its own connections, or one this load leaves out); a script's is always 0.
+  std::vector<std::uint32_t> weights;
+  // false: the client-driven behaviours' connections do not run in this load (the baseline and
+  // recovery phases measure the server without them).
+  bool run_scripts = true;
   Policy policy = Policy::Random;
   std::uint64_t seed = 1;
   // Policy::Spaced: the k-th request of the load (over all connections) is behaviour
@@ -114,6 +149,11 @@ struct LoadOptions {
   std::uint64_t recovered_latency_us = 0;
   // Optional live view of this load (must outlive the call); null: none, at no cost.
   LiveCounters* live = nullptr;
+  // Lifecycle events: another thread fires up to `event_count` of them during the load and
+  // counts them in *events_fired; each outcome of the mix counts towards the latest one fired
+  // before it arrived (LoadResult::events). Null: none.
+  const std::atomic<std::uint32_t>* events_fired = nullptr;
+  std::uint32_t event_count = 0;
 };
 
 enum class LoadEnd { Requests, Duration, Interrupted, EndNow, Stalled, Recovered };
@@ -144,8 +184,22 @@ struct TimelineBucket {
 void merge_timeline(std::vector<TimelineBucket>& into, const std::vector<TimelineBucket>& from,
                     std::size_t behaviours);
 
+// The outcomes of the mix (innocent or not; not the client-driven behaviours') that arrived
+// after one lifecycle event fired, before the next one did: a slow request a reload drops is
+// dropped as much as an innocent one, while a misbehaviour that fails as it should is expected.
+struct EventOutcomes {
+  std::uint64_t answered = 0;  // expected
+  std::uint64_t failed = 0;    // unexpected, by outcome key below
+  std::map<std::string, std::uint64_t> failures;
+  std::uint64_t innocent_failed = 0;      // of the failed, innocent ones
+  std::uint64_t innocent_slowest_us = 0;  // the longest an innocent answer took (0: none answered)
+  // When the last innocent failure and the last innocent answer arrived, after the epoch.
+  std::optional<double> last_innocent_failure_s, last_innocent_answer_s;
+};
+
 struct LoadResult {
   std::vector<BehaviourStats> behaviours;  // index = behaviour index
+  std::vector<EventOutcomes> events;       // LoadOptions::event_count of them
   std::vector<TimelineBucket> timeline;
   std::uint32_t timeline_bucket_ms = 100;
   double duration_s = 0;

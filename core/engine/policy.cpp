@@ -57,13 +57,11 @@ Selector::Selector(const std::vector<std::uint32_t>& weights, Policy policy, std
   if (weights.empty()) throw std::invalid_argument("workload: no behaviours to select from");
   std::uint64_t total = 0;
   cumulative_.reserve(weights.size());
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    if (weights[i] == 0)
-      throw std::invalid_argument("workload: weight of behaviour " + std::to_string(i) +
-                                  " is 0 (every weight must be > 0)");
-    total += weights[i];
+  for (const std::uint32_t w : weights) {  // a 0 is a behaviour never picked
+    total += w;
     cumulative_.push_back(total);
   }
+  if (total == 0) throw std::invalid_argument("workload: every weight is 0, so there is nothing to pick");
   if (policy_ == Policy::Repeat) {
     const std::uint64_t n = std::max<std::uint32_t>(connection_count, 1);
     // total < 2^32 * 2^32 would overflow only with > 4 billion behaviours; use 128-bit anyway.
@@ -86,12 +84,10 @@ std::size_t Selector::next() {
                                     cumulative_.begin());
   }
   const std::size_t picked = current_;
-  if (++position_ == total) {
-    position_ = 0;
-    current_ = 0;
-  } else if (position_ == cumulative_[current_]) {
-    ++current_;
-  }
+  if (++position_ == total) position_ = 0;
+  // The behaviour at the new position (past any of weight 0).
+  if (position_ == 0) current_ = 0;
+  while (position_ >= cumulative_[current_]) ++current_;
   return picked;
 }
 
@@ -99,10 +95,9 @@ std::vector<std::size_t> spaced_schedule(const std::vector<std::uint32_t>& weigh
                                          const std::vector<std::uint64_t>& minimums, std::uint64_t length) {
   if (weights.empty()) throw std::invalid_argument("workload: no behaviours to select from");
   if (length == 0) throw std::invalid_argument("spaced schedule: length is 0");
-  if (std::find(weights.begin(), weights.end(), 0U) != weights.end())
-    throw std::invalid_argument("workload: every weight must be > 0");
   const std::size_t n = weights.size();
   const std::uint64_t total = std::accumulate(weights.begin(), weights.end(), std::uint64_t{0});
+  if (total == 0) throw std::invalid_argument("workload: every weight is 0, so there is nothing to schedule");
 
   // Counts by largest remainder, so they add up to `length` exactly.
   std::vector<std::uint64_t> counts(n);
@@ -116,12 +111,13 @@ std::vector<std::size_t> spaced_schedule(const std::vector<std::uint32_t>& weigh
   }
   std::stable_sort(remainders.begin(), remainders.end(),
                    [](const auto& x, const auto& y) { return x.first > y.first; });
+  // (Only behaviours with a remainder get one, so a weight of 0 never does.)
   for (std::size_t i = 0; placed < length; ++i, ++placed) ++counts[remainders[i % n].second];
 
   // Minimums, each request taken from the behaviour that has the most above its own minimum.
   auto minimum = [&](std::size_t b) { return b < minimums.size() ? minimums[b] : 0; };
   for (std::size_t b = 0; b < n; ++b)
-    while (counts[b] < minimum(b)) {
+    while (weights[b] > 0 && counts[b] < minimum(b)) {
       std::size_t donor = n;
       for (std::size_t d = 0; d < n; ++d)
         if (d != b && counts[d] > minimum(d) && (donor == n || counts[d] > counts[donor])) donor = d;

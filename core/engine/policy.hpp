@@ -29,7 +29,8 @@ class Rng {
 //  - Repeat: the deterministic pattern "weights[0] times behaviour 0, weights[1] times
 //    behaviour 1, ..." cycled; connection c of n starts at offset c * total / n of the
 //    pattern, so connections do not all send the same behaviour at the same moment.
-// Throws std::invalid_argument if weights is empty or holds a 0.
+// A weight of 0 is a behaviour never picked. Throws std::invalid_argument if weights is
+// empty or every weight is 0.
 class Selector {
  public:
   Selector(const std::vector<std::uint32_t>& weights, Policy policy, std::uint64_t seed,
@@ -48,8 +49,8 @@ class Selector {
 // The Spaced policy's schedule: `length` behaviour indices in which behaviour b appears in
 // proportion to weights[b] (largest remainder), at least minimums[b] times (taken from the
 // behaviours with the most requests; minimums may be shorter than weights, or empty), each
-// one's occurrences spread evenly over the schedule. Deterministic. Throws
-// std::invalid_argument for empty weights, a 0 weight or length 0.
+// one's occurrences spread evenly over the schedule; a weight of 0 never appears.
+// Deterministic. Throws std::invalid_argument for empty weights, all of them 0, or length 0.
 std::vector<std::size_t> spaced_schedule(const std::vector<std::uint32_t>& weights,
                                          const std::vector<std::uint64_t>& minimums, std::uint64_t length);
 

@@ -360,6 +360,10 @@ std::string outcome_key(labour_outcome_kind_t kind, int http_status) {
       return "malformed_response";
     case LABOUR_OUTCOME_OTHER_ERROR:
       return "other_error";
+    case LABOUR_OUTCOME_CLIENT_ABORT:
+      return "client_abort";
+    case LABOUR_OUTCOME_HELD:
+      return "held";
   }
   return "other_error";
 }

@@ -82,12 +82,13 @@ struct Monitor::Impl {
 
   bool is_worker(const Member& m) const { return leader_is_master && m.parent == leader; }
 
-  void joined(pid_t pid, Member m) {
+  void joined(pid_t pid, Member m, double at_s) {
     members[pid] = m;
     skip.erase(pid);
     if (report.samples.empty()) return;
     ++report.joined;
     if (is_worker(m)) ++report.workers_joined;
+    if (report.joins.size() < kMaxJoinsKept) report.joins.push_back({at_s, pid, is_worker(m)});
   }
 
   void exited(pid_t pid, std::string cause, double at_s) {
@@ -113,7 +114,7 @@ struct Monitor::Impl {
     for (const auto& e : got) {
       const double at_s = seconds_since_start(e.time);
       if (e.kind == detail::ProcEvent::Fork && members.count(e.parent) && !members.count(e.pid)) {
-        joined(e.pid, Member{e.parent});
+        joined(e.pid, Member{e.parent}, at_s);
       } else if (e.kind == detail::ProcEvent::Exit) {
         exited(e.pid, describe_wait_status(e.status), at_s);
       }
@@ -164,7 +165,8 @@ struct Monitor::Impl {
           continue;
         }
         const std::uint64_t ticks = stat->cpu_ticks + stat->children_ticks;
-        joined(pid, Member{stat->ppid, stat->start_ticks, report.samples.empty() ? ticks : 0, ticks});
+        joined(pid, Member{stat->ppid, stat->start_ticks, report.samples.empty() ? ticks : 0, ticks},
+               now_s());
         it = members.find(pid);
       }
       Member& m = it->second;

@@ -30,6 +30,16 @@ struct Exit {
   std::string cause;    // "killed by SIGSEGV", "exit status 0", or "unknown"
 };
 
+// One process joining the server while it was watched (a worker spawned or respawned).
+struct Join {
+  double at_s = 0;  // since the monitor started
+  pid_t pid = 0;
+  bool worker = false;  // see Exit::worker
+};
+// Joins kept with their times (the counts below count them all): a server that starts a process
+// per request must not grow the report without bound.
+constexpr std::size_t kMaxJoinsKept = 10000;
+
 // The whole server at one instant. `fds` is -1 when some process's descriptors could not
 // be counted (another user's process, without the right to look).
 struct Sample {
@@ -49,6 +59,7 @@ struct Report {
   std::vector<Exit> exits;           // in the order they happened
   std::uint32_t joined = 0;          // processes that joined after the first sample
   std::uint32_t workers_joined = 0;  // of those, workers (see Exit::worker)
+  std::vector<Join> joins;           // the first kMaxJoinsKept of them, in order
 };
 
 // Where exits are learnt from: the kernel's process events when the host may listen, or

@@ -166,6 +166,27 @@ std::optional<std::string> read_params(const labour_plugin_t& d, std::vector<Par
 
 }  // namespace
 
+namespace {
+// A field of a group that starts with struct_size, if the plugin's struct reaches it.
+template <class Group, class Field>
+Field field_if_present(const void* group, std::size_t offset) {
+  if (!group || *static_cast<const uint32_t*>(group) < offset + sizeof(Field)) return Field{};
+  return *reinterpret_cast<const Field*>(static_cast<const char*>(group) + offset);
+}
+}  // namespace
+
+BuildScriptFn build_script_function(const PluginInfo& behaviour) {
+  if (behaviour.kind != Kind::Behaviour) return nullptr;
+  return field_if_present<labour_behaviour_api_t, BuildScriptFn>(
+      behaviour.api, offsetof(labour_behaviour_api_t, behaviour_on_build_script));
+}
+
+LifecycleFn lifecycle_function(const PluginInfo& server) {
+  if (server.kind != Kind::Server) return nullptr;
+  return field_if_present<labour_server_api_t, LifecycleFn>(
+      server.api, offsetof(labour_server_api_t, server_on_lifecycle));
+}
+
 std::optional<std::string> check_array(const void* first, uint32_t count, uint32_t stride,
                                        std::size_t min_size, const char* what) {
   if (count == 0) return std::nullopt;

@@ -126,6 +126,13 @@ std::vector<std::filesystem::path> search_path(const std::vector<std::filesystem
 std::optional<std::string> check_array(const void* first, uint32_t count, uint32_t stride,
                                        std::size_t min_size, const char* what);
 
+// ABI 2.1's optional functions: NULL when the plugin does not implement them, or was built
+// against 2.0 (its group's struct_size does not reach them).
+using BuildScriptFn = int32_t (*)(labour_instance_t*, labour_host_t*, labour_script_t*);
+using LifecycleFn = int32_t (*)(labour_instance_t*, labour_host_t*, labour_lifecycle_t*);
+BuildScriptFn build_script_function(const PluginInfo& behaviour);
+LifecycleFn lifecycle_function(const PluginInfo& server);
+
 // The host's side of the ABI's services, for every instance (labour_host_api_t).
 const labour_host_api_t& host_api();
 

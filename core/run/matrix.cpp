@@ -348,14 +348,18 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
       throw UsageError("--scenarios: scenario name '" + sc.name +
                        "' appears twice (results are kept by server label and scenario name)");
     request.overrides.apply(sc);
-    // Every connection is one of labour's descriptors, every client thread's event loop a few
-    // (times the cells run side by side).
+    scenario::check_events(sc);  // -d or -n may have moved the phase's end under an event
+    auto prepared = prepare_scenario(registry, sc);
+    // Every connection is one of labour's descriptors (the mix's and the client-driven
+    // behaviours'), every client thread's event loop a few (times the cells run side by side).
+    const std::uint64_t scripts = prepared->script_connections;
     supervisor::check_descriptors(
-        (std::uint64_t{sc.concurrency} + 4 * std::uint64_t{sc.threads}) *
+        (std::uint64_t{sc.concurrency} + scripts + 4 * std::uint64_t{sc.threads}) *
             std::max<std::uint32_t>(request.jobs, 1),
         "scenario " + sc.name + " at concurrency " + std::to_string(sc.concurrency) +
+            (scripts ? " with " + std::to_string(scripts) + " client-driven connections" : "") +
             (request.jobs > 1 ? " x " + std::to_string(request.jobs) + " jobs" : ""));
-    plan.scenarios.push_back(prepare_scenario(registry, sc));
+    plan.scenarios.push_back(std::move(prepared));
   }
 
   json measured = {{"servers", json::array()},

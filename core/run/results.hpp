@@ -17,6 +17,7 @@
 #include "engine/engine.hpp"
 #include "monitor/monitor.hpp"
 #include "plugins/params.hpp"
+#include "run/events.hpp"
 #include "scenario/scenario.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -25,8 +26,9 @@ namespace labour::run {
 // The results document's version (docs/results-schema.md).
 using labour::reporters::kSchemaVersion;
 
-// Ordered from best to worst: a repeated test reports the worst it saw.
-enum class Verdict { Robust, Inconclusive, Degraded, Hung, Down };
+// Ordered from best to worst: a repeated test reports the worst it saw. Unsupported: the server
+// cannot do what the scenario asks (e.g. reload), so the test did not run.
+enum class Verdict { Robust, Unsupported, Inconclusive, Degraded, Hung, Down };
 std::string_view verdict_name(Verdict v);
 
 // The phases of every test, in order.
@@ -39,6 +41,7 @@ struct BehaviourInfo {
   plugins::ParamValues params;
   std::uint32_t weight = 1;
   bool innocent = false;
+  std::uint32_t connections = 0;  // a client-driven behaviour's own connections (weight 0); 0: in the mix
 };
 
 // What the engine, the monitor and the supervisor measured for one test that ran load.
@@ -50,6 +53,7 @@ struct Measurements {
   std::uint16_t port = 0;
   double start_seconds = 0;
   std::string server_cpus, client_cpus, run_dir;  // empty: not pinned / not kept
+  std::vector<FiredEvent> events;                 // the scenario's [[event]]s, in order
 
   const engine::LoadResult* phase(Phase p) const {
     const auto& r = phases[static_cast<std::size_t>(p)];
@@ -69,16 +73,34 @@ struct Figures {
   std::optional<double> recovery_s, death_s;
   std::optional<double> worker_exits, respawns, rss_growth_mib;
   std::optional<double> misbehaviour_sent, failure_pct, requests_per_second;
+  std::optional<double> events_dropped, events_back_s,
+      events_slowest_ms;  // lifecycle events (absent without any)
 };
 struct FigureField {
   const char* name;
   std::optional<double> Figures::*member;
 };
-extern const std::array<FigureField, 23> kFigures;
+extern const std::array<FigureField, 26> kFigures;
 
 struct Outage {
   double start_s = 0, end_s = 0;  // by send time, seconds after the test's epoch
   std::uint64_t failed = 0;       // innocent requests sent in it that failed
+};
+
+// What one lifecycle event did to innocent requests and to the server's processes, in its window:
+// from when it fired until the next one fired or the fault phase ended.
+struct EventResult {
+  double window_end_s = 0;
+  std::uint64_t answered = 0;                 // innocent outcomes, expected, that arrived in the window
+  std::uint64_t dropped = 0;                  // ... unexpected (for a graceful stop: but connections refused)
+  std::uint64_t refused = 0;                  // graceful stop: refused connections, once its listener closed
+  std::optional<double> innocent_slowest_ms;  // the longest an innocent answer took (none: none answered)
+  std::map<std::string, std::uint64_t> failures;  // every unexpected one, by outcome key
+  // From the event until the last innocent failure it saw, when an answer came after it (0: no
+  // failure); absent: innocent requests did not succeed again in its window.
+  std::optional<double> back_after_s;
+  std::vector<monitor::Exit> exits;  // processes that ended in the window
+  std::vector<monitor::Join> joins;  // ... and that started
 };
 
 struct VerdictResult {
@@ -95,7 +117,8 @@ struct Summary {
   std::map<std::string, std::uint64_t> innocent_failures;  // fault phase, outcome key -> count
   std::vector<engine::TimelineBucket> timeline;            // all phases on one axis
   std::uint32_t bucket_ms = 100;
-  bool labour_failed = false;  // Labour's 2010 rule: more than 10 % unexpected
+  bool labour_failed = false;       // Labour's 2010 rule: more than 10 % unexpected
+  std::vector<EventResult> events;  // Measurements::events, in order
 };
 
 // The innocent behaviours of one phase, added up.

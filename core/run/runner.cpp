@@ -1,7 +1,10 @@
 #include "run/runner.hpp"
 
+#include "run/events.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -227,7 +230,52 @@ ServerConfig parse_server_spec(const plugins::Registry& registry, const std::str
     }
   }
   config.label = label;
+  if (const auto read = plugins::lifecycle_function(*config.adapter)) {
+    const auto instance = plugins::Instance::create(*config.adapter, config.options, label);
+    labour_lifecycle_t l{};
+    l.struct_size = sizeof l;
+    if (read(instance.handle(), instance.host(), &l) != 0)
+      throw UsageError("--server " + spec + ": cannot say what it supports: " + instance.last_error());
+    // Fields past the plugin's own struct_size are not there: they keep their defaults.
+    auto has = [&](std::size_t offset, std::size_t size) { return l.struct_size >= offset + size; };
+    ServerLifecycle& out = config.lifecycle;
+    if (has(offsetof(labour_lifecycle_t, worker_cmdline), sizeof(labour_str_t))) {
+      out.reload_signal = l.reload_signal;
+      out.reload_note = str(l.reload_note);
+      out.graceful_stop_signal = l.graceful_stop_signal;
+      out.graceful_stop_note = str(l.graceful_stop_note);
+      out.has_workers = l.has_workers != 0;
+      out.workers_note = str(l.workers_note);
+      out.worker_cmdline = str(l.worker_cmdline);
+    }
+    for (const int sig : {out.reload_signal, out.graceful_stop_signal})
+      if (sig < 0 || sig >= NSIG)
+        throw UsageError("--server " + spec + ": its adapter declares signal " + std::to_string(sig) +
+                         ", which is not a signal; fix the adapter");
+  }
   return config;
+}
+
+std::optional<std::string> unsupported_event(const ServerConfig& server, const scenario::Event& event) {
+  const ServerLifecycle& l = server.lifecycle;
+  auto because = [&](const std::string& what, const std::string& note) {
+    return server.label + " " + what + (note.empty() ? "" : ": " + note);
+  };
+  switch (event.action) {
+    case scenario::EventAction::Reload:
+      if (l.reload_signal == 0) return because("has no graceful reload", l.reload_note);
+      break;
+    case scenario::EventAction::GracefulStop:
+      if (l.graceful_stop_signal == 0) return because("has no graceful stop", l.graceful_stop_note);
+      break;
+    case scenario::EventAction::KillWorker:
+    case scenario::EventAction::FreezeWorker:
+      if (!l.has_workers) return because("has no worker processes apart from its main one", l.workers_note);
+      break;
+    case scenario::EventAction::Signal:
+      break;  // the main process can always be sent a signal
+  }
+  return std::nullopt;
 }
 
 void check_python(const std::string& python) {
@@ -260,6 +308,63 @@ engine::PreparedRequest request_of(const plugins::Instance& instance, const std:
     req.headers.emplace_back(str(header.name), str(header.value));
   }
   return req;
+}
+
+std::optional<engine::ConnectionScript> script_of(const plugins::Instance& instance,
+                                                  const std::string& what) {
+  const auto build = plugins::build_script_function(instance.plugin());
+  if (!build) return std::nullopt;
+  labour_script_t script{};
+  script.struct_size = sizeof script;
+  if (build(instance.handle(), instance.host(), &script) != 0)
+    throw UsageError(what + ": cannot build its connection script: " + instance.last_error());
+  if (auto why = plugins::check_array(script.steps, script.step_count, script.step_stride,
+                                      offsetof(labour_step_t, count) + sizeof(uint32_t), "script step"))
+    throw UsageError(what + ": " + *why);
+  engine::ConnectionScript out;
+  out.connections = script.connections;
+  out.repeat_after = std::chrono::milliseconds(script.repeat_after_ms);
+  for (uint32_t i = 0; i < script.step_count; ++i) {
+    const auto& st = *LABOUR_ELEMENT(labour_step_t, script.steps, script.step_stride, i);
+    engine::ScriptStep step;
+    using Kind = engine::ScriptStep::Kind;
+    switch (st.kind) {
+      case LABOUR_STEP_SEND:
+        step.kind = Kind::Send;
+        break;
+      case LABOUR_STEP_TRICKLE:
+        step.kind = Kind::Trickle;
+        break;
+      case LABOUR_STEP_PAUSE:
+        step.kind = Kind::Pause;
+        break;
+      case LABOUR_STEP_HALF_CLOSE:
+        step.kind = Kind::HalfClose;
+        break;
+      case LABOUR_STEP_RESET:
+        step.kind = Kind::Reset;
+        break;
+      case LABOUR_STEP_READ:
+        step.kind = Kind::Read;
+        break;
+      default:
+        throw UsageError(what + ": step " + std::to_string(i + 1) + " of its connection script has kind " +
+                         std::to_string(static_cast<int>(st.kind)) + ", which this labour does not know");
+    }
+    if (st.bytes.len > engine::kMaxStepBytes)
+      throw UsageError(what + ": step " + std::to_string(i + 1) + " of its connection script is " +
+                       std::to_string(st.bytes.len) + " bytes; at most " +
+                       std::to_string(engine::kMaxStepBytes));
+    step.bytes = str(st.bytes);
+    step.total = st.total;
+    step.chunk = st.chunk;
+    step.interval = std::chrono::milliseconds(st.interval_ms);
+    step.rate = st.rate;
+    step.count = std::max<uint32_t>(st.count, 1);
+    out.steps.push_back(std::move(step));
+  }
+  if (const std::string why = engine::check_script(out); !why.empty()) throw UsageError(what + ": " + why);
+  return out;
 }
 
 workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& b) {
@@ -574,19 +679,42 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
     const auto& api = instance.api<labour_behaviour_api_t>();
     engine::PreparedRequest req = request_of(instance, what);
     req.timeout_ms = api.behaviour_on_timeout_ms(instance.handle(), sc.timeout_ms);
+    req.script = script_of(instance, what);
+    std::uint32_t weight = entry.weight;
+    if (req.script) {
+      // It runs on its own connections beside the mix: a weight would mean nothing.
+      if (entry.weight_given)
+        throw UsageError(what + ": a client-driven behaviour runs its own " +
+                         std::to_string(req.script->connections) +
+                         " connection(s) beside the mix and takes no weight; remove 'weight' (its "
+                         "parameters set how many connections)");
+      weight = 0;
+      p.script_connections += req.script->connections;
+    }
     workload.requests.push_back(std::move(req));
-    workload.weights.push_back(entry.weight);
+    workload.weights.push_back(weight);
     const bool innocent = api.behaviour_on_is_innocent(instance.handle()) != 0;
     workload.innocent.push_back(innocent);
     if (std::find(p.plugins.begin(), p.plugins.end(), &plugin) == p.plugins.end())
       p.plugins.push_back(&plugin);
-    p.mix.push_back({&plugin, std::move(params), entry.weight, std::move(instance), innocent});
+    const std::uint32_t connections =
+        workload.requests.back().script ? workload.requests.back().script->connections : 0;
+    p.mix.push_back({&plugin, std::move(params), weight, std::move(instance), innocent, connections});
   }
+  if (std::none_of(workload.weights.begin(), workload.weights.end(), [](std::uint32_t w) { return w > 0; }))
+    throw UsageError("scenario " + sc.name +
+                     ": every behaviour is client-driven; add an innocent one to the mix (e.g. "
+                     "[[behaviour]] name = \"PlainResponse\"), whose answers are what the test measures");
   // The judges live as long as the prepared scenario, which the tests share.
   workload.judge = [&mix = p.mix](std::size_t index, const engine::Observation& o) {
     const auto& b = mix[index];
-    labour_outcome_t outcome{sizeof(labour_outcome_t),       o.kind,        o.http_status,
-                             {o.body.data(), o.body.size()}, o.body_length, o.elapsed_us};
+    labour_outcome_t outcome{sizeof(labour_outcome_t),
+                             o.kind,
+                             o.http_status,
+                             {o.body.data(), o.body.size()},
+                             o.body_length,
+                             o.elapsed_us,
+                             o.responses};
     return b.instance.api<labour_behaviour_api_t>().behaviour_on_judge(b.instance.handle(), &outcome) == 1;
   };
   if (sc.policy == engine::Policy::Spaced) {
@@ -596,12 +724,12 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
     std::vector<std::uint64_t> minimums;
     std::uint64_t total = 0;
     for (const auto& b : p.mix) {
-      minimums.push_back(b.innocent ? 0 : sc.thresholds.min_misbehaviour);
+      minimums.push_back(b.innocent || b.weight == 0 ? 0 : sc.thresholds.min_misbehaviour);
       total += b.weight;
     }
     std::uint64_t cycle = total;
     for (const auto& b : p.mix)
-      if (!b.innocent)
+      if (!b.innocent && b.weight > 0)
         cycle = std::max(cycle, (sc.thresholds.min_misbehaviour * total + b.weight - 1) / b.weight);
     cycle = std::min<std::uint64_t>(cycle, 100000);
     const std::uint64_t length = sc.requests ? std::min<std::uint64_t>(sc.requests, 100000) : cycle;
@@ -609,6 +737,7 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
   }
   p.has_innocent = std::any_of(p.mix.begin(), p.mix.end(), [](const auto& b) { return b.innocent; });
   p.innocent_only = workload;
+  p.innocent_only.run_scripts = false;  // the baseline and recovery measure the server alone
   if (p.has_innocent) {
     p.innocent_only.policy = engine::Policy::Spaced;
     p.innocent_only.schedule = innocent_schedule(p.mix);
@@ -659,6 +788,13 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
     result.error = "server '" + server.label + "' is not available: " + availability.reason;
     return result;
   }
+  // An event the server cannot do (its adapter says so): the test does not run, and says why.
+  for (const auto& e : sc.events)
+    if (auto why = unsupported_event(server, e)) {
+      result.summary.emplace();
+      result.summary->verdict = {Verdict::Unsupported, *why, "unsupported", ""};
+      return result;
+    }
 
   const CpuSplit cpus = settings.pinning.plan(sc.threads);
   set_phase("starting");  // the server, then the warm-up
@@ -676,7 +812,8 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   }
 
   Measurements m;
-  for (const auto& b : mix) m.behaviours.push_back({b.plugin->name, b.params, b.weight, b.innocent});
+  for (const auto& b : mix)
+    m.behaviours.push_back({b.plugin->name, b.params, b.weight, b.innocent, b.connections});
 
   engine::LoadOptions options;
   options.concurrency = sc.concurrency;
@@ -713,14 +850,25 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
     baseline.duration = millis(sc.phases.baseline_s);
     interrupted = run_phase(Phase::Baseline, innocent_only, baseline);
   }
+  bool stopped_on_purpose = false;  // a graceful stop fired: there is nothing to recover
   if (!interrupted) {
     engine::LoadOptions fault = options;
     fault.requests = sc.requests;
     fault.duration = millis(sc.duration_s);
     if (has_innocent) fault.end_when_stalled = millis(sc.phases.stall_s);
+    std::optional<EventDriver> driver;
+    if (!sc.events.empty()) {
+      driver.emplace(sc.events, server.lifecycle, session->process().pid(), *options.epoch, Clock::now());
+      fault.events_fired = &driver->fired();
+      fault.event_count = static_cast<std::uint32_t>(sc.events.size());
+    }
     interrupted = run_phase(Phase::Fault, workload, fault);
+    if (driver) m.events = driver->finish();  // a frozen worker is resumed before anything else
+    stopped_on_purpose = std::any_of(m.events.begin(), m.events.end(), [](const FiredEvent& e) {
+      return e.fired && e.event.action == scenario::EventAction::GracefulStop;
+    });
   }
-  if (!interrupted && has_innocent) {
+  if (!interrupted && has_innocent && !stopped_on_purpose) {
     engine::LoadOptions recovery = options;
     recovery.duration = millis(sc.phases.recovery_s);
     recovery.end_after_successes = sc.phases.recovered_after;

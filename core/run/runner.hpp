@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <labour/sdk.hpp>  // sdk::Lifecycle
 #include <nlohmann/json.hpp>
 
 #include "common/cpus.hpp"
@@ -26,13 +27,21 @@
 
 namespace labour::run {
 
+// What can be done to a running server (labour_lifecycle_t, ABI 2.1), as its adapter declares
+// it for one configuration: the SDK's plain struct, read back from the C one.
+using ServerLifecycle = labour::sdk::Lifecycle;
+
 // One server configuration: an adapter plus validated options, under a label.
 struct ServerConfig {
   std::string label;  // shown in reports; unique within a matrix
   const plugins::PluginInfo* adapter = nullptr;
   plugins::ParamValues options;
   plugins::RawParams given;  // the options the user wrote (for the default label)
+  ServerLifecycle lifecycle;
 };
+
+// Why `server` cannot do `event` (the unsupported verdict's reason), or nullopt when it can.
+std::optional<std::string> unsupported_event(const ServerConfig& server, const scenario::Event& event);
 
 // "NAME[:opt=val,...]" with the reserved option label=TEXT. Throws UsageError.
 ServerConfig parse_server_spec(const plugins::Registry& registry, const std::string& spec);
@@ -66,6 +75,7 @@ struct PreparedScenario {
     std::uint32_t weight;
     plugins::Instance instance;
     bool innocent = false;
+    std::uint32_t connections = 0;  // client-driven: its own connections (its weight is 0)
   };
   scenario::Scenario scenario;
   std::vector<Behaviour> mix;                       // the scenario's order: engine indices
@@ -73,6 +83,7 @@ struct PreparedScenario {
   engine::Workload workload;                        // the fault phase
   engine::Workload innocent_only;                   // baseline and recovery
   bool has_innocent = false;
+  std::uint64_t script_connections = 0;  // the client-driven behaviours' own, beside the mix
   PreparedScenario() = default;
   PreparedScenario(const PreparedScenario&) = delete;
   PreparedScenario& operator=(const PreparedScenario&) = delete;
@@ -155,6 +166,10 @@ nlohmann::ordered_json document_header(const Settings& settings);
 // The request a behaviour instance sends, checked against what its plugin declared. Throws
 // UsageError naming `what`.
 engine::PreparedRequest request_of(const plugins::Instance& instance, const std::string& what);
+
+// A client-driven behaviour's connection script (ABI 2.1), checked; none for an ordinary
+// behaviour. Throws UsageError naming `what`.
+std::optional<engine::ConnectionScript> script_of(const plugins::Instance& instance, const std::string& what);
 
 // What the worker app needs of a loaded behaviour: its worker half, parameters, method, files.
 workerapp::BehaviourSource behaviour_source(const plugins::PluginInfo& behaviour);

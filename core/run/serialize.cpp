@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "run/results.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour::run {
 
@@ -22,6 +23,13 @@ json params_json(const plugins::ParamValues& values) {
 }  // namespace
 
 json scenario_json(const scenario::Scenario& s) {
+  json events = json::array();
+  for (const auto& e : s.events) {
+    json event = {{"action", scenario::action_name(e.action)}, {"at_s", e.at_s}};
+    if (e.action == scenario::EventAction::FreezeWorker) event["seconds"] = e.seconds;
+    if (e.action == scenario::EventAction::Signal) event["signal"] = supervisor::signal_name(e.signal);
+    events.push_back(event);
+  }
   const auto& p = s.phases;
   const auto& t = s.thresholds;
   json mix = json::array();
@@ -55,7 +63,8 @@ json scenario_json(const scenario::Scenario& s) {
             {"min_throughput_pct", t.min_throughput_pct},
             {"min_misbehaviour", t.min_misbehaviour},
             {"max_baseline_failure_pct", t.max_baseline_failure_pct}}},
-          {"mix", mix}};
+          {"mix", mix},
+          {"events", events}};
 }
 
 namespace {
@@ -161,6 +170,8 @@ json behaviours_json(const engine::LoadResult& fault, const std::vector<Behaviou
     out.push_back({{"name", mix[i].name},
                    {"params", params_json(mix[i].params)},
                    {"weight", mix[i].weight},
+                   {"client_driven", mix[i].connections > 0},
+                   {"connections", mix[i].connections},
                    {"innocent", mix[i].innocent},
                    {"sent", st.sent},
                    {"expected", st.expected},
@@ -195,6 +206,51 @@ json timeline_json(const Summary& s, std::size_t behaviours) {
   return t;
 }
 
+json events_json(const std::vector<FiredEvent>& fired, const std::vector<EventResult>& results) {
+  constexpr std::size_t kListed = 100;  // processes listed per event; the counts have them all
+  json out = json::array();
+  for (std::size_t i = 0; i < fired.size(); ++i) {
+    const FiredEvent& e = fired[i];
+    const EventResult r = i < results.size() ? results[i] : EventResult{};
+    json event = {{"action", scenario::action_name(e.event.action)}, {"at_s", round3(e.event.at_s)}};
+    if (e.event.action == scenario::EventAction::FreezeWorker) event["seconds"] = round3(e.event.seconds);
+    event["fired"] = e.fired;
+    if (!e.fired) {
+      out.push_back(event);
+      continue;
+    }
+    event["fired_s"] = round3(e.fired_s);
+    event["failed"] = e.failed;
+    event["detail"] = e.detail;
+    event["pid"] = e.pid;
+    event["signal"] = e.signal ? json(supervisor::signal_name(e.signal)) : json(nullptr);
+    if (e.resumed_s >= 0) event["resumed_s"] = round3(e.resumed_s);
+    json exits = json::array(), joins = json::array();
+    for (const auto& x : r.exits)
+      if (exits.size() < kListed)
+        exits.push_back({{"t_s", round3(x.at_s)},
+                         {"pid", x.pid},
+                         {"leader", x.leader},
+                         {"worker", x.worker},
+                         {"cause", x.cause}});
+    for (const auto& j : r.joins)
+      if (joins.size() < kListed)
+        joins.push_back({{"t_s", round3(j.at_s)}, {"pid", j.pid}, {"worker", j.worker}});
+    event["window_end_s"] = round3(r.window_end_s);
+    event["answered"] = r.answered;
+    event["dropped"] = r.dropped;
+    event["refused"] = r.refused;
+    event["failures"] = r.failures;
+    event["back_after_s"] = r.back_after_s ? json(round3(*r.back_after_s)) : json(nullptr);
+    event["innocent_slowest_ms"] =
+        r.innocent_slowest_ms ? json(round3(*r.innocent_slowest_ms)) : json(nullptr);
+    event["processes_exited"] = {{"total", r.exits.size()}, {"first", exits}};
+    event["processes_joined"] = {{"total", r.joins.size()}, {"first", joins}};
+    out.push_back(event);
+  }
+  return out;
+}
+
 }  // namespace
 
 json to_json(const TestResult& t) {
@@ -205,7 +261,11 @@ json to_json(const TestResult& t) {
       {"status", t.status}};
   if (!t.server_version.empty()) test["server"]["version"] = t.server_version;
   if (!t.error.empty()) test["error"] = t.error;
-  if (!t.measured) return test;
+  if (!t.measured) {
+    // Decided without running (unsupported): the verdict and its reason only.
+    if (t.summary && t.status == "completed") test["verdict"] = verdict_json(t.summary->verdict);
+    return test;
+  }
   const Measurements& m = *t.measured;
   if (t.summary) {
     const Summary& s = *t.summary;
@@ -240,6 +300,7 @@ json to_json(const TestResult& t) {
       if (const auto* load = m.phase(p)) phases.push_back(phase_json(p, *load, m.behaviours));
     test["phases"] = phases;
     test["timeline"] = timeline_json(s, m.behaviours.size());
+    if (!m.events.empty()) test["events"] = events_json(m.events, s.events);
   }
   if (t.repeats) {
     const Repeats& r = *t.repeats;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "run/results.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour::run {
 
@@ -12,6 +13,8 @@ std::string_view verdict_name(Verdict v) {
   switch (v) {
     case Verdict::Robust:
       return "robust";
+    case Verdict::Unsupported:
+      return "unsupported";
     case Verdict::Inconclusive:
       return "inconclusive";
     case Verdict::Degraded:
@@ -36,7 +39,7 @@ std::string_view phase_name(Phase p) {
   return "?";
 }
 
-const std::array<FigureField, 23> kFigures{{
+const std::array<FigureField, 26> kFigures{{
     {"innocent_sent", &Figures::innocent_sent},
     {"innocent_failed", &Figures::innocent_failed},
     {"innocent_failure_pct", &Figures::innocent_failure_pct},
@@ -60,6 +63,9 @@ const std::array<FigureField, 23> kFigures{{
     {"misbehaviour_sent", &Figures::misbehaviour_sent},
     {"failure_pct", &Figures::failure_pct},
     {"requests_per_second", &Figures::requests_per_second},
+    {"events_dropped", &Figures::events_dropped},
+    {"events_back_s", &Figures::events_back_s},
+    {"events_slowest_ms", &Figures::events_slowest_ms},
 }};
 
 InnocentStats innocent_stats(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
@@ -92,6 +98,9 @@ std::string fixed(double v, int digits) {
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
 }
+
+// "33.3", and "<0.1" for a share that one decimal would show as none.
+std::string percent(double pct) { return pct > 0 && pct < 0.05 ? "<0.1" : fixed(pct, 1); }
 
 // "x140", "x1.3": a ratio as a person reads it.
 std::string times(double ratio) { return "x" + fixed(ratio, ratio >= 10 ? 0 : 1); }
@@ -128,6 +137,69 @@ std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& time
     out.push_back(*current);
   }
   return out;
+}
+
+// Each fired event's window, innocent outcomes (counted by the engine as they arrived), the
+// outages it overlaps, and the processes that came and went meanwhile.
+std::vector<EventResult> event_results(const Measurements& m) {
+  std::vector<EventResult> out(m.events.size());
+  const auto* fault = m.phase(Phase::Fault);
+  if (!fault) return out;
+  const double fault_end = fault->start_s + fault->duration_s;
+  for (std::size_t i = 0; i < m.events.size(); ++i) {
+    const FiredEvent& e = m.events[i];
+    EventResult& r = out[i];
+    if (!e.fired) continue;
+    r.window_end_s = fault_end;
+    for (std::size_t j = i + 1; j < m.events.size(); ++j)
+      if (m.events[j].fired) {
+        r.window_end_s = m.events[j].fired_s;
+        break;
+      }
+    if (i < fault->events.size()) {
+      const auto& counted = fault->events[i];
+      r.answered = counted.answered;
+      if (counted.innocent_slowest_us > 0)
+        r.innocent_slowest_ms = static_cast<double>(counted.innocent_slowest_us) / 1000.0;
+      r.failures = counted.failures;
+      r.dropped = counted.failed;
+      if (e.event.action == scenario::EventAction::GracefulStop)
+        if (const auto it = counted.failures.find("connect_refused"); it != counted.failures.end()) {
+          r.refused = it->second;
+          r.dropped -= it->second;
+        }
+    }
+    // Back: an innocent answer arrived after the last failure the event saw (whose arrival
+    // is then how long it lasted); not back: failures to the end of its window.
+    r.back_after_s = 0.0;
+    if (i < fault->events.size() && fault->events[i].last_innocent_failure_s) {
+      const auto& counted = fault->events[i];
+      if (counted.last_innocent_answer_s &&
+          *counted.last_innocent_answer_s > *counted.last_innocent_failure_s)
+        r.back_after_s = std::max(0.0, *counted.last_innocent_failure_s - e.fired_s);
+      else
+        r.back_after_s.reset();
+    }
+    for (const auto& x : m.monitor.exits)
+      if (x.at_s >= e.fired_s && x.at_s < r.window_end_s) r.exits.push_back(x);
+    for (const auto& j : m.monitor.joins)
+      if (j.at_s >= e.fired_s && j.at_s < r.window_end_s) r.joins.push_back(j);
+  }
+  return out;
+}
+
+// "the reload at 2.0 s" for reasons.
+std::string event_name(const FiredEvent& e) {
+  char at[32];
+  std::snprintf(at, sizeof at, "%.1f", e.event.at_s);
+  return "the " + std::string(scenario::action_name(e.event.action)) + " at " + at + " s";
+}
+
+std::string outcome_list(const std::map<std::string, std::uint64_t>& counts, const char* except = "") {
+  std::string s;
+  for (const auto& [key, count] : counts)
+    if (key != except) s += (s.empty() ? "" : ", ") + key + " " + std::to_string(count);
+  return s;
 }
 
 std::vector<engine::TimelineBucket> merge_timelines(const Measurements& m) {
@@ -174,6 +246,53 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                          std::to_string(b.sent) + " innocent requests were unexpected before any fault",
                      "baseline failed");
   }
+  // An event that could not act, or whose time never came in a phase that ran its course, did
+  // not test what the scenario claims. (A phase the server ended, dead or stalled, is judged.)
+  const bool phase_ran_its_course =
+      fault && (fault->ended_by == engine::LoadEnd::Requests || fault->ended_by == engine::LoadEnd::Duration);
+  for (const FiredEvent& e : m.events) {
+    if (e.failed)
+      return verdict(Verdict::Inconclusive, event_name(e) + " did not happen: " + e.detail,
+                     std::string(scenario::action_name(e.event.action)) + " failed");
+    if (!e.fired && phase_ran_its_course)
+      return verdict(
+          Verdict::Inconclusive,
+          event_name(e) + " never fired: the fault phase ended after " + fixed(fault->duration_s, 1) + " s",
+          std::string(scenario::action_name(e.event.action)) + " not fired");
+  }
+  // A graceful stop is asked to end the server: what matters is what it dropped on the way out.
+  for (std::size_t i = 0; i < m.events.size(); ++i) {
+    const FiredEvent& e = m.events[i];
+    if (e.event.action != scenario::EventAction::GracefulStop || !e.fired) continue;
+    const std::string stop = "the graceful stop (" + supervisor::signal_name(e.signal) + ")";
+    std::optional<double> exited_after;
+    for (const auto& x : m.monitor.exits)
+      if (x.leader && x.at_s >= e.fired_s) exited_after = x.at_s - e.fired_s;
+    if (!exited_after)
+      return verdict(Verdict::Hung,
+                     "the main process was still running " +
+                         fixed(fault->start_s + fault->duration_s - e.fired_s, 1) + " s after " + stop,
+                     "hung", "death_s");
+    const std::string exited = "; the main process exited " + fixed(*exited_after, 1) + " s after it";
+    // Innocent failures that arrived before the stop fired are not the stop's doing.
+    std::uint64_t before = f.innocent_failed ? static_cast<std::uint64_t>(*f.innocent_failed) : 0;
+    for (std::size_t j = i; j < m.events.size() && j < fault->events.size(); ++j)
+      before -= std::min(before, fault->events[j].innocent_failed);
+    if (before > 0)
+      return verdict(Verdict::Degraded,
+                     std::to_string(before) + " innocent requests failed before " + stop + exited,
+                     std::to_string(before) + " failed", "innocent_failed");
+    const EventResult& r = s.events[i];
+    if (r.dropped > 0)
+      return verdict(Verdict::Degraded,
+                     stop + " dropped " + std::to_string(r.dropped) + " innocent requests it had taken (" +
+                         outcome_list(r.failures, "connect_refused") + ")" + exited,
+                     "dropped " + std::to_string(r.dropped), "events_dropped");
+    return verdict(Verdict::Robust,
+                   stop + " answered every innocent request it had taken (" + std::to_string(r.answered) +
+                       "; " + std::to_string(r.refused) + " refused once its listener closed)" + exited,
+                   "robust");
+  }
   // A fault phase the server stalled ended before its schedule did: what was not sent then is
   // not the scenario's fault, and the stall is the finding (hung or degraded, below).
   if (fault && fault->ended_by != engine::LoadEnd::Stalled) {
@@ -218,19 +337,30 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                    "not back", "recovery_s");
   }
 
-  const std::string back = f.recovery_s && *f.recovery_s > 0
-                               ? "; back " + fixed(*f.recovery_s, 1) + " s after the fault phase"
-                               : "";
+  std::string back = f.recovery_s && *f.recovery_s > 0
+                         ? "; back " + fixed(*f.recovery_s, 1) + " s after the fault phase"
+                         : "";
+  // The event that dropped the most innocent requests, named with what it dropped.
+  const EventResult* worst = nullptr;
+  const FiredEvent* worst_event = nullptr;
+  for (std::size_t i = 0; i < s.events.size(); ++i)
+    if (s.events[i].dropped > 0 && (!worst || s.events[i].dropped > worst->dropped)) {
+      worst = &s.events[i];
+      worst_event = &m.events[i];
+    }
+  if (worst)
+    back += "; " + event_name(*worst_event) + " dropped " + std::to_string(worst->dropped) + " (" +
+            outcome_list(worst->failures) + ")";
   if (f.innocent_failure_pct && *f.innocent_failure_pct > th.max_innocent_failure_pct) {
     std::string outcomes;
     for (const auto& [key, count] : s.innocent_failures)
       outcomes += (outcomes.empty() ? "" : ", ") + key + " " + std::to_string(count);
     return verdict(Verdict::Degraded,
-                   fixed(*f.innocent_failure_pct, 1) + " % of innocent requests failed (" +
+                   percent(*f.innocent_failure_pct) + " % of innocent requests failed (" +
                        fixed(f.innocent_failed.value_or(0), 0) + " of " +
                        fixed(f.innocent_sent.value_or(0), 0) + (outcomes.empty() ? "" : ": " + outcomes) +
                        ")" + back,
-                   fixed(*f.innocent_failure_pct, 1) + "% failed", "innocent_failure_pct");
+                   percent(*f.innocent_failure_pct) + "% failed", "innocent_failure_pct");
   }
   if (f.p99_ratio && *f.p99_ratio > th.max_p99_ratio)
     return verdict(Verdict::Degraded,
@@ -324,6 +454,24 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
   f.outages = static_cast<double>(s.outages.size());
   f.outage_total_s = total;
   f.longest_outage_s = longest;
+
+  s.events = event_results(m);
+  if (!m.events.empty()) {
+    double dropped = 0, back = 0, slowest = 0;
+    bool never_back = false;
+    for (std::size_t i = 0; i < s.events.size(); ++i) {
+      if (!m.events[i].fired) continue;
+      dropped += static_cast<double>(s.events[i].dropped);
+      slowest = std::max(slowest, s.events[i].innocent_slowest_ms.value_or(0));
+      if (s.events[i].back_after_s)
+        back = std::max(back, *s.events[i].back_after_s);
+      else
+        never_back = true;
+    }
+    f.events_dropped = dropped;
+    f.events_slowest_ms = slowest;
+    if (!never_back) f.events_back_s = back;
+  }
 
   // From the recovery phase's start: the moment between two phases is labour's, not the server's.
   if (fault && recovery && recovery->recovered_at_s)

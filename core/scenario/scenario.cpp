@@ -7,12 +7,15 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
+#include "common/duration.hpp"
 #include "common/errors.hpp"
 #include "common/input_file.hpp"
 #include "scenario/builtin.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour::scenario {
 
@@ -154,7 +157,102 @@ void parse_gates(const toml::node& node, const std::string& origin, std::vector<
   }
 }
 
+// [[event]]: at = seconds into the fault phase (a number, or "500ms", "5s"), action = ..., and
+// the action's own keys.
+void parse_events(const toml::node& node, const std::string& origin, std::vector<Event>& out) {
+  const auto* list = node.as_array();
+  if (!list) fail(origin, node, "'event' must be a list of tables ([[event]])");
+  if (list->size() > kMaxEvents)
+    fail(origin, node,
+         "the scenario has " + std::to_string(list->size()) + " [[event]] tables; at most " +
+             std::to_string(kMaxEvents));
+  static const std::map<std::string, EventAction> actions = {{"reload", EventAction::Reload},
+                                                             {"kill_worker", EventAction::KillWorker},
+                                                             {"freeze_worker", EventAction::FreezeWorker},
+                                                             {"graceful_stop", EventAction::GracefulStop},
+                                                             {"signal", EventAction::Signal}};
+  for (const auto& entry : *list) {
+    const auto* t = entry.as_table();
+    if (!t) fail(origin, entry, "each 'event' must be a table ([[event]])");
+    reject_unknown_keys(*t, {"at", "action", "seconds", "signal"}, origin, "an [[event]]");
+    Event e;
+    e.where = where(origin, entry.source());
+    const auto* action = t->get("action");
+    if (!action)
+      fail(origin, entry,
+           "an [[event]] needs an action (reload, kill_worker, freeze_worker, graceful_stop or signal)");
+    const auto* name = action->as_string();
+    const auto found = name ? actions.find(name->get()) : actions.end();
+    if (found == actions.end())
+      fail(origin, *action,
+           "'action' must be one of reload, kill_worker, freeze_worker, graceful_stop, signal" +
+               std::string(name ? ", not '" + name->get() + "'" : ""));
+    e.action = found->second;
+    const auto* at = t->get("at");
+    if (!at) fail(origin, entry, "an [[event]] needs 'at': when, into the fault phase (e.g. at = \"2s\")");
+    if (const auto* text = at->as_string()) {
+      e.at_s =
+          static_cast<double>(parse_duration(text->get(), where(origin, at->source()) + ": 'at'").count()) /
+          1000.0;
+    } else {
+      e.at_s = non_negative_number(*at, origin, "at");
+    }
+    const auto* seconds = t->get("seconds");
+    if (e.action == EventAction::FreezeWorker) {
+      if (!seconds) fail(origin, entry, "freeze_worker needs 'seconds': how long the worker stays stopped");
+      e.seconds = number_in(*seconds, origin, "seconds", 0.001, 3600);
+    } else if (seconds) {
+      fail(origin, *seconds, "'seconds' is for freeze_worker only");
+    }
+    const auto* signal = t->get("signal");
+    if (e.action == EventAction::Signal) {
+      if (!signal) fail(origin, entry, "a signal event needs 'signal', e.g. signal = \"SIGUSR1\"");
+      const auto* sig = signal->as_string();
+      const auto number = sig ? supervisor::signal_number(sig->get()) : std::nullopt;
+      if (!number)
+        fail(origin, *signal,
+             "'signal' must be a signal's name such as \"SIGHUP\", \"SIGUSR1\" or \"SIGTERM\"" +
+                 std::string(sig ? ", not '" + sig->get() + "'" : ""));
+      e.signal = *number;
+    } else if (signal) {
+      fail(origin, *signal, "'signal' is for action = \"signal\" only");
+    }
+    out.push_back(std::move(e));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) { return a.at_s < b.at_s; });
+}
+
 }  // namespace
+
+std::string_view action_name(EventAction a) {
+  switch (a) {
+    case EventAction::Reload:
+      return "reload";
+    case EventAction::KillWorker:
+      return "kill_worker";
+    case EventAction::FreezeWorker:
+      return "freeze_worker";
+    case EventAction::GracefulStop:
+      return "graceful_stop";
+    case EventAction::Signal:
+      return "signal";
+  }
+  return "?";
+}
+
+void check_events(const Scenario& s) {
+  for (const Event& e : s.events) {
+    const std::string which =
+        e.where + ": the " + std::string(action_name(e.action)) + " event at " + fmt_number(e.at_s) + " s";
+    if (s.duration_s <= 0)
+      throw UsageError(which +
+                       " is timed into the fault phase, which then needs a duration (set duration, "
+                       "or -d, not only a request count)");
+    if (e.at_s >= s.duration_s)
+      throw UsageError(which + " is not within the fault phase, which lasts " + fmt_number(s.duration_s) +
+                       " s (make 'at' smaller or the duration longer)");
+  }
+}
 
 std::string_view policy_name(engine::Policy p) {
   switch (p) {
@@ -195,8 +293,8 @@ Scenario parse(std::string_view text, const std::string& origin) {
     throw UsageError(where(origin, e.source()) + ": " + std::string(e.description()));
   }
   static const std::set<std::string> top_keys = {
-      "name",    "description", "policy",     "requests",  "duration", "concurrency", "rate",      "threads",
-      "timeout", "seed",        "keep_alive", "behaviour", "phases",   "verdict",     "thresholds"};
+      "name",    "description", "policy",     "requests",  "duration", "concurrency", "rate",       "threads",
+      "timeout", "seed",        "keep_alive", "behaviour", "phases",   "verdict",     "thresholds", "event"};
   reject_unknown_keys(root, top_keys, origin, "the scenario");
 
   Scenario s;
@@ -246,6 +344,10 @@ Scenario parse(std::string_view text, const std::string& origin) {
   if (auto* node = root.get("phases")) parse_phases(*node, origin, s.phases);
   if (auto* node = root.get("verdict")) parse_thresholds(*node, origin, s.thresholds);
   if (auto* node = root.get("thresholds")) parse_gates(*node, origin, s.gates);
+  if (auto* node = root.get("event")) {
+    parse_events(*node, origin, s.events);
+    check_events(s);
+  }
 
   const auto* behaviours = root["behaviour"].as_array();
   if (!behaviours || behaviours->empty())
@@ -266,7 +368,10 @@ Scenario parse(std::string_view text, const std::string& origin) {
       e.behaviour = n->get();
     else
       fail(origin, node, "a behaviour needs a name (e.g. name = \"Sleeping\")");
-    if (auto* w = table->get("weight")) e.weight = positive_integer<std::uint32_t>(*w, origin, "weight");
+    if (auto* w = table->get("weight")) {
+      e.weight = positive_integer<std::uint32_t>(*w, origin, "weight");
+      e.weight_given = true;
+    }
     if (auto* p = table->get("params")) {
       const auto* params = p->as_table();
       if (!params) fail(origin, *p, "'params' must be a table, e.g. params = { seconds = 0.5 }");

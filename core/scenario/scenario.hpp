@@ -19,6 +19,7 @@ struct MixEntry {
   std::string behaviour;      // plugin name
   plugins::RawParams params;  // as written; validated against the plugin when the test runs
   std::uint32_t weight = 1;
+  bool weight_given = false;  // written in the scenario (a client-driven behaviour takes none)
 };
 
 // How long each phase of a test runs (docs/scenarios.md, [phases]).
@@ -48,6 +49,22 @@ struct GateText {
   std::string where;
 };
 
+// A lifecycle event: something done to the running server at a set time into the fault phase
+// ([[event]], docs/scenarios.md). What each needs of the server, its adapter declares.
+enum class EventAction { Reload, KillWorker, FreezeWorker, GracefulStop, Signal };
+std::string_view action_name(EventAction a);  // "reload", "kill_worker", ...
+
+struct Event {
+  EventAction action = EventAction::Reload;
+  double at_s = 0;     // into the fault phase
+  double seconds = 0;  // freeze_worker: how long the worker stays stopped
+  int signal = 0;      // signal: the signal sent to the main process
+  std::string where;   // "file:line:col" of its table, for what is found wrong later
+};
+
+// At most this many [[event]] tables in a scenario.
+constexpr std::size_t kMaxEvents = 100;
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -65,7 +82,12 @@ struct Scenario {
   Phases phases;
   Thresholds thresholds;        // [verdict]
   std::vector<GateText> gates;  // [thresholds]: CI gates on this scenario's tests
+  std::vector<Event> events;    // [[event]], in the order they fire
 };
+
+// Events are timed into the fault phase, so it must have a duration that holds them: throws
+// UsageError naming the event and the duration (after command-line overrides too).
+void check_events(const Scenario& s);
 
 // Command-line overrides of a scenario's load settings.
 struct Overrides {

@@ -1,4 +1,5 @@
 // Markers and names: the parts of the supervisor that only read (/proc through procfs).
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -38,6 +39,14 @@ std::string new_marker() {
 std::string signal_name(int signal) {
   if (const char* abbrev = ::sigabbrev_np(signal)) return std::string("SIG") + abbrev;
   return "signal " + std::to_string(signal);
+}
+
+std::optional<int> signal_number(std::string_view name) {
+  if (name.substr(0, 3) == "SIG") name.remove_prefix(3);
+  if (name.empty()) return std::nullopt;
+  for (int s = 1; s < NSIG; ++s)
+    if (const char* abbrev = ::sigabbrev_np(s); abbrev && name == abbrev) return s;
+  return std::nullopt;
 }
 
 std::string ExitStatus::describe() const {

@@ -95,6 +95,22 @@ std::optional<std::uint64_t> count_fds(pid_t pid) {
   return n;
 }
 
+std::string read_cmdline(pid_t pid) {
+  std::string cmdline = read_small_file(proc_path(pid, "cmdline"));
+  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  return cmdline;
+}
+
+std::vector<pid_t> children_in_group(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const pid_t pid : list_pids()) {
+    const auto stat = read_stat(pid);
+    if (stat && stat->ppid == parent && stat->pgrp == parent && stat->state != 'Z') out.push_back(pid);
+  }
+  return out;
+}
+
 bool environ_has_entry(pid_t pid, std::string_view entry) {
   const std::string env = read_small_file(proc_path(pid, "environ"));
   std::size_t pos = 0;

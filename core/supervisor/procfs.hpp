@@ -41,6 +41,13 @@ std::optional<ProcStat> read_stat(pid_t pid);
 // user's process).
 std::optional<std::uint64_t> count_fds(pid_t pid);
 
+// The command line of a process, its arguments joined by spaces (as ps shows it); empty if it
+// is gone, a zombie or a kernel thread.
+std::string read_cmdline(pid_t pid);
+
+// The live children of `parent` in its process group, in ascending pid order.
+std::vector<pid_t> children_in_group(pid_t parent);
+
 // Does /proc/<pid>/environ hold exactly this entry ("NAME=value")? False if it cannot be
 // read: zombies have no environment, other users' processes are not ours to read.
 bool environ_has_entry(pid_t pid, std::string_view entry);

@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace labour::supervisor {
@@ -164,5 +165,7 @@ std::string new_marker();
 
 // "SIGSEGV" for SIGSEGV, "signal 77" for a number without a name.
 std::string signal_name(int signal);
+// The signal named "SIGHUP" or "HUP"; nullopt for a name that is none.
+std::optional<int> signal_number(std::string_view name);
 
 }  // namespace labour::supervisor

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <map>
 #include <stdexcept>
@@ -80,9 +81,20 @@ TEST_CASE("repeat policy starts each connection at a different offset") {
   REQUIRE(draw(Selector(w, Policy::Repeat, 1, 2, 4), 10) == draw(Selector(w, Policy::Repeat, 77, 2, 4), 10));
 }
 
-TEST_CASE("selector rejects empty or zero weights") {
+TEST_CASE("selector rejects empty or all-zero weights, and never picks a weight of 0") {
   REQUIRE_THROWS_AS(Selector({}, Policy::Random, 1, 0, 1), std::invalid_argument);
-  REQUIRE_THROWS_AS(Selector({1, 0}, Policy::Repeat, 1, 0, 1), std::invalid_argument);
+  REQUIRE_THROWS_AS(Selector({0, 0}, Policy::Repeat, 1, 0, 1), std::invalid_argument);
+  // A client-driven behaviour has weight 0: it runs its own connections, never in the mix.
+  for (const auto policy : {Policy::Random, Policy::Repeat}) {
+    Selector s({0, 3, 0, 1, 0}, policy, 7, 1, 3);
+    std::array<int, 5> counts{};
+    for (int i = 0; i < 400; ++i) ++counts[s.next()];
+    CHECK(counts[0] == 0);
+    CHECK(counts[2] == 0);
+    CHECK(counts[4] == 0);
+    CHECK(counts[1] + counts[3] == 400);
+    if (policy == Policy::Repeat) CHECK(counts[1] == 300);
+  }
 }
 
 TEST_CASE("spaced schedule: counts by weight, minimums kept, occurrences spread evenly") {
@@ -114,6 +126,11 @@ TEST_CASE("spaced schedule: counts by weight, minimums kept, occurrences spread 
   CHECK(tight.size() == 4);
   CHECK(count(tight, 0) == 0);
   CHECK_THROWS_AS(spaced_schedule({}, {}, 3), std::invalid_argument);
-  CHECK_THROWS_AS(spaced_schedule({1, 0}, {}, 3), std::invalid_argument);
+  CHECK_THROWS_AS(spaced_schedule({0, 0}, {}, 3), std::invalid_argument);
+  // A weight of 0 never appears, even with a minimum.
+  const auto without = spaced_schedule({3, 0, 1}, {0, 5, 1}, 40);
+  CHECK(count(without, 1) == 0);
+  CHECK(count(without, 0) == 30);
+  CHECK(count(without, 2) == 10);
   CHECK_THROWS_AS(spaced_schedule({1}, {}, 0), std::invalid_argument);
 }

@@ -218,7 +218,7 @@ TEST_CASE("bad options and targets are refused") {
   bad.weights = {1};
   REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
   bad = w;
-  bad.weights = {1, 0};
+  bad.weights = {0, 0};  // nothing in the mix to count requests of
   REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);
   bad = w;
   bad.requests[0].target = "/a b";

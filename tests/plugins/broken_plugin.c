@@ -99,7 +99,8 @@ static __attribute__((unused)) const labour_behaviour_api_t api = {sizeof(labour
                                                                    on_judge,
 #endif
                                                                    on_timeout,
-                                                                   on_innocent};
+                                                                   on_innocent,
+                                                                   NULL /* no connection script */};
 
 #ifdef GROWN_SCHEMA
 /* A newer minor's schema: the ABI 2.0 fields, then one appended. The host must step by the

@@ -66,20 +66,44 @@ SPECS = {
     "MemoryHog": ("memoryhog", [_param("bytes", "int", 0, 4 * GiB), _param("seconds", "float", 0, 3600)]),
     "ReadInput": ("readinput", [_param("bytes", "int", 0, 256 * MiB),
                                 _param("mode", "enum", choices=("length", "all"))]),
+    # Client-driven behaviours: their scripts shape the connection; the worker halves answer
+    # what reaches the application.
+    "Slowloris": ("slowloris", [_param("connections", "int", 1, 100000), _param("interval", "float", 0.01, 600),
+                                _param("complete_after", "int", 0, 100000)]),
+    "SlowUpload": ("slowupload", [_param("connections", "int", 1, 100000), _param("bytes", "int", 1, GiB),
+                                  _param("rate", "int", 1, GiB)]),
+    "SlowRead": ("slowread", [_param("connections", "int", 1, 100000), _param("bytes", "int", 1, 16 * GiB),
+                              _param("rate", "int", 1, GiB), _param("window", "int", 256, 16 * MiB)]),
+    "IdleHog": ("idlehog", [_param("connections", "int", 1, 100000)]),
+    "AbortMidRequest": ("slowupload", [_param("connections", "int", 1, 100000),
+                                            _param("bytes", "int", 2, 16 * MiB),
+                                            _param("at", "enum", choices=("headers", "body"))]),
+    "Pipelining": ("pipelining", [_param("connections", "int", 1, 100000), _param("depth", "int", 2, 100)]),
+    "OversizedHeaders": ("oversizedheaders", [_param("connections", "int", 1, 100000),
+                                              _param("bytes", "int", 1, 16 * MiB)]),
+    "MalformedRequest": ("malformedrequest", [_param("connections", "int", 1, 100000),
+                                              _param("kind", "enum", choices=(
+                                                  "tls_hello", "bad_version", "no_colon", "nul_in_header",
+                                                  "two_lengths", "negative_length", "bad_chunk_size",
+                                                  "length_and_chunked"))]),
 }
 
 
 # The method each behaviour declares (GET unless named here), as its plugin does.
-METHODS = {"ReadInput": "POST"}
+METHODS = {"ReadInput": "POST", "SlowUpload": "POST", "AbortMidRequest": "POST", "MalformedRequest": "POST"}
 
 
 def iobound_data(app_dir):
     return os.path.join(app_dir, "labour_files", "IOBound", "data")
 
 
+# Worker halves that another behaviour's file serves (the plugin's CMakeLists.txt names it).
+SHARED_HALVES = {"AbortMidRequest": "SlowUpload"}
+
+
 def worker_half_path(name):
     folder, _ = SPECS[name]
-    return os.path.join(SOURCE_DIR, "plugins", "behaviours", folder, name + ".py")
+    return os.path.join(SOURCE_DIR, "plugins", "behaviours", folder, SHARED_HALVES.get(name, name) + ".py")
 
 
 def behaviours_json(names):
@@ -140,12 +164,14 @@ class Response:
         return self.body.decode("utf-8")
 
 
-def call(module, target, method="GET", body=None):
+def call(module, target, method="GET", body=None, environ_extra=None, content_length=None):
     """One request through wsgiref.validate (which raises on any WSGI violation)."""
     path, _, query = target.partition("?")
     environ = {"REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query}
     if body is not None:
-        environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+        length = len(body) if content_length is None else content_length
+        environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(length)})
+    environ.update(environ_extra or {})
     wsgiref.util.setup_testing_defaults(environ)
     seen = {}
 

@@ -481,7 +481,7 @@ TEST_CASE("junit: errors, skips, unknown verdicts, and everything escaped", "[re
   CHECK(contains(xml, "<testsuite name=\"&#9;Tabbed\""));
   // A verdict labour does not know is a failure of its own type.
   CHECK(contains(r.suites[0].body,
-                 "<failure message=\"the server does not speak HTTP/1.1\" type=\"unsupported\">"));
+                 "<failure message=\"the server does not speak HTTP/1.1\" type=\"quarantined\">"));
   CHECK(contains(r.suites[1].body, "type=\"hung\""));
   CHECK(contains(r.suites[5].body, "type=\"inconclusive\""));
   // Statuses.
@@ -510,7 +510,7 @@ TEST_CASE("junit's accept option says which verdicts pass", "[reporters][machine
   CHECK(declared(parse_junit(render("junit", v2_text(), {{"accept", "robust"}})).tag) == Counts{4, 2, 0, 0});
   CHECK(declared(parse_junit(render("junit", v2_text(), {{"accept", " robust , degraded,down "}})).tag) ==
         Counts{4, 0, 0, 0});
-  CHECK(declared(parse_junit(render("junit", edge_text(), {{"accept", "unsupported,hung"}})).tag) ==
+  CHECK(declared(parse_junit(render("junit", edge_text(), {{"accept", "quarantined,hung"}})).tag) ==
         Counts{9, 3, 2, 2});  // degraded, down and inconclusive fail now
 
   Library lib("junit");
@@ -665,7 +665,7 @@ TEST_CASE("markdown escapes what would break the table or become markup", "[repo
   REQUIRE(rows.size() == 2 + 7);
   CHECK(rows[0] == std::vector<std::string>{"server", "SIGSEGV", "Plain"});
   CHECK(rows[2] == std::vector<std::string>{"gunicorn \"fast\", sync", "🟡 degraded p99 x12",
-                                            "⚪ unsupported no HTTP/1.1"});
+                                            "⚪ quarantined no HTTP/1.1"});
   CHECK(rows[3][2] == "🟠 hung not back");
   CHECK(rows[4] == std::vector<std::string>{"@evil", "⚪ skipped", "-"});
   CHECK(rows[5][0] == "waitress &lt;b>&amp;amp;&lt;/b>");

@@ -141,12 +141,21 @@ TEST_CASE("the real plugins: behaviours, servers and six reporters, each from it
   registry.scan({LABOUR_TEST_PLUGIN_DIR});
   for (const auto& r : registry.rejections()) FAIL_CHECK(r.file.string() + ": " + r.reason);
   CHECK(registry.names(Kind::Behaviour) ==
-        std::vector<std::string>{"Abort",       "BadContentLength",  "ChildLeak",   "Deadlock",
-                                 "EndlessBody", "ExitProcess",       "FDLeak",      "HugeBody",
-                                 "IOBound",     "IgnoreTermination", "LeakMemory",  "MemoryHog",
-                                 "NativeSleep", "NativeWedge",       "OutputFlood", "PlainResponse",
-                                 "PythonWedge", "RaiseException",    "ReadInput",   "SIGSEGV",
-                                 "Sleeping",    "SlowBody",          "ThreadLeak",  "WSGIViolation"});
+        std::vector<std::string>{"Abort",         "AbortMidRequest",  "BadContentLength", "ChildLeak",
+                                 "Deadlock",      "EndlessBody",      "ExitProcess",      "FDLeak",
+                                 "HugeBody",      "IOBound",          "IdleHog",          "IgnoreTermination",
+                                 "LeakMemory",    "MalformedRequest", "MemoryHog",        "NativeSleep",
+                                 "NativeWedge",   "OutputFlood",      "OversizedHeaders", "Pipelining",
+                                 "PlainResponse", "PythonWedge",      "RaiseException",   "ReadInput",
+                                 "SIGSEGV",       "Sleeping",         "SlowBody",         "SlowRead",
+                                 "SlowUpload",    "Slowloris",        "ThreadLeak",       "WSGIViolation"});
+  // The client-driven ones carry a connection script (ABI 2.1); the others do not.
+  for (const auto& p : registry.plugins())
+    if (p.kind == Kind::Behaviour)
+      CHECK((labour::plugins::build_script_function(p) != nullptr) ==
+            (std::set<std::string>{"AbortMidRequest", "IdleHog", "MalformedRequest", "OversizedHeaders",
+                                   "Pipelining", "SlowRead", "SlowUpload", "Slowloris"}
+                 .count(p.name) == 1));
   // ReadInput is the one that posts: its method crosses the ABI and reaches the worker app.
   const auto* post = registry.find(Kind::Behaviour, "ReadInput");
   REQUIRE(post != nullptr);
@@ -199,8 +208,9 @@ TEST_CASE("every built-in scenario names real behaviours with parameters their s
   }
   // The families of docs/scenarios.md cover the catalogue but for the behaviours that need a
   // server option or a long stop to show anything (and the plain sleeps of Labour's own).
-  for (const char* b : {"SIGSEGV", "Abort", "ExitProcess", "PythonWedge", "NativeWedge", "Deadlock",
-                        "LeakMemory", "FDLeak", "ThreadLeak", "ChildLeak", "SlowBody", "HugeBody",
-                        "EndlessBody", "BadContentLength", "WSGIViolation", "RaiseException"})
+  for (const char* b : {"SIGSEGV",        "Abort",      "ExitProcess", "PythonWedge",      "NativeWedge",
+                        "Deadlock",       "LeakMemory", "FDLeak",      "ThreadLeak",       "ChildLeak",
+                        "SlowBody",       "HugeBody",   "EndlessBody", "BadContentLength", "WSGIViolation",
+                        "RaiseException", "Slowloris",  "SlowUpload",  "SlowRead",         "IdleHog"})
     CHECK(used.count(b) == 1);
 }

@@ -1,5 +1,6 @@
 // Scenario TOML: the built-in turnkey tests and every kind of bad file.
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include "common/errors.hpp"
 #include "scenario/scenario.hpp"
@@ -49,9 +50,21 @@ TEST_CASE("a valid scenario parses completely", "[scenario]") {
 }
 
 TEST_CASE("Labour's turnkey scenarios are built in with their mixes", "[scenario]") {
-  CHECK(scenario::builtin_names() == std::vector<std::string>{"Crash", "Exception", "Hang", "HeavySleep",
-                                                              "Leak", "LightSleep", "Plain", "Protocol",
-                                                              "SIGSEGV", "Stream"});
+  CHECK(scenario::builtin_names() ==
+        std::vector<std::string>{"Crash", "Exception", "FreezeWorker", "GracefulStop", "Hang", "HeavySleep",
+                                 "IdleHog", "KillWorker", "Leak", "LightSleep", "Plain", "Protocol", "Reload",
+                                 "SIGSEGV", "SlowRead", "SlowUpload", "Slowloris", "Stream"});
+  // The lifecycle ones carry their event, inside their fault phase.
+  for (const auto& [name, action] : std::vector<std::pair<std::string, scenario::EventAction>>{
+           {"Reload", scenario::EventAction::Reload},
+           {"KillWorker", scenario::EventAction::KillWorker},
+           {"FreezeWorker", scenario::EventAction::FreezeWorker},
+           {"GracefulStop", scenario::EventAction::GracefulStop}}) {
+    const auto s = scenario::load(name);
+    REQUIRE(s.events.size() == 1);
+    CHECK(s.events[0].action == action);
+    CHECK(s.events[0].at_s < s.duration_s);
+  }
   const auto plain = scenario::load("Plain");
   REQUIRE(plain.mix.size() == 2);
   CHECK(plain.policy == engine::Policy::Spaced);  // so every run sends its misbehaviour
@@ -104,6 +117,36 @@ TEST_CASE("bad scenario content gets a precise one-line error", "[scenario]") {
              Catch::Contains("'params' must be a table"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\ntimeout = 0" + ok_mix),
              Catch::Contains("'timeout': must be 0.001 to 3600 s, not 0"));
+}
+
+TEST_CASE("lifecycle events: times in seconds or with a unit, sorted, each action's own keys", "[scenario]") {
+  const std::string head = "name = \"x\"\nduration = 10\n[[behaviour]]\nname = \"PlainResponse\"\n";
+  const auto s = scenario::parse(head +
+                                     "[[event]]\nat = \"4s\"\naction = \"graceful_stop\"\n"
+                                     "[[event]]\nat = 1.5\naction = \"freeze_worker\"\nseconds = 2\n"
+                                     "[[event]]\nat = \"500ms\"\naction = \"signal\"\nsignal = \"USR1\"\n",
+                                 "my.toml");
+  REQUIRE(s.events.size() == 3);
+  CHECK(s.events[0].action == scenario::EventAction::Signal);
+  CHECK(s.events[0].at_s == Approx(0.5));
+  CHECK(s.events[0].signal == SIGUSR1);
+  CHECK(s.events[1].action == scenario::EventAction::FreezeWorker);
+  CHECK(s.events[1].seconds == Approx(2));
+  CHECK(s.events[2].at_s == Approx(4));
+  CHECK(s.events[2].where == "my.toml:5:1");
+  // The phase's end moved under an event by an override is found after it.
+  scenario::Scenario shorter = s;
+  scenario::Overrides o;
+  o.duration_s = 3;
+  o.apply(shorter);
+  CHECK_THROWS_WITH(
+      scenario::check_events(shorter),
+      Catch::Contains("my.toml:5:1: the graceful_stop event at 4 s") && Catch::Contains("lasts 3 s"));
+  CHECK_THAT(error_of(head + "[[event]]\nat = 11\naction = \"reload\"\n"),
+             Catch::Contains("is not within the fault phase, which lasts 10 s"));
+  std::string many = head;
+  for (int i = 0; i < 101; ++i) many += "[[event]]\nat = 1\naction = \"reload\"\n";
+  CHECK_THAT(error_of(many), Catch::Contains("101 [[event]] tables; at most 100"));
 }
 
 TEST_CASE("unknown scenario names list the built-in ones; missing files are named", "[scenario]") {

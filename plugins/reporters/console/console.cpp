@@ -355,6 +355,7 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     if (t.status == "completed" || !t.outages.empty()) s += outages_line(t.outages, in);
     if (!t.innocent_failures.empty())
       s += wrap(breakdown(t.innocent_failures), in + "innocent failures: ", more, width_);
+    for (const EventView& e : t.events) s += wrap(event_text(e), in + "event: ", more, width_);
     if (!t.behaviours.empty()) s += behaviour_table(t.behaviours, in, style);
     if (t.monitor) {
       const std::string summary = monitor_summary(*t.monitor);
@@ -449,6 +450,27 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     return s;
   }
 
+  // "reload at 1.0 s: SIGHUP to the main process 4242; 6410 answered, 0 dropped, back at once;
+  // 2 exited, 2 joined"
+  static std::string event_text(const EventView& e) {
+    std::string s = e.action + " at " + seconds(e.at_s) + " s";
+    if (e.action == "freeze_worker" && e.seconds) s += " for " + seconds(e.seconds) + " s";
+    if (!e.fired) return s + ": not fired (the fault phase ended first)";
+    s += ": " + e.detail.value_or("-");
+    if (e.failed) return s;
+    s += "; " + count(e.answered) + " answered, " + count(e.dropped) + " dropped";
+    if (e.dropped && *e.dropped > 0) s += " (" + breakdown(e.failures) + ")";
+    if (e.refused && *e.refused > 0) s += ", " + count(e.refused) + " refused after its listener closed";
+    if (e.back_after_s)
+      s += *e.back_after_s > 0 ? ", innocent ones back after " + seconds(e.back_after_s) + " s"
+                               : ", no innocent one failed";
+    else
+      s += ", innocent ones not back by the end of its window";
+    if (e.innocent_slowest_ms) s += ", the slowest answered in " + ms(*e.innocent_slowest_ms * 1000) + " ms";
+    s += "; " + count(e.exited) + " exited, " + count(e.joined) + " joined";
+    return s;
+  }
+
   std::string outages_line(const std::vector<OutageView>& outages, const std::string& in) const {
     if (outages.empty()) return in + "outages: none\n";
     std::vector<std::string> parts;
@@ -466,9 +488,12 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     std::vector<std::string> notes;  // each behaviour's outcomes, for under its row
     for (const auto& b : behaviours) {
       const Latency lat = b.latency.value_or(Latency{});
-      table.rows.push_back({call_text(b) + (b.innocent ? " [innocent]" : ""),
-                            b.weight ? plain(*b.weight) : "-", count(b.sent), count(b.unexpected),
-                            ms(lat.p50_us), ms(lat.p99_us), ms(lat.max_us)});
+      // A client-driven behaviour is not in the mix: its share is its own connections.
+      const std::string share = b.client_driven ? count(b.connections) + " conn"
+                                : b.weight      ? plain(*b.weight)
+                                                : "-";
+      table.rows.push_back({call_text(b) + (b.innocent ? " [innocent]" : ""), share, count(b.sent),
+                            count(b.unexpected), ms(lat.p50_us), ms(lat.p99_us), ms(lat.max_us)});
       // Only the judged split says which outcomes were unexpected; without it, show them all.
       const std::string note =
           b.unexpected_outcomes ? breakdown(*b.unexpected_outcomes) : breakdown(b.outcomes);

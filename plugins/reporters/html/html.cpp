@@ -162,6 +162,12 @@ Json chart_data(const TestView& t) {
     for (const ExitView& e : t.monitor->first_exits)
       exits.push_back({{"t", drawable(e.t_s)}, {"cause", e.cause + (e.leader ? " (main process)" : "")}});
   d["exits"] = exits;
+  Json events = Json::array();
+  for (const EventView& e : t.events)
+    if (e.fired && e.fired_s)
+      events.push_back(
+          {{"t", drawable(*e.fired_s)}, {"label", e.action + (e.signal ? " (" + *e.signal + ")" : "")}});
+  d["events"] = events;
   Json phases = Json::array();
   for (const PhaseView& p : t.phases)
     if (p.start_s && p.duration_s)
@@ -203,7 +209,7 @@ th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#faf
 .scorecard td a{display:block}
 .v-robust{background:#cdebcd;color:#05500f}.v-degraded{background:#fde2a0;color:#6b4400}
 .v-hung{background:#f6bfae;color:#8a1a00}.v-down{background:#e08c8c;color:#4a0000}
-.v-inconclusive{background:#e0e0e0;color:#444}.s-skipped{background:#f6efdc;color:#8a5a00}
+.v-inconclusive{background:#e0e0e0;color:#444}.v-unsupported{background:#e6e1f2;color:#463a6e}.s-skipped{background:#f6efdc;color:#8a5a00}
 .s-failed{background:#f3d6d6;color:#900}.s-interrupted{background:#ece4f3;color:#524}
 .badge{padding:.1em .5em;border-radius:.3em;font-weight:600}.reason{margin-left:.4em}
 .legend span{display:inline-block;padding:0 .6em;margin:0 .4em .3em 0;border-radius:.3em}
@@ -371,10 +377,40 @@ class HtmlReporter final : public labour::sdk::Reporter {
     if (!t.phases.empty()) s += phases_table(t.phases);
     if (!t.figures.empty()) s += figures_table(t);
     if (t.status == "completed" || !t.outages.empty()) s += outages_block(t);
+    if (!t.events.empty()) s += events_table(t.events);
     if (!t.behaviours.empty()) s += behaviour_table(t.behaviours);
     s += reproduce_block(doc, t);
     if (t.supervision) s += tag("p", "supervision: " + supervision_summary(*t.supervision), "note") + "\n";
     return s + "</section>\n";
+  }
+
+  // The lifecycle events: when each fired, what it did, and what innocent requests saw in its
+  // window (until the next one fired).
+  static std::string events_table(const std::vector<EventView>& events) {
+    std::string s = tag("h3", "Lifecycle events") + "\n<div class=\"scroll\"><table class=\"events\"><tr>" +
+                    tag("th", "event") + tag("th", "at s") + tag("th", "what was done") +
+                    tag("th", "answered") + tag("th", "dropped") + tag("th", "innocent back after s") +
+                    tag("th", "slowest innocent ms") + tag("th", "exited") + tag("th", "joined") + "</tr>\n";
+    for (const EventView& e : events) {
+      const std::string name =
+          e.action + (e.action == "freeze_worker" && e.seconds ? " " + plain(*e.seconds) + " s" : "");
+      if (!e.fired) {
+        s += "<tr>" + tag("td", name) + tag("td", seconds(e.at_s)) +
+             "<td colspan=\"8\">not fired: the fault phase ended first</td></tr>\n";
+        continue;
+      }
+      std::string dropped = count(e.dropped);
+      if (e.dropped && *e.dropped > 0) dropped += " (" + breakdown(e.failures) + ")";
+      if (e.refused && *e.refused > 0)
+        dropped += "; " + count(e.refused) + " refused after its listener closed";
+      s += "<tr>" + tag("td", name) + tag("td", seconds(e.fired_s)) +
+           tag("td", e.detail.value_or("-"), e.failed ? "failed" : "") + tag("td", count(e.answered)) +
+           tag("td", dropped, e.dropped && *e.dropped > 0 ? "failed" : "") +
+           tag("td", e.back_after_s ? seconds(e.back_after_s) : std::string("not back")) +
+           tag("td", e.innocent_slowest_ms ? ms(*e.innocent_slowest_ms * 1000) : std::string("-")) +
+           tag("td", count(e.exited)) + tag("td", count(e.joined)) + "</tr>\n";
+    }
+    return s + "</table></div>\n";
   }
 
   // The canvas page.js draws on, its data, and a key to what the chart does not name itself.
@@ -385,6 +421,7 @@ class HtmlReporter final : public labour::sdk::Reporter {
            "<span><i style=\"background:rgba(40,150,60,.25)\"></i>recovery</span>"
            "<span><i style=\"background:#c00\"></i>an exit (dashed line; hover the mark for its cause)</span>"
            "<span><i style=\"background:rgba(200,0,0,.55)\"></i>an outage of innocent requests</span>"
+           "<span><i style=\"background:#00838f\"></i>a lifecycle event (solid line)</span>"
            "<span>hover for the values at a moment; click a legend entry to hide it</span></p>\n"
            "<div class=\"chart-box\"><canvas id=\"" +
            id + "\" role=\"img\" aria-label=\"" +

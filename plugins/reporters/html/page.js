@@ -15,7 +15,8 @@
   };
   var colours = {
     innocentOk: '#4a9a4a', innocentBad: '#d33', misOk: '#9aa7b8', misBad: '#e08a1e',
-    p50: '#8a6fc0', p99: '#5b2d91', processes: '#a65f00', rss: '#2f62c9', exit: '#c00'
+    p50: '#8a6fc0', p99: '#5b2d91', processes: '#a65f00', rss: '#2f62c9', exit: '#c00',
+    event: '#00838f'
   };
 
   // For every visible dataset, its value at the pointer's time: the bucket it falls in, or
@@ -52,7 +53,8 @@
   }
 
   // Phases shaded behind every panel and named above the chart; outages as a red band at
-  // the top of the outcomes panel; exits as dashed lines through every panel.
+  // the top of the outcomes panel; exits as dashed lines through every panel; lifecycle
+  // events as solid teal lines, named at the top.
   var overlays = {
     id: 'labourOverlays',
     beforeDatasetsDraw: function (chart, args, d) {
@@ -87,6 +89,19 @@
         ctx.moveTo(px, area.top);
         ctx.lineTo(px, area.bottom);
         ctx.stroke();
+      });
+      ctx.setLineDash([]);
+      ctx.strokeStyle = ctx.fillStyle = colours.event;
+      ctx.lineWidth = 2;
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.textAlign = 'left';
+      (d.events || []).forEach(function (e) {
+        var px = x.getPixelForValue(e.t);
+        ctx.beginPath();
+        ctx.moveTo(px, area.top);
+        ctx.lineTo(px, area.bottom);
+        ctx.stroke();
+        ctx.fillText(e.label, px + 3, area.top + 24);
       });
       ctx.restore();
     }

@@ -218,7 +218,14 @@ class JunitReporter final : public labour::sdk::Reporter {
     return false;
   }
 
+  // An unsupported test did not run (the server cannot do what the scenario asks): skipped,
+  // like a server that is not installed.
+  static bool unsupported(const TestView& t) {
+    return t.status == "completed" && t.verdict && t.verdict->value == "unsupported";
+  }
+
   Result classify(const TestView& t) const {
+    if (unsupported(t)) return Result::Skipped;
     if (t.status == "completed")
       return t.verdict && accepted(t.verdict->value) ? Result::Passed : Result::Failure;
     if (t.status == "skipped" || t.status == "interrupted") return Result::Skipped;
@@ -299,6 +306,8 @@ class JunitReporter final : public labour::sdk::Reporter {
       case Result::Skipped:
         if (t.status == "interrupted")
           s += "      <skipped" + attr("message", "interrupted") + ">" + xml(error, false) + "</skipped>\n";
+        else if (unsupported(t))
+          s += "      <skipped" + attr("message", "unsupported: " + t.verdict->reason.value_or("")) + "/>\n";
         else
           s += "      <skipped" + attr("message", error.empty() ? t.status : error) + "/>\n";
         break;

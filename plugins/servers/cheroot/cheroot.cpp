@@ -28,6 +28,14 @@ class Cheroot : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process(
+        "cheroot has no signals of its own, so no reload",
+        "SIGINT: the bootstrap calls server.stop(), which closes the listener and waits for "
+        "the worker threads (cheroot/server.py HTTPServer.stop)",
+        SIGINT);
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "cheroot.wsgi", "cheroot");
   }

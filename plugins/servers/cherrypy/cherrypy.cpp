@@ -29,6 +29,15 @@ class CherryPy : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process(
+        "CherryPy's SIGUSR1 (bus.graceful) restarts only its own helper threads and reopens logs, not the "
+        "server or the app (cherrypy/process/plugins.py)",
+        "SIGTERM: engine.exit stops the server once running requests end (cherrypy/process/plugins.py "
+        "SignalHandler)",
+        SIGTERM);
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "cherrypy", "CherryPy");
   }

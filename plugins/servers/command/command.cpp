@@ -24,11 +24,29 @@ class Command : public sdk::ServerAdapter {
     return {
         sdk::Param::text("command", "",
                          "command line that serves the app in the foreground on {host}:{port}; placeholders "
-                         "{python} {app_dir} {app_module} {app_callable} {host} {port} {run_dir}")};
+                         "{python} {app_dir} {app_module} {app_callable} {host} {port} {run_dir}"),
+        sdk::Param::text("reload_signal", "none",
+                         "the signal that reloads your server gracefully, e.g. SIGHUP"),
+        sdk::Param::text("graceful_stop_signal", "none",
+                         "the signal that stops your server gracefully, e.g. SIGTERM"),
+        sdk::Param::boolean("workers", false, "requests run in worker processes, children of the main one"),
+        sdk::Param::text(
+            "worker_cmdline", "any",
+            "text in a worker's command line that tells it from the main process's other children "
+            "(any: every child is a worker)"),
+    };
   }
 
   // Splits and checks the command at once, so a typo fails before anything is started.
   Command(const sdk::Params& p, const sdk::Host&) : words_(split(p.text("command"))) {
+    lifecycle_.reload_signal = signal_option(p, "reload_signal");
+    lifecycle_.graceful_stop_signal = signal_option(p, "graceful_stop_signal");
+    lifecycle_.has_workers = p.boolean("workers");
+    lifecycle_.worker_cmdline = p.text("worker_cmdline") == "any" ? "" : p.text("worker_cmdline");
+    const char* yours = "as declared by the command's options (reload_signal, graceful_stop_signal, workers)";
+    lifecycle_.reload_note = lifecycle_.reload_signal ? yours : "no reload_signal given";
+    lifecycle_.graceful_stop_note = lifecycle_.graceful_stop_signal ? yours : "no graceful_stop_signal given";
+    lifecycle_.workers_note = lifecycle_.has_workers ? yours : "workers=false";
     if (words_.empty())
       throw std::invalid_argument(
           "command option 'command' is empty; give the server's command line, e.g. "
@@ -39,6 +57,8 @@ class Command : public sdk::ServerAdapter {
     sample.port = 1;
     for (const auto& w : words_) substitute(w, sample);
   }
+
+  sdk::Lifecycle lifecycle() override { return lifecycle_; }
 
   LaunchPlan launch(const LaunchContext& c) override {
     require_context(c, name);
@@ -104,6 +124,14 @@ class Command : public sdk::ServerAdapter {
     return out;
   }
 
+  static int signal_option(const sdk::Params& p, const char* option) {
+    const std::string& text = p.text(option);
+    if (text == "none") return 0;
+    if (const int s = signal_by_name(text)) return s;
+    throw std::invalid_argument(std::string("command option '") + option + "' is '" + text +
+                                "', not a signal's name; write e.g. SIGHUP, SIGTERM or SIGUSR1 (or none)");
+  }
+
   static std::invalid_argument unterminated(const char* quote, std::size_t at) {
     return std::invalid_argument(std::string("command option 'command' has an unterminated ") + quote +
                                  " quote at character " + std::to_string(at + 1) + "; close it");
@@ -152,6 +180,7 @@ class Command : public sdk::ServerAdapter {
   }
 
   std::vector<std::string> words_;
+  sdk::Lifecycle lifecycle_;
 };
 
 }  // namespace labour::servers

@@ -3,6 +3,9 @@
 
 #include <labour/sdk.hpp>
 
+#include <signal.h>
+#include <string.h>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -78,6 +81,25 @@ inline LaunchPlan bootstrap_plan(const LaunchContext& c, std::string file, std::
 }
 
 inline std::string_view embedded(const char* data, unsigned long size) { return {data, size}; }
+
+// A server with one process and no reload or graceful stop of its own: each note says why,
+// from the server's documentation or source.
+inline sdk::Lifecycle single_process(std::string reload_note, std::string stop_note, int stop_signal = 0) {
+  sdk::Lifecycle l;
+  l.reload_note = std::move(reload_note);
+  l.graceful_stop_signal = stop_signal;
+  l.graceful_stop_note = std::move(stop_note);
+  l.workers_note = "one process: its threads (or greenlets) run the requests";
+  return l;
+}
+
+// The signal named "SIGHUP" or "HUP" (0 for "" or a name that is none).
+inline int signal_by_name(std::string_view name) {
+  if (name.substr(0, 3) == "SIG") name.remove_prefix(3);
+  for (int s = 1; !name.empty() && s < NSIG; ++s)
+    if (const char* abbrev = ::sigabbrev_np(s); abbrev && name == abbrev) return s;
+  return 0;
+}
 
 // An adapter's options, each declared once: its parameter (name, type, default, help) bound
 // to the command-line flag that carries it, the way Fluent Bit's config maps bind a key to a

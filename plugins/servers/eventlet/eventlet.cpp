@@ -32,6 +32,13 @@ class Eventlet : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process(
+        "eventlet.wsgi has no reload signal",
+        "eventlet.wsgi.server ends on SIGINT (KeyboardInterrupt) and drops running requests "
+        "(eventlet/wsgi.py server)");
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "eventlet, eventlet.wsgi", "eventlet");
   }

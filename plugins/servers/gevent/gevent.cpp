@@ -30,6 +30,12 @@ class Gevent : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process("gevent's WSGIServer has no reload signal",
+                          "gevent has no graceful stop here: SIGINT is raised inside the running request "
+                          "(the hub delivers KeyboardInterrupt), before server.stop() runs");
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "gevent, gevent.pywsgi", "gevent");
   }

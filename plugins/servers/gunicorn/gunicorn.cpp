@@ -49,6 +49,20 @@ class Gunicorn : public sdk::ServerAdapter {
     return p;
   }
 
+  // gunicorn's signals (docs/source/signals.rst; arbiter.py handle_hup, handle_term, stop):
+  // the same for every worker class.
+  sdk::Lifecycle lifecycle() override {
+    sdk::Lifecycle l;
+    l.reload_signal = SIGHUP;
+    l.reload_note = "SIGHUP starts new workers and stops the old ones gracefully (gunicorn docs: signals)";
+    l.graceful_stop_signal = SIGTERM;
+    l.graceful_stop_note =
+        "SIGTERM waits for running requests up to graceful_timeout, then kills (gunicorn docs: signals)";
+    l.has_workers = true;
+    l.workers_note = "every child of the master is a worker (workers=N)";
+    return l;
+  }
+
   // Imports the worker class's module too: gevent/eventlet workers fail there when their
   // library is missing or incompatible, so "available" means this class can really start.
   LaunchPlan probe(const LaunchContext& c) override {

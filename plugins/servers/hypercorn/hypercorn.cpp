@@ -37,6 +37,14 @@ class Hypercorn : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process("hypercorn has no reload signal (--reload is a development file watcher)",
+                          "SIGTERM: the bootstrap's shutdown trigger closes the listener, then waits up to "
+                          "graceful_timeout for "
+                          "running requests (hypercorn/asyncio/run.py)",
+                          SIGTERM);
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c,
                                 values_.text("wrapper") == "asgiref"

@@ -77,6 +77,22 @@ class ModWsgi : public sdk::ServerAdapter {
     return p;
   }
 
+  // Apache's signals (httpd docs: stopping.html); the app runs in mod_wsgi's daemon processes,
+  // which carry the display-name given in httpd_conf(); the MPM child beside them only proxies.
+  sdk::Lifecycle lifecycle() override {
+    sdk::Lifecycle l;
+    l.reload_signal = SIGUSR1;
+    l.reload_note =
+        "SIGUSR1: Apache's graceful restart; mod_wsgi's daemon processes restart too, with 3 s to finish "
+        "(httpd docs: stopping; mod_wsgi docs: WSGIDaemonProcess shutdown-timeout)";
+    l.graceful_stop_signal = SIGWINCH;
+    l.graceful_stop_note = "SIGWINCH: Apache's graceful-stop, running requests finish (httpd docs: stopping)";
+    l.has_workers = true;
+    l.workers_note = "the mod_wsgi daemon processes (processes=N), children of Apache's parent";
+    l.worker_cmdline = "labour-wsgi";
+    return l;
+  }
+
   // Prints "<mod_wsgi version> (Apache/<version>)". mod_wsgi's version is the string the
   // module stores next to its "mod_wsgi/%s" banner format; dpkg is the fallback.
   LaunchPlan probe(const LaunchContext& c) override {

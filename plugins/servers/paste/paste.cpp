@@ -29,6 +29,12 @@ class Paste : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process("paste's httpserver has no reload signal",
+                          "paste has no graceful stop: on SIGINT its thread pool kills threads still running "
+                          "after 0.5 s (paste/httpserver.py ThreadPool.shutdown)");
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "paste.httpserver", "Paste");
   }

@@ -25,6 +25,12 @@ class Tornado : public sdk::ServerAdapter {
                           {});
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process("tornado has no reload signal",
+                          "tornado's WSGIContainer has no shutdown of its own: Ctrl-C cancels the IOLoop "
+                          "(asyncio.run) and connections it accepted meanwhile are reset");
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "tornado.wsgi, tornado.httpserver", "tornado");
   }

@@ -30,6 +30,13 @@ class Twisted : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    return single_process("twisted.web has no reload signal",
+                          "twisted has no graceful stop: SIGINT and SIGTERM stop the reactor and drop open "
+                          "connections, and with a WSGI request running the process never exits "
+                          "(twisted/web/wsgi.py blockingCallFromThread)");
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "twisted.web.wsgi, twisted.internet.reactor", "Twisted");
   }

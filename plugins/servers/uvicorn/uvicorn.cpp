@@ -37,6 +37,25 @@ class Uvicorn : public sdk::ServerAdapter {
     return p;
   }
 
+  // uvicorn handles SIGINT and SIGTERM alike: stop accepting, wait for running requests, with no
+  // time limit (uvicorn/server.py handle_exit, shutdown). workers=N: the parent starts N
+  // spawned processes (supervisors/multiprocess.py) and never replaces one that dies.
+  sdk::Lifecycle lifecycle() override {
+    sdk::Lifecycle l;
+    l.reload_note =
+        "uvicorn has no reload signal (--reload is a development file watcher; server.py handles "
+        "SIGINT and SIGTERM only)";
+    l.graceful_stop_signal = SIGTERM;
+    l.graceful_stop_note =
+        "SIGTERM: stops accepting and waits for running requests (uvicorn/server.py shutdown)";
+    l.has_workers = values_.integer("workers") > 1;
+    l.workers_note = l.has_workers
+                         ? "workers=N spawned processes (multiprocessing), never replaced when one dies"
+                         : "one process (workers=1)";
+    l.worker_cmdline = "multiprocessing.spawn";  // not the resource tracker beside them
+    return l;
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "uvicorn, uvicorn.middleware.wsgi", "uvicorn");
   }

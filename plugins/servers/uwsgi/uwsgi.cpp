@@ -81,6 +81,25 @@ class Uwsgi : public sdk::ServerAdapter {
     return p;
   }
 
+  // uWSGI's signals (docs: Management, "Signals for controlling uWSGI"; core/master.c).
+  sdk::Lifecycle lifecycle() override {
+    sdk::Lifecycle l;
+    const bool master = values_.boolean("master");
+    l.reload_signal = master ? SIGHUP : 0;
+    l.reload_note =
+        master ? "SIGHUP reloads the workers and the master gracefully; the master serves again once "
+                 "every old worker has finished (uWSGI docs: Management)"
+               : "a graceful reload needs the master (master=true)";
+    l.graceful_stop_note =
+        "uWSGI 2.0 stops gracefully only on its master FIFO's q command; every stop signal is brutal: "
+        "SIGINT, "
+        "SIGTERM with --die-on-term, SIGQUIT (core/master.c)";
+    l.has_workers = master;
+    l.workers_note = master ? "every child of the master is a worker (processes=N)"
+                            : "without a master, the one process is the worker";
+    return l;
+  }
+
   // Prints "2.0.21-debian"; --need-plugin makes it fail when the python3 plugin is missing.
   LaunchPlan probe(const LaunchContext&) override {
     LaunchPlan p;

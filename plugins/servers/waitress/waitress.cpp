@@ -41,6 +41,16 @@ class Waitress : public sdk::ServerAdapter {
     return p;
   }
 
+  // waitress handles no signal itself; Ctrl-C ends its run loop, and it then waits for running
+  // tasks (waitress/server.py run, task.py ThreadedTaskDispatcher.shutdown), the listener still
+  // open until it exits.
+  sdk::Lifecycle lifecycle() override {
+    return single_process("waitress handles no signals, so no reload",
+                          "SIGINT: its run loop ends and it waits up to 5 s for running requests "
+                          "(waitress/server.py, task.py shutdown)",
+                          SIGINT);
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "waitress", "waitress");
   }

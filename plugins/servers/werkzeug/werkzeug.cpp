@@ -37,6 +37,15 @@ class Werkzeug : public sdk::ServerAdapter {
                           options().flags(values_));
   }
 
+  sdk::Lifecycle lifecycle() override {
+    sdk::Lifecycle l =
+        single_process("werkzeug's run_simple reloads on file changes only (use_reloader), not by signal",
+                       "werkzeug has no graceful stop: SIGINT raises KeyboardInterrupt inside "
+                       "the running request (werkzeug/serving.py)");
+    l.workers_note = "processes=N forks a child per request, not a pool of workers";
+    return l;
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     return python_version_probe(c, "werkzeug.serving", "Werkzeug");
   }

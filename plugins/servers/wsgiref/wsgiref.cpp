@@ -22,6 +22,12 @@ class Wsgiref : public sdk::ServerAdapter {
   }
 
   // The server is part of Python itself: its version is the interpreter's.
+  sdk::Lifecycle lifecycle() override {
+    return single_process("wsgiref has no signal handling, so no reload",
+                          "wsgiref has no graceful stop: SIGINT during a request becomes that request's 500 "
+                          "(wsgiref/handlers.py catches everything) and the server goes on");
+  }
+
   LaunchPlan probe(const LaunchContext& c) override {
     LaunchPlan p;
     p.argv = {c.python, "-c", "import platform, wsgiref.simple_server; print(platform.python_version())"};

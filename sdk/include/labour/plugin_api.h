@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define LABOUR_ABI_MAJOR 2
-#define LABOUR_ABI_MINOR 0
+#define LABOUR_ABI_MINOR 1
 
 /* Name of the one symbol every plugin exports (see labour_plugin_entry_fn). */
 #define LABOUR_PLUGIN_ENTRY_SYMBOL "labour_plugin_entry"
@@ -161,6 +161,12 @@ typedef enum labour_outcome_kind_t {
   LABOUR_OUTCOME_TOTAL_TIMEOUT = 9,         /* response started but did not finish in time */
   LABOUR_OUTCOME_MALFORMED_RESPONSE = 10,   /* bytes that are not HTTP/1.x */
   LABOUR_OUTCOME_OTHER_ERROR = 11,          /* any other local error (named in logs) */
+  /* ABI 2.1, client-driven behaviours only (their connection scripts, below): */
+  LABOUR_OUTCOME_CLIENT_ABORT = 12, /* the script reset the connection itself, on purpose, before
+                                       the server answered or closed it */
+  LABOUR_OUTCOME_HELD = 13,         /* the connection was still open when the script (or the phase
+                                       it ran in) ended: the server neither answered in full nor
+                                       closed it */
 } labour_outcome_kind_t;
 
 /* OWNERSHIP: host-owned, borrowed for the duration of on_judge. */
@@ -172,6 +178,10 @@ typedef struct labour_outcome_t {
                            64 KiB; body_length is the full length) */
   uint64_t body_length; /* bytes of body received */
   uint64_t elapsed_us;  /* from send to outcome */
+  /* ABI 2.1: complete responses read on the connection (a connection script may read several,
+     e.g. pipelined requests; an ordinary request: 1 for LABOUR_OUTCOME_HTTP, else 0). A judge
+     reads it only when struct_size covers it. */
+  uint32_t responses;
 } labour_outcome_t;
 
 /* One request header. OWNERSHIP: as the request that holds it. */
@@ -198,6 +208,55 @@ typedef struct labour_request_t {
   uint32_t header_stride;
 } labour_request_t;
 
+/*
+ * ABI 2.1: a client-driven behaviour describes how its connection behaves, as plain data the
+ * host's engine executes (no socket crosses the boundary). Such a behaviour runs on its own
+ * connections beside the scenario's mix, not in its concurrency slots: `connections` of them
+ * at once for the whole fault phase, each running the script, judging its outcome, and
+ * starting again `repeat_after_ms` later.
+ *
+ * While a script sends or pauses, the host watches the connection: when the server answers
+ * or closes it, the script stops there and that is its outcome (a 408, a close, a reset). A
+ * script whose last step is not READ, RESET or an endless PAUSE reads one response after its
+ * steps. A connection still running when the phase ends has outcome LABOUR_OUTCOME_HELD.
+ */
+typedef enum labour_step_kind_t {
+  LABOUR_STEP_SEND = 1,       /* write `bytes` */
+  LABOUR_STEP_TRICKLE = 2,    /* write `total` bytes (0: until the phase ends), cycling through
+                                 `bytes`, `chunk` bytes every `interval_ms` */
+  LABOUR_STEP_PAUSE = 3,      /* send nothing for `interval_ms` (0: until the phase ends) */
+  LABOUR_STEP_HALF_CLOSE = 4, /* shutdown(SHUT_WR): no more bytes from the client */
+  LABOUR_STEP_RESET = 5,      /* close with SO_LINGER 0 (an RST): outcome CLIENT_ABORT */
+  LABOUR_STEP_READ = 6,       /* read `count` responses (0: 1), at most `rate` bytes/s (0: as
+                                 fast as they come; with a rate, the receive buffer is
+                                 `chunk` bytes, 0: 4096); the behaviour's timeout applies to
+                                 each wait for bytes */
+} labour_step_kind_t;
+
+/* One step of a connection script. OWNERSHIP: as the script that holds it. */
+typedef struct labour_step_t {
+  uint32_t struct_size;
+  labour_step_kind_t kind;
+  labour_str_t bytes;   /* SEND, TRICKLE: what to write (may hold any bytes, even malformed
+                           HTTP: the host adds nothing) */
+  uint64_t total;       /* TRICKLE */
+  uint32_t chunk;       /* TRICKLE: bytes per write (>= 1); READ: receive buffer with a rate */
+  uint32_t interval_ms; /* TRICKLE, PAUSE */
+  uint64_t rate;        /* READ: bytes per second, 0: no cap */
+  uint32_t count;       /* READ: responses to read, 0: 1 */
+} labour_step_t;
+
+/* A client-driven behaviour's connection script. OWNERSHIP: plugin-owned; valid until the
+   instance is destroyed. */
+typedef struct labour_script_t {
+  uint32_t struct_size;
+  const labour_step_t* steps; /* step_count elements, step_stride apart; at least one */
+  uint32_t step_count;
+  uint32_t step_stride;
+  uint32_t connections;     /* run at once, beside the mix (>= 1) */
+  uint32_t repeat_after_ms; /* between an outcome and the connection's next run */
+} labour_script_t;
+
 typedef struct labour_behaviour_api_t {
   uint32_t struct_size;
   /* Required. Python source of the worker half (docs/writing-plugins.md): a module defining
@@ -222,6 +281,12 @@ typedef struct labour_behaviour_api_t {
   uint32_t (*behaviour_on_timeout_ms)(const labour_instance_t* self, uint32_t scenario_timeout_ms);
   /* Required. 1 if the request is innocent: harmless, so a failure is collateral damage. */
   int32_t (*behaviour_on_is_innocent)(const labour_instance_t* self);
+  /* Optional (ABI 2.1; read only when struct_size covers it). A client-driven behaviour: fill
+     `out` with its connection script. Called once per instance before any load. NULL: an
+     ordinary behaviour, whose request is sent in the mix. A client-driven behaviour's
+     build_request still describes its route (what `labour serve` lists), and its timeout
+     applies to each wait for the server's bytes. Returns 0, or non-zero with last_error. */
+  int32_t (*behaviour_on_build_script)(labour_instance_t* self, labour_host_t* host, labour_script_t* out);
 } labour_behaviour_api_t;
 
 /* ---------------------------------------------------------------- servers -------- */
@@ -254,6 +319,26 @@ typedef struct labour_launch_plan_t {
   labour_str_t workdir; /* empty: run_dir */
 } labour_launch_plan_t;
 
+/*
+ * ABI 2.1: what can be done to the running server (lifecycle events of a scenario), declared by
+ * its adapter from the server's own documentation. The host sends the signals, to the main
+ * process it started; a 0 signal means the server has no such thing, and `*_note` then says
+ * why (it is the reason an `unsupported` verdict gives).
+ * OWNERSHIP: plugin-owned; valid until the next call on the instance or its destruction.
+ */
+typedef struct labour_lifecycle_t {
+  uint32_t struct_size;
+  int32_t reload_signal;        /* graceful reload: new workers, old ones finish (0: none) */
+  labour_str_t reload_note;     /* one line: what the reload does and where that is documented,
+                                   or why the server has none */
+  int32_t graceful_stop_signal; /* stop accepting, finish in-flight requests, exit (0: none) */
+  labour_str_t graceful_stop_note;
+  uint32_t has_workers; /* 1: requests run in worker processes, children of the main one */
+  labour_str_t workers_note;
+  labour_str_t worker_cmdline; /* Optional. Among the main process's children, workers are
+                                  those whose /proc/<pid>/cmdline contains this; empty: all */
+} labour_lifecycle_t;
+
 typedef struct labour_server_api_t {
   uint32_t struct_size;
   /* Required. One line: how to make this server available, e.g. "apt-get install gunicorn". */
@@ -266,6 +351,10 @@ typedef struct labour_server_api_t {
      line of output if the server is available here, and fails otherwise. */
   int32_t (*server_on_plan_probe)(labour_instance_t* self, labour_host_t* host,
                                   const labour_launch_context_t* ctx, labour_launch_plan_t* out);
+  /* Optional (ABI 2.1; read only when struct_size covers it). Fill `out` with what this server,
+     with this instance's options, supports. NULL: no lifecycle event is supported. Returns 0,
+     or non-zero with last_error. */
+  int32_t (*server_on_lifecycle)(labour_instance_t* self, labour_host_t* host, labour_lifecycle_t* out);
 } labour_server_api_t;
 
 /* ---------------------------------------------------------------- reporters ------ */

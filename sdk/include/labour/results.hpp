@@ -113,10 +113,19 @@ inline void flat_settings(const Json& obj, const std::string& prefix, const std:
     if (v.is_object()) {
       flat_settings(v, key + ".", p, out);
     } else if (v.is_array()) {
+      // Scalars as they are; objects (lifecycle events) as their "key=value" words.
       std::string joined;
-      for (std::size_t i = 0; i < v.size(); ++i)
-        if (!v[i].is_object() && !v[i].is_array() && !v[i].is_null())
-          joined += (joined.empty() ? "" : ", ") + scalar_text(v[i], at(p, i));
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        std::string item;
+        if (v[i].is_object()) {
+          for (const auto& [ik, iv] : v[i].items())
+            if (!iv.is_object() && !iv.is_array() && !iv.is_null())
+              item += (item.empty() ? "" : " ") + ik + "=" + scalar_text(iv, at(p, i) + "." + ik);
+        } else if (!v[i].is_array() && !v[i].is_null()) {
+          item = scalar_text(v[i], at(p, i));
+        }
+        if (!item.empty()) joined += (joined.empty() ? "" : ", ") + item;
+      }
       out.emplace_back(key, joined);
     } else if (!v.is_null()) {
       out.emplace_back(key, scalar_text(v, p));
@@ -203,6 +212,8 @@ struct BehaviourView {
   TextMap params;
   std::optional<double> weight;
   bool innocent = false;
+  bool client_driven = false;  // runs its own `connections` beside the mix
+  std::optional<std::uint64_t> connections;
   std::optional<std::uint64_t> sent, expected, unexpected, responses;
   CountMap outcomes;
   std::optional<CountMap> unexpected_outcomes;
@@ -285,6 +296,16 @@ struct ScenarioView {
   TextMap settings;
 };
 
+// One lifecycle event (reload, kill_worker, ...) and what it did in its window.
+struct EventView {
+  std::string action;
+  std::optional<double> at_s, seconds, fired_s, resumed_s, window_end_s, back_after_s, innocent_slowest_ms;
+  bool fired = false, failed = false;
+  std::optional<std::string> detail, signal;
+  std::optional<std::uint64_t> pid, answered, dropped, refused, exited, joined;
+  CountMap failures;  // innocent outcome key -> count
+};
+
 struct TestView {
   std::string label, status;
   std::optional<std::string> server_name, server_version, error;  // server_name: the adapter
@@ -302,6 +323,7 @@ struct TestView {
   std::optional<Supervision> supervision;
   std::optional<MonitorView> monitor;
   std::optional<TimelineView> timeline;
+  std::vector<EventView> events;  // lifecycle events, in the order they fired
   std::optional<RepeatView> repeat;
   std::optional<std::uint64_t> machine;  // merged shards: 1-based index into Document::machines
 
@@ -352,6 +374,8 @@ inline BehaviourView read_behaviour(const Json& b, const std::string& path) {
   v.params = string_map(opt_object(b, "params", path), path + ".params");
   v.weight = opt_number(b, "weight", path);
   v.innocent = opt_bool(b, "innocent", path);
+  if (find(b, "client_driven")) v.client_driven = opt_bool(b, "client_driven", path);
+  v.connections = opt_count(b, "connections", path);
   v.sent = opt_count(b, "sent", path);
   v.expected = opt_count(b, "expected", path);
   v.unexpected = opt_count(b, "unexpected", path);
@@ -436,6 +460,32 @@ inline RepeatView read_repeat(const Json& r, const std::string& path) {
   return v;
 }
 
+inline EventView read_event(const Json& e, const std::string& path) {
+  if (!e.is_object()) malformed(path, "is not an object");
+  EventView v;
+  v.action = req_string(e, "action", path);
+  v.at_s = opt_number(e, "at_s", path);
+  v.seconds = opt_number(e, "seconds", path);
+  if (find(e, "fired")) v.fired = opt_bool(e, "fired", path);
+  if (find(e, "failed")) v.failed = opt_bool(e, "failed", path);
+  v.fired_s = opt_number(e, "fired_s", path);
+  v.resumed_s = opt_number(e, "resumed_s", path);
+  v.window_end_s = opt_number(e, "window_end_s", path);
+  v.back_after_s = opt_number(e, "back_after_s", path);
+  v.innocent_slowest_ms = opt_number(e, "innocent_slowest_ms", path);
+  v.detail = opt_string(e, "detail", path);
+  v.signal = opt_string(e, "signal", path);
+  v.pid = opt_count(e, "pid", path);
+  v.answered = opt_count(e, "answered", path);
+  v.dropped = opt_count(e, "dropped", path);
+  v.refused = opt_count(e, "refused", path);
+  v.failures = count_map(opt_object(e, "failures", path), path + ".failures");
+  for (const auto& [key, field] :
+       {std::pair{"processes_exited", &v.exited}, std::pair{"processes_joined", &v.joined}})
+    if (const Json* o = opt_object(e, key, path)) *field = opt_count(*o, "total", path + "." + key);
+  return v;
+}
+
 inline TestView read_test(const Json& t, const std::string& path) {
   if (!t.is_object()) malformed(path, "is not an object");
   TestView v;
@@ -512,6 +562,9 @@ inline TestView read_test(const Json& t, const std::string& path) {
                               optional_numbers(find(*timeline, "innocent_p50_us"), p + ".innocent_p50_us"),
                               optional_numbers(find(*timeline, "innocent_p99_us"), p + ".innocent_p99_us")};
   }
+  if (const Json* events = opt_array(t, "events", path))
+    for (std::size_t i = 0; i < events->size(); ++i)
+      v.events.push_back(read_event((*events)[i], at(path + ".events", i)));
   if (const Json* repeat = opt_object(t, "repeat", path)) v.repeat = read_repeat(*repeat, path + ".repeat");
   v.machine = opt_count(t, "machine", path);
   return v;
@@ -683,7 +736,8 @@ inline std::string call_text(const BehaviourView& b) {
 }
 
 // Outcome keys grouped the way a reader thinks about them: the server answered, the
-// connection was refused, it broke, it stalled, it spoke nonsense.
+// connection was refused, it broke, it stalled, it spoke nonsense; and what a client-driven
+// behaviour's connection ended in by the client's own doing (held to the end, reset on purpose).
 inline std::string category_of(const std::string& key) {
   if (key.rfind("http_", 0) == 0) return "http";
   if (key == "connect_refused" || key == "connect_timeout") return "connect";
@@ -692,12 +746,13 @@ inline std::string category_of(const std::string& key) {
     return "broken";
   if (key == "first_byte_timeout" || key == "total_timeout") return "timeout";
   if (key == "malformed_response") return "protocol";
+  if (key == "held" || key == "client_abort") return "client";
   return "other";
 }
 
 // "http 3 (500 x2, 502 x1); broken 1 (reset_before_response 1)"
 inline std::string breakdown(const CountMap& outcomes) {
-  static const char* const kOrder[] = {"http", "connect", "broken", "timeout", "protocol", "other"};
+  static const char* const kOrder[] = {"http", "connect", "broken", "timeout", "protocol", "client", "other"};
   std::string out;
   for (const char* category : kOrder) {
     std::uint64_t total = 0;

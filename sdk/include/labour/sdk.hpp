@@ -15,6 +15,10 @@
 // GET: the only method its route then accepts) and `static std::vector<labour::sdk::File>
 // files()` (data its worker half reads from ctx.files_dir).
 //
+// A client-driven behaviour (one that shapes its connection itself: slow clients, resets,
+// pipelining, malformed bytes) derives from labour::sdk::ClientBehaviour and returns a
+// Script from script(): plain data the host's engine runs on its own connections.
+//
 // The macro exports the C entry point of <labour/plugin_api.h>, catches every exception at
 // the boundary (reported through last_error / the create error buffer) and keeps every
 // string it hands to the host alive for as long as the ABI promises. Header-only; needs
@@ -24,6 +28,7 @@
 #include <labour/plugin_api.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -152,12 +157,25 @@ struct Outcome {
   std::string_view body;
   std::uint64_t body_length;
   std::uint64_t elapsed_us;
+  std::uint32_t responses = 0;  // complete responses read (ABI 2.1; a script may read several)
 
   bool http() const { return kind == LABOUR_OUTCOME_HTTP; }
   bool server_error() const { return http() && http_status >= 500 && http_status <= 599; }
   // What a request the application failed should get: a 5xx, or a connection that broke or
   // stalled. Anything else is an answer the client may take for one.
   bool failed() const { return server_error() || broken_or_stalled(); }
+  // A client error status: the server refused the request (400, 408, 413, 431, ...).
+  bool refused() const { return http() && http_status >= 400 && http_status <= 499; }
+  // The server closed or reset the connection before any response byte.
+  bool closed_before_response() const {
+    return kind == LABOUR_OUTCOME_EOF_BEFORE_RESPONSE || kind == LABOUR_OUTCOME_RESET_BEFORE_RESPONSE;
+  }
+  // A client-driven behaviour's connection was still open when its script or phase ended.
+  bool held() const { return kind == LABOUR_OUTCOME_HELD; }
+  // A timeout waiting for the server's bytes.
+  bool timed_out() const {
+    return kind == LABOUR_OUTCOME_FIRST_BYTE_TIMEOUT || kind == LABOUR_OUTCOME_TOTAL_TIMEOUT;
+  }
   // The connection died or stalled instead of answering: what a crashed or wedged worker
   // looks like from outside.
   bool broken_or_stalled() const {
@@ -226,6 +244,81 @@ class Behaviour : public PluginBase {
   std::string method_;  // the class's declared method
 };
 
+// ------------------------------------------------------------- client-driven -------
+
+// One step of a connection script (labour_step_t).
+struct Step {
+  labour_step_kind_t kind = LABOUR_STEP_SEND;
+  std::string bytes;
+  std::uint64_t total = 0;
+  std::uint32_t chunk = 0;
+  std::uint32_t interval_ms = 0;
+  std::uint64_t rate = 0;
+  std::uint32_t count = 0;
+
+  static Step send(std::string bytes) {
+    Step s;
+    s.bytes = std::move(bytes);
+    return s;
+  }
+  // `total` bytes (0: until the phase ends) cycling through `pattern`, `chunk` every `interval_ms`.
+  static Step trickle(std::string pattern, std::uint64_t total, std::uint32_t chunk,
+                      std::uint32_t interval_ms) {
+    Step s = of(LABOUR_STEP_TRICKLE);
+    s.bytes = std::move(pattern);
+    s.total = total;
+    s.chunk = chunk;
+    s.interval_ms = interval_ms;
+    return s;
+  }
+  static Step pause(std::uint32_t ms) {  // 0: until the phase ends
+    Step s = of(LABOUR_STEP_PAUSE);
+    s.interval_ms = ms;
+    return s;
+  }
+  static Step half_close() { return of(LABOUR_STEP_HALF_CLOSE); }
+  static Step reset() { return of(LABOUR_STEP_RESET); }
+  // `count` responses; `rate` bytes/s at most (0: no cap) through a `window`-byte receive buffer.
+  static Step read(std::uint32_t count = 1, std::uint64_t rate = 0, std::uint32_t window = 4096) {
+    Step s = of(LABOUR_STEP_READ);
+    s.count = count;
+    s.rate = rate;
+    s.chunk = rate > 0 ? window : 0;
+    return s;
+  }
+
+ private:
+  static Step of(labour_step_kind_t kind) {
+    Step s;
+    s.kind = kind;
+    return s;
+  }
+};
+
+struct Script {
+  std::vector<Step> steps;
+  std::uint32_t connections = 1;
+  std::uint32_t repeat_after_ms = 0;
+};
+
+// The head of a request as a client writes it, without the blank line that ends it: a
+// script adds that itself (or never does). Host is "localhost": the servers labour starts
+// serve every name on their loopback port.
+inline std::string request_head(std::string_view method, std::string_view target,
+                                const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  std::string s = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n";
+  s += "User-Agent: labour\r\n";
+  for (const auto& [name, value] : headers) s += name + ": " + value + "\r\n";
+  return s;
+}
+
+// A behaviour that shapes its connection itself. Its script runs on its own connections beside
+// the mix; request() still describes its route (what `labour serve` lists).
+class ClientBehaviour : public Behaviour {
+ public:
+  virtual Script script() = 0;
+};
+
 // The method a behaviour class declares (`static constexpr const char* method`), or GET.
 template <class Plugin, class = void>
 struct declared_method {
@@ -260,10 +353,24 @@ struct LaunchPlan {
   std::string workdir;
 };
 
+// What can be done to the running server (labour_lifecycle_t): signals 0 = not supported, and
+// each note says what the server does or why it cannot, from its own documentation.
+struct Lifecycle {
+  int reload_signal = 0;
+  std::string reload_note;
+  int graceful_stop_signal = 0;
+  std::string graceful_stop_note;
+  bool has_workers = false;
+  std::string workers_note;
+  std::string worker_cmdline;  // among the main process's children, workers carry this; "": all
+};
+
 class ServerAdapter : public PluginBase {
  public:
   virtual LaunchPlan launch(const LaunchContext& ctx) = 0;
   virtual LaunchPlan probe(const LaunchContext& ctx) = 0;
+  // With this instance's options. Default: nothing supported.
+  virtual Lifecycle lifecycle() { return {}; }
 };
 
 // ------------------------------------------------------------------- reporters -----
@@ -306,6 +413,9 @@ struct Box {
   std::string last_error;
   Request request;
   std::vector<labour_header_t> headers;
+  Script script;
+  std::vector<labour_step_t> steps;
+  Lifecycle lifecycle;
   LaunchPlan plan;
   std::vector<labour_str_t> argv, env;
   std::vector<labour_file_t> files;
@@ -441,9 +551,37 @@ struct BehaviourGlue : Common<Plugin, Behaviour> {
       out->header_stride = sizeof(labour_header_t);
     });
   }
+  // Only for client-driven behaviours (the macro leaves the pointer NULL otherwise).
+  static int32_t build_script(labour_instance_t* self, labour_host_t* host, labour_script_t* out) {
+    return guarded<Behaviour>(self, host, [&](B& box) {
+      if constexpr (std::is_base_of_v<ClientBehaviour, Plugin>)
+        box.script = static_cast<Plugin&>(*box.object).script();
+      box.steps.clear();
+      for (const auto& st : box.script.steps) {
+        labour_step_t c{};
+        c.struct_size = sizeof c;
+        c.kind = st.kind;
+        c.bytes = to_c(st.bytes);
+        c.total = st.total;
+        c.chunk = st.chunk;
+        c.interval_ms = st.interval_ms;
+        c.rate = st.rate;
+        c.count = st.count;
+        box.steps.push_back(c);
+      }
+      out->struct_size = sizeof *out;
+      out->steps = box.steps.empty() ? nullptr : box.steps.data();
+      out->step_count = static_cast<uint32_t>(box.steps.size());
+      out->step_stride = sizeof(labour_step_t);
+      out->connections = box.script.connections;
+      out->repeat_after_ms = box.script.repeat_after_ms;
+    });
+  }
   static int32_t judge(const labour_instance_t* self, const labour_outcome_t* o) {
     try {
       Outcome out{o->kind, o->http_status, from_c(o->body), o->body_length, o->elapsed_us};
+      if (o->struct_size >= offsetof(labour_outcome_t, responses) + sizeof o->responses)
+        out.responses = o->responses;
       return unbox<Behaviour>(self)->object->judge(out) ? 1 : 0;
     } catch (...) {
       return 0;  // a judge that cannot decide has not seen what it expected
@@ -520,6 +658,21 @@ struct ServerGlue : Common<Plugin, ServerAdapter> {
       expose(box, out);
     });
   }
+  static int32_t lifecycle(labour_instance_t* self, labour_host_t* host, labour_lifecycle_t* out) {
+    return guarded<ServerAdapter>(self, host, [&](B& box) {
+      box.lifecycle = box.object->lifecycle();
+      const Lifecycle& l = box.lifecycle;
+      *out = labour_lifecycle_t{};
+      out->struct_size = sizeof *out;
+      out->reload_signal = l.reload_signal;
+      out->reload_note = to_c(l.reload_note);
+      out->graceful_stop_signal = l.graceful_stop_signal;
+      out->graceful_stop_note = to_c(l.graceful_stop_note);
+      out->has_workers = l.has_workers ? 1 : 0;
+      out->workers_note = to_c(l.workers_note);
+      out->worker_cmdline = to_c(l.worker_cmdline);
+    });
+  }
 };
 
 template <class Plugin>
@@ -557,6 +710,8 @@ extern "C" const unsigned long labour_embedded_worker_source_size;
       a.behaviour_on_judge = &Glue::judge;                                                   \
       a.behaviour_on_timeout_ms = &Glue::timeout;                                            \
       a.behaviour_on_is_innocent = &Glue::innocent;                                          \
+      if constexpr (std::is_base_of_v<::labour::sdk::ClientBehaviour, Class>)                \
+        a.behaviour_on_build_script = &Glue::build_script;                                   \
       return a;                                                                              \
     }();                                                                                     \
     static const labour_plugin_t d = [] {                                                    \
@@ -576,6 +731,7 @@ extern "C" const unsigned long labour_embedded_worker_source_size;
       a.install_hint = ::labour::sdk::to_c(install_hint_text);            \
       a.server_on_plan_launch = &Glue::launch;                            \
       a.server_on_plan_probe = &Glue::probe;                              \
+      a.server_on_lifecycle = &Glue::lifecycle;                           \
       return a;                                                           \
     }();                                                                  \
     static const labour_plugin_t d = [] {                                 \
