@@ -19,7 +19,7 @@ server_pkgs=(
 )
 # What the tests look with: the HTML page rendered in headless Chromium, its screenshots read.
 test_pkgs=(chromium python3-pil fonts-dejavu-core)
-bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux)
+bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux slowhttptest)
 
 what=${1:-all}
 case "$what" in

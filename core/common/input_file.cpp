@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/errors.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour {
 
@@ -62,6 +63,9 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
   text.reserve(static_cast<std::size_t>(st.st_size));
   char chunk[1 << 16];
   for (;;) {
+    // A large file reads in about a second a GiB; Ctrl-C still ends it within one chunk.
+    if (supervisor::interrupt_flag().load(std::memory_order_relaxed))
+      throw Interrupted(std::string(what) + " '" + path.string() + "': interrupted while it was read");
     const ssize_t n = ::read(file.fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw bad(std::string("cannot be read: ") + std::strerror(errno));

@@ -11,6 +11,7 @@
 #include "common/errors.hpp"
 #include "common/input_file.hpp"
 #include "run/results.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace labour::run {
 
@@ -101,8 +102,14 @@ std::string results_path(const std::string& given) {
 json read_results_document(const std::string& given, const std::string& command) {
   const std::string path = results_path(given);
   const auto bad = [&](const std::string& what) { return UsageError(command + ": '" + path + "' " + what); };
-  json document =
-      json::parse(read_input_file(path, command + ": results document", kMaxDocumentBytes), nullptr, false);
+  // Ctrl-C ends a long parse too (the callback runs for every value).
+  const auto interruptible = [&](int, json::parse_event_t, json&) {
+    if (supervisor::interrupt_flag().load(std::memory_order_relaxed))
+      throw Interrupted(command + ": '" + path + "': interrupted while it was read");
+    return true;
+  };
+  json document = json::parse(read_input_file(path, command + ": results document", kMaxDocumentBytes),
+                              interruptible, false);
   if (document.is_discarded()) throw bad("is not valid JSON (cut short? copy it again)");
   if (!document.is_object() || !document.contains("schema_version"))
     throw bad("is not a labour results document");

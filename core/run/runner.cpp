@@ -672,8 +672,8 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
   for (std::size_t i = 0; i < sc.mix.size(); ++i) {
     const auto& entry = sc.mix[i];
     const auto& plugin = registry.require(plugins::Kind::Behaviour, entry.behaviour);
-    const std::string what =
-        "scenario " + sc.name + ", behaviour #" + std::to_string(i + 1) + " (" + entry.behaviour + ")";
+    const std::string what = (entry.where.empty() ? "" : entry.where + ": ") + "scenario " + sc.name +
+                             ", behaviour #" + std::to_string(i + 1) + " (" + entry.behaviour + ")";
     auto params = plugins::validate(plugin, entry.params, what);
     auto instance = plugins::Instance::create(plugin, params, what);
     const auto& api = instance.api<labour_behaviour_api_t>();

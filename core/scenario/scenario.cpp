@@ -364,6 +364,7 @@ Scenario parse(std::string_view text, const std::string& origin) {
     if (!table) fail(origin, node, "each 'behaviour' must be a table ([[behaviour]])");
     reject_unknown_keys(*table, entry_keys, origin, "a behaviour");
     MixEntry e;
+    e.where = where(origin, node.source());
     if (auto n = (*table)["name"].as_string())
       e.behaviour = n->get();
     else

@@ -20,6 +20,7 @@ struct MixEntry {
   plugins::RawParams params;  // as written; validated against the plugin when the test runs
   std::uint32_t weight = 1;
   bool weight_given = false;  // written in the scenario (a client-driven behaviour takes none)
+  std::string where;          // "file:line:col" of its table, for what is found wrong later
 };
 
 // How long each phase of a test runs (docs/scenarios.md, [phases]).

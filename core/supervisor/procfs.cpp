@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -86,7 +87,14 @@ std::optional<ProcStat> parse_stat(std::string_view text) {
 std::optional<ProcStat> read_stat(pid_t pid) { return parse_stat(read_small_file(proc_path(pid, "stat"))); }
 
 std::optional<std::uint64_t> count_fds(pid_t pid) {
-  DIR* dir = ::opendir(proc_path(pid, "fd").c_str());
+  // Linux 6.2 and later give the count as the folder's size: one stat instead of a listing,
+  // which for a server holding 10 000 connections would cost the monitor 100 000 entries a
+  // second. Older kernels say 0: then count the entries.
+  const std::string path = proc_path(pid, "fd");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (st.st_size > 0) return static_cast<std::uint64_t>(st.st_size);
+  DIR* dir = ::opendir(path.c_str());
   if (!dir) return std::nullopt;
   std::uint64_t n = 0;
   while (const dirent* entry = ::readdir(dir))

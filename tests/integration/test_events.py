@@ -201,10 +201,11 @@ def test_client_driven_behaviours_refuse_a_weight_a_zero_rate_and_too_many_conne
     f.write_text('name = "w"\nduration = 1\n[[behaviour]]\nname = "PlainResponse"\n'
                  '[[behaviour]]\nname = "Slowloris"\nweight = 3\n')
     one_line_error(labour("run", "--server", "wsgiref", "--scenario", str(f), timeout=30),
-                   "Slowloris", "takes no weight")
+                   "weighted.toml:5:1", "Slowloris", "takes no weight")
     f.write_text('name = "r"\nduration = 1\n[[behaviour]]\nname = "PlainResponse"\n'
                  '[[behaviour]]\nname = "SlowUpload"\nparams = { rate = 0 }\n')
-    one_line_error(labour("run", "--server", "wsgiref", "--scenario", str(f), timeout=30), "rate")
+    one_line_error(labour("run", "--server", "wsgiref", "--scenario", str(f), timeout=30), "weighted.toml:5:1",
+                   "SlowUpload", "rate")
     f.write_text('name = "c"\nduration = 1\n[[behaviour]]\nname = "PlainResponse"\n'
                  '[[behaviour]]\nname = "IdleHog"\nparams = { connections = 5000 }\n')
     one_line_error(labour("run", "--server", "wsgiref", "--scenario", str(f), timeout=30,

@@ -441,3 +441,31 @@ def test_serve_lists_urls_that_answer_as_a_test_would_see_them(tmp_path):
         os.killpg(child.pid, signal.SIGINT)
         out, err = child.communicate(timeout=30)
     assert child.returncode == 0, err
+
+
+def test_ctrl_c_while_a_large_document_is_read_ends_labour_at_once(tmp_path):
+    # Within the 1 GiB a results document may have, reading and parsing take seconds: Ctrl-C is
+    # honoured between chunks and between values, not only once it is all read.
+    import signal
+    import subprocess
+    import time
+    big = tmp_path / "big.json"
+    with open(big, "w") as f:
+        f.write('{"schema_version": 2, "tests": [], "pad": [')
+        f.write("0," * 60_000_000)
+        f.write("0]}")
+    proc = subprocess.Popen([LABOUR, "report", str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        assert proc.poll() is None, proc.communicate()  # still reading: the test means something
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+        assert time.monotonic() - started < 2
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "interrupted while it was read" in err and str(big) in err, err
