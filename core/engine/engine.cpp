@@ -234,7 +234,11 @@ void Connection::connect() {
     return;
   }
   open_ = true;
-  deadline_ = Clock::now() + std::chrono::milliseconds(w_.shared.options.connect_timeout_ms);
+  // A connect that takes longer than the request may is the request's failure: a server whose
+  // accept queue is full must not keep a request waiting past its timeout, unjudged.
+  deadline_ =
+      Clock::now() + std::chrono::milliseconds(std::min(w_.shared.options.connect_timeout_ms,
+                                                        w_.shared.workload.requests[behaviour_].timeout_ms));
   socket_.async_connect(w_.shared.endpoint, [this](const error_code& e) { on_connect(e); });
 }
 
@@ -316,7 +320,11 @@ void Connection::close() {
 }
 
 void Connection::abort() {
-  if (busy()) ++w_.abandoned;
+  if (busy()) {
+    ++w_.abandoned;
+    if (!w_.shared.workload.innocent.empty() && w_.shared.workload.innocent[behaviour_])
+      ++w_.innocent_abandoned;
+  }
   phase_ = Phase::Idle;
   close();
 }
@@ -729,6 +737,7 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
     result.interrupted = result.interrupted || w->interrupted;
     result.late_sends += w->late;
     result.abandoned += w->abandoned;
+    result.innocent_abandoned += w->innocent_abandoned;
     result.connections_opened += w->connects;
     result.client_errors += w->client_errors;
     for (std::size_t b = 0; b < n; ++b) {

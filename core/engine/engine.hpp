@@ -210,6 +210,7 @@ struct LoadResult {
   bool interrupted = false;              // stopped early by `stop`
   std::uint64_t late_sends = 0;          // open model: requests started > 1 ms after their intended time
   std::uint64_t abandoned = 0;           // in flight when the duration ended or `stop` came; not counted
+  std::uint64_t innocent_abandoned = 0;  // ... of them, innocent requests
   std::uint64_t connections_opened = 0;  // connect attempts
   std::uint64_t client_errors = 0;       // other_error outcomes labour caused itself (local_failure)
 };

@@ -234,7 +234,7 @@ class Worker {
   const Shared& shared;
   std::vector<Counters> counters;
   std::vector<TimelineBucket> timeline;
-  std::uint64_t late = 0, abandoned = 0, connects = 0, client_errors = 0;
+  std::uint64_t late = 0, abandoned = 0, innocent_abandoned = 0, connects = 0, client_errors = 0;
   LiveDelta live;  // not yet added to shared.options.live
   bool stopping = false;
   bool interrupted = false;

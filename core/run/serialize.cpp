@@ -153,6 +153,7 @@ json phase_json(Phase p, const engine::LoadResult& load, const std::vector<Behav
               {"expected", expected},
               {"unexpected", unexpected},
               {"abandoned", load.abandoned},
+              {"innocent_abandoned", load.innocent_abandoned},
               {"late_sends", load.late_sends},
               {"connections_opened", load.connections_opened},
               {"client_errors", load.client_errors},

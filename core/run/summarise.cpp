@@ -351,6 +351,14 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
   if (worst)
     back += "; " + event_name(*worst_event) + " dropped " + std::to_string(worst->dropped) + " (" +
             outcome_list(worst->failures) + ")";
+  // Innocent requests that never got an outcome are no proof of health: a server that answered
+  // none of them in a fault phase bounded by time (they were all still waiting at its end,
+  // each younger than its timeout) has failed them as surely as a timeout would have.
+  if (fault && f.innocent_sent && *f.innocent_sent == 0 && fault->innocent_abandoned > 0)
+    return verdict(Verdict::Degraded,
+                   "no innocent request got an answer in the fault phase: " +
+                       std::to_string(fault->innocent_abandoned) + " were still waiting when it ended" + back,
+                   "no answers", "innocent_sent");
   if (f.innocent_failure_pct && *f.innocent_failure_pct > th.max_innocent_failure_pct) {
     std::string outcomes;
     for (const auto& [key, count] : s.innocent_failures)

@@ -339,3 +339,31 @@ TEST_CASE("scripts are checked: empty, oversized, or a trickle without a pace") 
   CHECK_THROWS_WITH(run_load(Target{"127.0.0.1", 9}, w, for_duration(10ms)),
                     Catch::Contains("takes no weight"));
 }
+
+TEST_CASE("a connect the server's full accept queue holds fails within the request's own timeout") {
+  // A listener that never accepts, its queue filled: new connects wait for a SYN-ACK that
+  // does not come. The request's 200 ms bounds the connect too, so the load's 700 ms see
+  // outcomes, not requests abandoned unjudged at the end.
+  TestServer stuck(labour::test::answer_all(), 1, false);
+  std::vector<int> fillers;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(stuck.port());
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(fd);
+  }
+  Workload w;
+  PreparedRequest r;
+  r.target = "/";
+  r.timeout_ms = 200;
+  w.requests = {r};
+  w.weights = {1};
+  LoadOptions o = for_duration(700ms);
+  o.connect_timeout_ms = 2000;
+  const LoadResult result = run_load(Target{"127.0.0.1", stuck.port()}, w, o);
+  for (const int fd : fillers) ::close(fd);
+  CHECK(count(result.behaviours[0], "connect_timeout") >= 2);
+}

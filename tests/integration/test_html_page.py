@@ -157,6 +157,40 @@ def test_matrix_page_in_chromium(tmp_path, no_leftovers):
     assert colour_pixels(phone, (0xcd, 0xeb, 0xcd)) > 200  # the scorecard, at the top, fits
 
 
+def test_lifecycle_events_and_unsupported_cells_in_chromium(tmp_path, no_leftovers):
+    # KillWorker: gunicorn's master replaces a killed worker (gunicorn docs, design.rst);
+    # wsgiref has no worker processes apart from its main one, so its cell is unsupported.
+    servers = available_servers()
+    if not servers.get("gunicorn", {}).get("available"):
+        pytest.skip("gunicorn is not installed: run scripts/setup-debian.sh")
+    out = tmp_path / "out"
+    page = tmp_path / "report.html"
+    labour("matrix", "--servers", "wsgiref", "gunicorn:workers=2,label=gunicorn", "--scenarios", "KillWorker",
+           "--out", str(out), "--report", f"html:{page}", check=0, timeout=300)
+    doc = json.loads((out / "results.json").read_text())
+    verdicts = {t["label"]: t["verdict"]["value"] for t in doc["tests"]}
+    assert verdicts["wsgiref"] == "unsupported" and verdicts["gunicorn"] in ("robust", "degraded"), verdicts
+    (gunicorn,) = [t for t in doc["tests"] if t["label"] == "gunicorn"]
+    (event,) = gunicorn["events"]
+
+    dom = Dom()
+    dom.feed(chromium(tmp_path, page, 1280, 900, "--dump-dom"))
+    by_row = {dom.cells[i]["text"]: dom.cells[i + 1] for i in range(0, len(dom.cells), 2)}
+    assert by_row["wsgiref"]["class"] == "v-unsupported" and by_row["wsgiref"]["text"] == "unsupported", by_row
+    assert by_row["gunicorn"]["class"] == f"v-{verdicts['gunicorn']}", by_row
+    assert len(dom.canvases) == 1 and dom.canvases[0].get("data-rendered") == "9", dom.canvases  # none unsupported
+    text = " ".join(dom.text)
+    assert "Lifecycle events" in text and event["detail"] in text, event
+    assert "has no worker processes apart from its main one" in text  # the unsupported cell's reason
+
+    # The event is a teal line through the chart: find its colour in a screenshot.
+    shot = tmp_path / "events.png"
+    chromium(tmp_path, page, 1280, 2400, f"--screenshot={shot}")
+    image = Image.open(shot).convert("RGB")
+    assert colour_pixels(image, (0x00, 0x83, 0x8f), tolerance=20) > 300  # the event's line and label
+    assert colour_pixels(image, (0xe6, 0xe1, 0xf2)) > 200  # the unsupported cell (.v-unsupported)
+
+
 PROBE = """<script>
 // Written on this page's body and, when it is framed, on the frame holder's too.
 function report(name, value) {

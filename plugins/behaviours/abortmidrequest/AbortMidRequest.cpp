@@ -49,7 +49,7 @@ class AbortMidRequest : public sdk::ClientBehaviour {
   // (4xx, a close). Unexpected: a 5xx or 2xx to half a request, a malformed answer, a timeout.
   bool judge(const sdk::Outcome& o) const override {
     if (o.http()) return o.refused();
-    return o.kind == LABOUR_OUTCOME_CLIENT_ABORT || o.closed_before_response();
+    return o.kind == LABOUR_OUTCOME_CLIENT_ABORT || o.closed_before_response() || o.not_accepted();
   }
 
  private:

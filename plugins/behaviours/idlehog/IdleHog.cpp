@@ -27,11 +27,11 @@ class IdleHog : public sdk::ClientBehaviour {
   // One endless pause; a connection the server closes is opened again 100 ms later.
   sdk::Script script() override { return {{sdk::Step::pause(0)}, connections_, 100}; }
 
-  // Expected: held to the end, or closed by the server (an idle timeout, a 408). Unexpected: a
-  // 5xx, or bytes that are not HTTP.
+  // Expected: held to the end, closed by the server (an idle timeout, a 408), or not taken (its
+  // accept queue full). Unexpected: a 5xx, or bytes that are not HTTP.
   bool judge(const sdk::Outcome& o) const override {
     if (o.http()) return o.refused();
-    return o.held() || o.closed_before_response();
+    return o.held() || o.closed_before_response() || o.not_accepted();
   }
 
  private:

@@ -54,7 +54,7 @@ class Slowloris : public sdk::ClientBehaviour {
   // ended. Unexpected: a 5xx, a malformed answer, no answer in time to a finished request.
   bool judge(const sdk::Outcome& o) const override {
     if (o.http()) return o.http_status == 200 || o.refused();
-    return o.held() || o.closed_before_response();
+    return o.held() || o.closed_before_response() || o.not_accepted();
   }
 
  private:

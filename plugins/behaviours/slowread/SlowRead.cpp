@@ -45,8 +45,8 @@ class SlowRead : public sdk::ClientBehaviour {
   // a 5xx, a malformed answer, the server going silent (a timeout).
   bool judge(const sdk::Outcome& o) const override {
     if (o.http()) return o.http_status == 200 && o.body_length == bytes_;
-    return o.held() || o.closed_before_response() || o.kind == LABOUR_OUTCOME_TRUNCATED_BODY ||
-           o.kind == LABOUR_OUTCOME_RESET_MID_RESPONSE;
+    return o.held() || o.closed_before_response() || o.not_accepted() ||
+           o.kind == LABOUR_OUTCOME_TRUNCATED_BODY || o.kind == LABOUR_OUTCOME_RESET_MID_RESPONSE;
   }
 
  private:

@@ -58,7 +58,7 @@ class SlowUpload : public sdk::ClientBehaviour {
   // wrong count, no answer in time once the body was complete.
   bool judge(const sdk::Outcome& o) const override {
     if (o.http()) return (o.http_status == 200 && o.body == answer_) || o.refused();
-    return o.held() || o.closed_before_response();
+    return o.held() || o.closed_before_response() || o.not_accepted();
   }
 
  private:

@@ -170,6 +170,10 @@ struct Outcome {
   bool closed_before_response() const {
     return kind == LABOUR_OUTCOME_EOF_BEFORE_RESPONSE || kind == LABOUR_OUTCOME_RESET_BEFORE_RESPONSE;
   }
+  // The server did not take the connection: nobody listened, or its accept queue was full.
+  bool not_accepted() const {
+    return kind == LABOUR_OUTCOME_CONNECT_REFUSED || kind == LABOUR_OUTCOME_CONNECT_TIMEOUT;
+  }
   // A client-driven behaviour's connection was still open when its script or phase ended.
   bool held() const { return kind == LABOUR_OUTCOME_HELD; }
   // A timeout waiting for the server's bytes.
