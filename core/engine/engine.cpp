@@ -210,6 +210,7 @@ void Connection::begin(Clock::time_point intended, Clock::time_point now, std::s
   if (open_ && now - last_used_ > kStaleCheckAfter && peer_closed_while_idle()) close();
   reused_ = open_;
   resent_ = false;
+  events_before_ = w_.events_fired();
   ++w_.live.sent;
   if (open_) {
     phase_ = Phase::Requesting;
@@ -346,7 +347,11 @@ void Connection::finish(Ending ending, int error_number) {
   }
   // Nothing listens any more for the resend: the server that had this request went away
   // with it (a worker that crashed on it, say), so the close was its answer after all.
-  if (resent_ && ending == Ending::ConnectError) {
+  const bool retry_refused = resent_ && ending == Ending::ConnectError;
+  // ... unless it was sent after the latest lifecycle event (a graceful stop) fired: then it
+  // raced the server's own close, and the refusal says the server may never have read it.
+  const bool refused_after_event = retry_refused && events_before_ > 0 && events_before_ == w_.events_fired();
+  if (retry_refused) {
     ending = first_ending_;
     error_number = first_error_;
   }
@@ -362,7 +367,7 @@ void Connection::finish(Ending ending, int error_number) {
   obs.elapsed_us = micros(now - started_);
   const bool expected = w_.judge(behaviour_, obs);
   w_.record(behaviour_, kind, obs.http_status, expected, micros(now - intended_), obs.elapsed_us, intended_,
-            now);
+            now, refused_after_event);
   if (!(http && parser_.keep_alive() && w_.shared.options.keep_alive)) close();
   phase_ = Phase::Idle;
   last_used_ = now;
@@ -476,7 +481,7 @@ TimelineBucket& Worker::bucket_at(Clock::time_point t) {
 
 void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
                     std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point sent,
-                    Clock::time_point now) {
+                    Clock::time_point now, bool refused_after_event) {
   Counters& c = counters[behaviour];
   ++c.sent;
   c.all.add(kind, status);
@@ -503,13 +508,12 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
     watch_innocent(expected, latency_us, sent, now);
   }
   if (!events.empty() && !shared.workload.requests[behaviour].script)
-    tally_event(kind, status, expected, innocent, latency_us, now);
+    tally_event(kind, status, expected, innocent, refused_after_event, latency_us, now);
 }
 
 void Worker::tally_event(labour_outcome_kind_t kind, int status, bool expected, bool innocent,
-                         std::uint64_t latency_us, Clock::time_point now) {
-  const auto fired =
-      std::min<std::size_t>(shared.options.events_fired->load(std::memory_order_relaxed), events.size());
+                         bool refused_after_event, std::uint64_t latency_us, Clock::time_point now) {
+  const auto fired = events_fired();
   if (fired == 0) return;
   EventTally& e = events[fired - 1];
   if (expected) {
@@ -520,7 +524,8 @@ void Worker::tally_event(labour_outcome_kind_t kind, int status, bool expected, 
     }
   } else {
     ++e.failed;
-    e.failures.add(kind, status);
+    // Its resend's refusal is its outcome here: the server was stopping (a graceful stop).
+    e.failures.add(refused_after_event ? LABOUR_OUTCOME_CONNECT_REFUSED : kind, status);
     if (innocent) {
       ++e.innocent_failed;
       e.last_innocent_failure_ns = shared.since_epoch_ns(now);

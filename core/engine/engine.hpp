@@ -190,6 +190,9 @@ void merge_timeline(std::vector<TimelineBucket>& into, const std::vector<Timelin
 struct EventOutcomes {
   std::uint64_t answered = 0;  // expected
   std::uint64_t failed = 0;    // unexpected, by outcome key below
+  // A request sent after the event on a kept-alive connection that then closed, whose resend
+  // was refused, counts here as connect_refused (the server may never have read it), though
+  // its behaviour's outcomes count the close.
   std::map<std::string, std::uint64_t> failures;
   std::uint64_t innocent_failed = 0;      // of the failed, innocent ones
   std::uint64_t innocent_slowest_us = 0;  // the longest an innocent answer took (0: none answered)

@@ -162,6 +162,7 @@ class Connection {
   bool resent_ = false;                // ... and was already sent again on a fresh one
   Ending first_ending_ = Ending::Eof;  // how the reused connection ended, before the resend
   int first_error_ = 0;
+  std::size_t events_before_ = 0;  // lifecycle events fired when this request began
   std::size_t behaviour_ = 0;
   Clock::time_point intended_{}, started_{}, deadline_{}, last_used_{};
 };
@@ -241,17 +242,26 @@ class Worker {
 
   // A connection became idle: give it the next request, if any.
   void on_idle(Connection& c, Clock::time_point now);
+  // `refused_after_event`: sent after the latest lifecycle event fired, on a kept-alive
+  // connection that closed under it, and its resend found nothing listening (the outcome is
+  // the close; the event's tally counts the refusal).
   void record(std::size_t behaviour, labour_outcome_kind_t kind, int status, bool expected,
               std::uint64_t latency_us, std::uint64_t service_us, Clock::time_point sent,
-              Clock::time_point now);
+              Clock::time_point now, bool refused_after_event = false);
   std::vector<EventTally> events;  // by lifecycle event (LoadOptions::events_fired)
+  // How many lifecycle events have fired so far (0 without events).
+  std::size_t events_fired() const {
+    return events.empty() ? 0
+                          : std::min<std::size_t>(
+                                shared.options.events_fired->load(std::memory_order_relaxed), events.size());
+  }
 
   // The behaviour's judgement of an outcome (Workload::judge; a judge that throws: unexpected).
   bool judge(std::size_t behaviour, const Observation& obs) const;
 
  private:
   void tally_event(labour_outcome_kind_t kind, int status, bool expected, bool innocent,
-                   std::uint64_t latency_us, Clock::time_point now);
+                   bool refused_after_event, std::uint64_t latency_us, Clock::time_point now);
   bool take_request(Clock::time_point now, Clock::time_point& intended);
   std::size_t pick(Connection& c);  // the behaviour of the request just taken
   TimelineBucket& bucket_at(Clock::time_point t);

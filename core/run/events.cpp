@@ -1,6 +1,8 @@
 #include "run/events.hpp"
 
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -64,18 +66,37 @@ void EventDriver::run() {
     if (to_resume) {
       resume(*to_resume);
     } else {
-      fire(events_[next]);
+      if (!fire(events_[next])) return;  // the server is gone: nothing later fires either
       ++next;
       fired_count_.store(static_cast<std::uint32_t>(next));
     }
   }
 }
 
-void EventDriver::fire(FiredEvent& e) {
+namespace {
+
+// A descriptor for one process (pidfd), so that a signal reaches that process and no other
+// that took its pid meanwhile (a worker its master killed, reaped and replaced).
+int open_pid(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int send_signal(int pidfd, int signal) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
+}
+
+// The main process has ended (a zombie until labour reaps it, or gone).
+bool ended(pid_t pid) {
+  const auto stat = procfs::read_stat(pid);
+  return !stat || stat->state == 'Z' || stat->state == 'X';
+}
+
+}  // namespace
+
+bool EventDriver::fire(FiredEvent& e) {
   using scenario::EventAction;
+  // A server that died before the event's time gets nothing more: the event did not happen,
+  // and the test is judged by the death (down), not by an event that found nothing to act on.
+  if (ended(leader_)) return false;
   e.fired = true;
   e.fired_s = since_epoch();
-  const std::string name(scenario::action_name(e.event.action));
   switch (e.event.action) {
     case EventAction::Reload:
       e.pid = leader_;
@@ -93,26 +114,33 @@ void EventDriver::fire(FiredEvent& e) {
     case EventAction::FreezeWorker:
       e.pid = pick_worker(leader_, lifecycle_.worker_cmdline);
       e.signal = e.event.action == EventAction::KillWorker ? SIGKILL : SIGSTOP;
-      if (e.pid == 0) {
-        e.failed = true;
-        e.detail = "no worker process to " +
-                   std::string(e.event.action == EventAction::KillWorker ? "kill" : "freeze") +
-                   " among the main process's children";
-        return;
-      }
       break;
   }
   const bool main = e.pid == leader_;
+  if (e.pid != 0 && !main) e.pidfd = open_pid(e.pid);
+  if (e.pid == 0 || (!main && e.pidfd < 0)) {
+    e.failed = true;
+    e.detail = "no worker process to " +
+               std::string(e.event.action == EventAction::KillWorker ? "kill" : "freeze") +
+               " among the main process's children";
+    return true;
+  }
   e.detail = supervisor::signal_name(e.signal) + " to " + (main ? "the main process " : "worker ") +
              std::to_string(e.pid);
-  if (::kill(e.pid, e.signal) != 0) {
+  // The main process is labour's child, unreaped while it runs: its pid cannot be another's.
+  if ((main ? ::kill(e.pid, e.signal) : send_signal(e.pidfd, e.signal)) != 0) {
     e.failed = true;
     e.detail += " failed: " + std::string(std::strerror(errno));
   }
+  return true;
 }
 
 void EventDriver::resume(FiredEvent& e) {
-  ::kill(e.pid, SIGCONT);  // gone meanwhile (killed by its master): nothing to resume
+  if (e.pidfd >= 0) {
+    send_signal(e.pidfd, SIGCONT);  // ended meanwhile (killed by its master): nothing to resume
+    ::close(e.pidfd);
+    e.pidfd = -1;
+  }
   e.resumed_s = since_epoch();
 }
 
@@ -126,9 +154,14 @@ std::vector<FiredEvent> EventDriver::finish() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mutex_);
   finished_ = true;
-  for (auto& e : events_)
+  for (auto& e : events_) {
     if (e.fired && !e.failed && e.event.action == scenario::EventAction::FreezeWorker && e.resumed_s < 0)
       resume(e);
+    if (e.pidfd >= 0) {  // a killed worker's
+      ::close(e.pidfd);
+      e.pidfd = -1;
+    }
+  }
   return events_;
 }
 

@@ -32,6 +32,7 @@ struct FiredEvent {
   int signal = 0;         // the signal sent
   std::string detail;     // one line: "SIGHUP to the main process 4242", "no worker to kill"
   double resumed_s = -1;  // freeze_worker: when SIGCONT was sent (-1: not yet / not a freeze)
+  int pidfd = -1;         // the worker acted on, while the driver runs (closed by finish())
 };
 
 // Fires `events` (sorted by time) at the server whose main process is `leader`, `at_s` after
@@ -53,7 +54,7 @@ class EventDriver {
 
  private:
   void run();
-  void fire(FiredEvent& e);
+  bool fire(FiredEvent& e);  // false: the main process had ended, nothing was done
   void resume(FiredEvent& e);
   double since_epoch() const;
 

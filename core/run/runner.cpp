@@ -855,7 +855,11 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
     engine::LoadOptions fault = options;
     fault.requests = sc.requests;
     fault.duration = millis(sc.duration_s);
-    if (has_innocent) fault.end_when_stalled = millis(sc.phases.stall_s);
+    // A graceful stop refuses what comes after it, as it must: that is no stall to end on.
+    const bool stops = std::any_of(sc.events.begin(), sc.events.end(), [](const scenario::Event& e) {
+      return e.action == scenario::EventAction::GracefulStop;
+    });
+    if (has_innocent && !stops) fault.end_when_stalled = millis(sc.phases.stall_s);
     std::optional<EventDriver> driver;
     if (!sc.events.empty()) {
       driver.emplace(sc.events, server.lifecycle, session->process().pid(), *options.epoch, Clock::now());
@@ -867,6 +871,14 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
     stopped_on_purpose = std::any_of(m.events.begin(), m.events.end(), [](const FiredEvent& e) {
       return e.fired && e.event.action == scenario::EventAction::GracefulStop;
     });
+    // A stop that is still draining (finishing a long request, within its own grace) may take
+    // the recovery phase's bound to end, watched but sent nothing.
+    if (stopped_on_purpose && !interrupted) {
+      set_phase("draining");
+      const auto until = Clock::now() + millis(sc.phases.recovery_s);
+      while (!watch.leader_exited() && Clock::now() < until && !stop.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
   if (!interrupted && has_innocent && !stopped_on_purpose) {
     engine::LoadOptions recovery = options;

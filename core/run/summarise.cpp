@@ -163,11 +163,16 @@ std::vector<EventResult> event_results(const Measurements& m) {
         r.innocent_slowest_ms = static_cast<double>(counted.innocent_slowest_us) / 1000.0;
       r.failures = counted.failures;
       r.dropped = counted.failed;
-      if (e.event.action == scenario::EventAction::GracefulStop)
-        if (const auto it = counted.failures.find("connect_refused"); it != counted.failures.end()) {
-          r.refused = it->second;
-          r.dropped -= it->second;
-        }
+      // A graceful stop must close its listener: refused connections are not dropped, nor are
+      // requests sent after it on a kept-alive connection that then closed, whose resend was
+      // refused (a race every keep-alive client must recover from, RFC 9112 section 9.5: the
+      // server may never have read them, and the retry found the listener closed). A request
+      // sent before the stop that got no answer was dropped, however it ended.
+      if (e.event.action == scenario::EventAction::GracefulStop) {
+        const auto it = counted.failures.find("connect_refused");
+        r.refused = it == counted.failures.end() ? 0 : it->second;
+        r.dropped -= r.refused;
+      }
     }
     // Back: an innocent answer arrived after the last failure the event saw (whose arrival
     // is then how long it lasted); not back: failures to the end of its window.
@@ -268,11 +273,15 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
     std::optional<double> exited_after;
     for (const auto& x : m.monitor.exits)
       if (x.leader && x.at_s >= e.fired_s) exited_after = x.at_s - e.fired_s;
-    if (!exited_after)
-      return verdict(Verdict::Hung,
-                     "the main process was still running " +
-                         fixed(fault->start_s + fault->duration_s - e.fired_s, 1) + " s after " + stop,
-                     "hung", "death_s");
+    if (!exited_after) {
+      // Watched to the end of the fault phase and its drain (the monitor's last sample).
+      const double watched =
+          m.monitor.samples.empty() ? fault->start_s + fault->duration_s : m.monitor.samples.back().at_s;
+      return verdict(
+          Verdict::Hung,
+          "the main process was still running " + fixed(watched - e.fired_s, 1) + " s after " + stop, "hung",
+          "death_s");
+    }
     const std::string exited = "; the main process exited " + fixed(*exited_after, 1) + " s after it";
     // Innocent failures that arrived before the stop fired are not the stop's doing.
     std::uint64_t before = f.innocent_failed ? static_cast<std::uint64_t>(*f.innocent_failed) : 0;

@@ -176,7 +176,7 @@ def test_lifecycle_events_and_unsupported_cells_in_chromium(tmp_path, no_leftove
     dom = Dom()
     dom.feed(chromium(tmp_path, page, 1280, 900, "--dump-dom"))
     by_row = {dom.cells[i]["text"]: dom.cells[i + 1] for i in range(0, len(dom.cells), 2)}
-    assert by_row["wsgiref"]["class"] == "v-unsupported" and by_row["wsgiref"]["text"] == "unsupported", by_row
+    assert by_row["wsgiref"]["class"] == "v-unsupported" and by_row["wsgiref"]["text"].strip() == "unsupported", by_row
     assert by_row["gunicorn"]["class"] == f"v-{verdicts['gunicorn']}", by_row
     assert len(dom.canvases) == 1 and dom.canvases[0].get("data-rendered") == "9", dom.canvases  # none unsupported
     text = " ".join(dom.text)
