@@ -208,6 +208,7 @@ class ScriptConnection {
   tcp::socket socket_;
   asio::steady_timer step_timer_;      // trickle pieces, pauses, read pacing, the next run
   asio::steady_timer deadline_timer_;  // connect and every wait for the server's bytes
+  std::uint64_t deadline_serial_ = 0;  // of the latest arm_deadline
   ResponseParser parser_;
   std::unique_ptr<char[]> buffer_;  // while reading only: 10 000 idle connections stay small
   std::size_t buffer_size_ = 0;

@@ -31,6 +31,11 @@ std::string check_script(const ConnectionScript& script) {
       return which + std::to_string(s.bytes.size()) + " bytes; at most " + std::to_string(kMaxStepBytes);
     if (s.interval.count() < 0 || static_cast<std::uint64_t>(s.interval.count()) > kHour)
       return which + "its interval must be 0 to an hour";
+    // A step that lasts until the load ends leaves nothing after it to run.
+    const bool endless =
+        (s.kind == Kind::Trickle && s.total == 0) || (s.kind == Kind::Pause && s.interval.count() == 0);
+    if (endless && i + 1 < script.steps.size())
+      return which + "it lasts until the load ends, so it must be the last step";
     switch (s.kind) {
       case Kind::Send:
         if (s.bytes.empty()) return which + "sends no bytes";
@@ -121,7 +126,9 @@ void ScriptConnection::connect() {
     socket_.close(ec);
     return finish(Ending::ReadError, err ? err : -1);
   }
-  arm_deadline(std::chrono::milliseconds(w_.shared.options.connect_timeout_ms));
+  // A connect waits no longer than any wait for the server's bytes (as the mix's requests).
+  arm_deadline(
+      std::chrono::milliseconds(std::min<std::uint64_t>(w_.shared.options.connect_timeout_ms, timeout_ms_)));
   const auto gen = generation_;
   socket_.async_connect(w_.shared.endpoint, [this, gen](const error_code& e) {
     if (gen != generation_ || w_.stopping) return;
@@ -141,9 +148,12 @@ void ScriptConnection::on_connect(const error_code&) {
 void ScriptConnection::arm_deadline(std::chrono::milliseconds after) {
   timed_out_ = false;
   deadline_timer_.expires_after(after);
+  // A deadline that expired just as it was re-armed still runs its handler, without an
+  // error: the serial tells that handler it is stale.
+  const auto serial = ++deadline_serial_;
   const auto gen = generation_;
-  deadline_timer_.async_wait([this, gen](const error_code& ec) {
-    if (ec || gen != generation_ || w_.stopping) return;
+  deadline_timer_.async_wait([this, gen, serial](const error_code& ec) {
+    if (ec || gen != generation_ || serial != deadline_serial_ || w_.stopping) return;
     // Closing cancels the operation that waits; its handler sees timed_out_ and classifies.
     timed_out_ = true;
     error_code ignored;

@@ -318,6 +318,13 @@ std::optional<engine::ConnectionScript> script_of(const plugins::Instance& insta
   script.struct_size = sizeof script;
   if (build(instance.handle(), instance.host(), &script) != 0)
     throw UsageError(what + ": cannot build its connection script: " + instance.last_error());
+  // A plugin that says its struct is shorter than ABI 2.1's (where it first appeared) wrote
+  // some other layout: read none of it.
+  constexpr auto kScriptSize = offsetof(labour_script_t, repeat_after_ms) + sizeof(uint32_t);
+  if (script.struct_size < kScriptSize)
+    throw UsageError(what + ": its labour_script_t says it is " + std::to_string(script.struct_size) +
+                     " bytes; ABI 2.1's is " + std::to_string(kScriptSize) +
+                     " (rebuild it against this SDK)");
   if (auto why = plugins::check_array(script.steps, script.step_count, script.step_stride,
                                       offsetof(labour_step_t, count) + sizeof(uint32_t), "script step"))
     throw UsageError(what + ": " + *why);
@@ -691,9 +698,14 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
       weight = 0;
       p.script_connections += req.script->connections;
     }
+    const bool innocent = api.behaviour_on_is_innocent(instance.handle()) != 0;
+    // Innocent requests are the measure; a script's outcomes are its attack's, judged apart.
+    if (req.script && innocent)
+      throw UsageError(what +
+                       ": the plugin says it is innocent and client-driven; a client-driven "
+                       "behaviour is the misbehaviour, never the measure (fix the plugin)");
     workload.requests.push_back(std::move(req));
     workload.weights.push_back(weight);
-    const bool innocent = api.behaviour_on_is_innocent(instance.handle()) != 0;
     workload.innocent.push_back(innocent);
     if (std::find(p.plugins.begin(), p.plugins.end(), &plugin) == p.plugins.end())
       p.plugins.push_back(&plugin);
@@ -701,6 +713,10 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
         workload.requests.back().script ? workload.requests.back().script->connections : 0;
     p.mix.push_back({&plugin, std::move(params), weight, std::move(instance), innocent, connections});
   }
+  if (p.script_connections > engine::kMaxScriptConnections)
+    throw UsageError("scenario " + sc.name + ": its client-driven behaviours open " +
+                     std::to_string(p.script_connections) + " connections together; at most " +
+                     std::to_string(engine::kMaxScriptConnections) + " (lower their 'connections')");
   if (std::none_of(workload.weights.begin(), workload.weights.end(), [](std::uint32_t w) { return w > 0; }))
     throw UsageError("scenario " + sc.name +
                      ": every behaviour is client-driven; add an innocent one to the mix (e.g. "

@@ -287,19 +287,21 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
     std::uint64_t before = f.innocent_failed ? static_cast<std::uint64_t>(*f.innocent_failed) : 0;
     for (std::size_t j = i; j < m.events.size() && j < fault->events.size(); ++j)
       before -= std::min(before, fault->events[j].innocent_failed);
-    if (before > 0)
+    // ... and are judged as any fault phase's failures are, against the scenario's bound.
+    const double sent = f.innocent_sent.value_or(0);
+    if (before > 0 && (sent <= 0 || 100.0 * static_cast<double>(before) / sent > th.max_innocent_failure_pct))
       return verdict(Verdict::Degraded,
                      std::to_string(before) + " innocent requests failed before " + stop + exited,
                      std::to_string(before) + " failed", "innocent_failed");
     const EventResult& r = s.events[i];
     if (r.dropped > 0)
       return verdict(Verdict::Degraded,
-                     stop + " dropped " + std::to_string(r.dropped) + " innocent requests it had taken (" +
+                     stop + " dropped " + std::to_string(r.dropped) + " requests it had taken (" +
                          outcome_list(r.failures, "connect_refused") + ")" + exited,
                      "dropped " + std::to_string(r.dropped), "events_dropped");
     return verdict(Verdict::Robust,
-                   stop + " answered every innocent request it had taken (" + std::to_string(r.answered) +
-                       "; " + std::to_string(r.refused) + " refused once its listener closed)" + exited,
+                   stop + " answered every request it had taken (" + std::to_string(r.answered) + "; " +
+                       std::to_string(r.refused) + " refused once its listener closed)" + exited,
                    "robust");
   }
   // A fault phase the server stalled ended before its schedule did: what was not sent then is

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -213,6 +214,11 @@ void parse_events(const toml::node& node, const std::string& origin, std::vector
         fail(origin, *signal,
              "'signal' must be a signal's name such as \"SIGHUP\", \"SIGUSR1\" or \"SIGTERM\"" +
                  std::string(sig ? ", not '" + sig->get() + "'" : ""));
+      // A stopped main process would never be resumed: labour could only end it, unjudged.
+      if (*number == SIGSTOP || *number == SIGTSTP || *number == SIGTTIN || *number == SIGTTOU)
+        fail(origin, *signal,
+             "'signal' may not stop the main process (" + sig->get() +
+                 "): use action = \"freeze_worker\" with 'seconds', which resumes what it stops");
       e.signal = *number;
     } else if (signal) {
       fail(origin, *signal, "'signal' is for action = \"signal\" only");

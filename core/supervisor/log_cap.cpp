@@ -21,12 +21,16 @@ struct Fd {
   }
 };
 
-bool write_all(int fd, const char* data, std::size_t size) {
+// Writes at `offset` (the descriptor is not O_APPEND: the server's appends do not move it).
+bool write_all_at(int fd, const std::string& data, off_t offset) {
+  const char* at = data.data();
+  std::size_t size = data.size();
   while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
+    const ssize_t n = ::pwrite(fd, at, size, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    data += n;
+    at += n;
+    offset += n;
     size -= static_cast<std::size_t>(n);
   }
   return true;
@@ -50,7 +54,7 @@ std::string read_at(int fd, off_t offset, std::size_t size) {
 
 std::uintmax_t cap_log(const std::filesystem::path& path, const LogLimits& limits,
                        std::uintmax_t cut_before) {
-  const Fd file{::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW)};
+  const Fd file{::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW)};
   struct stat st {};
   if (file.fd < 0 || ::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   const auto size = static_cast<std::uintmax_t>(st.st_size);
@@ -60,11 +64,12 @@ std::uintmax_t cap_log(const std::filesystem::path& path, const LogLimits& limit
   const std::uintmax_t cut = size - limits.head - tail.size();
   const std::string line = "\n[labour: " + std::to_string(cut_before + cut) +
                            " bytes of server output cut here; the log keeps its head and its tail]\n";
-  // What writers append between the read and the truncation is lost, and what they append
-  // between the truncation and the writes below lands before the kept tail: a log over its
-  // cap is already a flood, and the cut's line marks where order is not kept.
-  if (!write_all(file.fd, line.data(), line.size()) || !write_all(file.fd, tail.data(), tail.size()))
-    return cut;
+  // The line and the tail go right after the head, where the file was cut. What writers
+  // append between the read and the truncation is lost, and what they append after it is
+  // overwritten by these writes or follows the kept tail: a log over its cap is already a
+  // flood, and the cut's line, always at the head's end, marks where order is not kept.
+  const auto at = static_cast<off_t>(limits.head);
+  if (write_all_at(file.fd, line, at)) write_all_at(file.fd, tail, at + static_cast<off_t>(line.size()));
   return cut;
 }
 

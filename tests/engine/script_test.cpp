@@ -328,6 +328,15 @@ TEST_CASE("scripts are checked: empty, oversized, or a trickle without a pace") 
   trickle.interval = 10ms;
   s.steps = {trickle};
   CHECK(check_script(s).empty());
+  s.steps = {trickle, step(Kind::Send, "x")};  // the trickle has no total: it never ends
+  CHECK_THAT(check_script(s),
+             Catch::Contains("step 1 of the connection script: it lasts until the load ends"));
+  trickle.total = 5;
+  s.steps = {trickle, step(Kind::Send, "x")};
+  CHECK(check_script(s).empty());
+  s.steps = {step(Kind::Pause), step(Kind::Reset)};  // a pause of 0: until the end
+  CHECK_THAT(check_script(s), Catch::Contains("must be the last step"));
+  s.steps = {trickle};
   s.connections = 0;
   CHECK_THAT(check_script(s), Catch::Contains("1 to 100000"));
   s.connections = 1;

@@ -147,6 +147,10 @@ TEST_CASE("lifecycle events: times in seconds or with a unit, sorted, each actio
   std::string many = head;
   for (int i = 0; i < 101; ++i) many += "[[event]]\nat = 1\naction = \"reload\"\n";
   CHECK_THAT(error_of(many), Catch::Contains("101 [[event]] tables; at most 100"));
+  CHECK_THAT(error_of(head + "[[event]]\nat = 1\naction = \"signal\"\nsignal = \"SIGSTOP\"\n"),
+             Catch::Contains("may not stop the main process (SIGSTOP)") && Catch::Contains("freeze_worker"));
+  CHECK_THAT(error_of(head + "[[event]]\nat = 1\naction = \"signal\"\nsignal = \"TSTP\"\n"),
+             Catch::Contains("may not stop the main process (TSTP)"));
 }
 
 TEST_CASE("unknown scenario names list the built-in ones; missing files are named", "[scenario]") {
