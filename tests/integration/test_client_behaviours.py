@@ -6,7 +6,7 @@ cheroot 9.0.0); each case names where its servers' behaviour comes from."""
 import json
 import os
 
-from conftest import SOURCE_DIR, behaviour, run_json, the_test  # noqa: F401
+from conftest import SOURCE_DIR, behaviour, labour, one_line_error, run_json, the_test  # noqa: F401
 
 
 def abuse(tmp_path, server, name, params, duration=2.5, timeout=1.0, extra=()):
@@ -204,3 +204,43 @@ def test_a_bad_chunk_size_is_refused_by_waitress_and_passed_over_by_uwsgi(tmp_pa
     test = abuse(tmp_path, "uwsgi", "MalformedRequest", 'connections = 1, kind = "bad_chunk_size"', duration=1.5)
     b = behaviour(test, "MalformedRequest")
     assert b["sent"] >= 3 and b["outcomes"] == {"http_200": b["sent"]} and b["unexpected"] == b["sent"], b
+
+
+def test_client_driven_connections_beyond_the_engines_limit_are_refused_before_any_server_starts(tmp_path):
+    # 60000 + 60000 connections: each behaviour's own parameter allows it, the load does not.
+    scenario = tmp_path / "many.toml"
+    scenario.write_text('name = "many"\nduration = 1\n[[behaviour]]\nname = "PlainResponse"\n'
+                        '[[behaviour]]\nname = "Slowloris"\nparams = { connections = 60000 }\n'
+                        '[[behaviour]]\nname = "IdleHog"\nparams = { connections = 60000 }\n')
+    proc = labour("run", "--server", "wsgiref", "--scenario", str(scenario), check=None)
+    one_line_error(proc, "scenario many", "open 120000 connections together; at most 100000")
+
+
+SCRIPT_PLUGINS = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(os.environ.get("LABOUR_BIN", "labour")))),
+                              "test-plugins-scripts")
+
+
+def with_test_plugin(tmp_path, name, *args, check=None):
+    """PlainResponse and the test plugin `name` (tests/plugins/broken_plugin.c) on wsgiref."""
+    assert os.path.isdir(SCRIPT_PLUGINS), SCRIPT_PLUGINS
+    scenario = tmp_path / "plugin.toml"
+    scenario.write_text(f'name = "t"\nrequests = 20\n[[behaviour]]\nname = "PlainResponse"\n'
+                        f'[[behaviour]]\nname = "{name}"\n')
+    return labour("--plugin-dir", SCRIPT_PLUGINS, "run", "--server", "wsgiref", "--scenario", str(scenario),
+                  *args, check=check)
+
+
+def test_a_plugin_that_is_client_driven_and_innocent_or_writes_a_short_script_is_refused(tmp_path):
+    one_line_error(with_test_plugin(tmp_path, "InnocentScript"), "plugin.toml:5:1", "(InnocentScript)",
+                   "innocent and client-driven")
+    one_line_error(with_test_plugin(tmp_path, "ShortScript"), "(ShortScript)",
+                   "labour_script_t says it is 8 bytes; ABI 2.1's is 32")
+
+
+def test_a_behaviour_built_against_sdk_2_0_runs_in_the_mix(tmp_path, no_leftovers):
+    # Its API ends before behaviour_on_build_script: the host must not read past it.
+    out = tmp_path / "out.json"
+    with_test_plugin(tmp_path, "SdkTwoZero", "--report", f"json:{out}", check=0)
+    test = the_test(json.loads(out.read_text()))
+    b = behaviour(test, "SdkTwoZero")
+    assert b["client_driven"] is False and b["outcomes"].get("http_200", 0) >= 1, b

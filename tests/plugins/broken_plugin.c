@@ -3,6 +3,7 @@
  * a worker half that loads fine but does not import (tests/integration/test_worker_import.py).
  * Plain C, so it also proves the ABI needs nothing from C++. */
 #include <labour/plugin_api.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,10 +84,42 @@ static uint32_t on_timeout(const labour_instance_t* self, uint32_t ms) {
 }
 static int32_t on_innocent(const labour_instance_t* self) {
   (void)self;
+#ifdef SHORT_SCRIPT
+  return 0;
+#else
   return 1;
+#endif
 }
 
-static __attribute__((unused)) const labour_behaviour_api_t api = {sizeof(labour_behaviour_api_t),
+#if defined(INNOCENT_SCRIPT) || defined(SHORT_SCRIPT)
+/* A client-driven behaviour: one send, then a read. INNOCENT_SCRIPT says it is innocent too;
+   SHORT_SCRIPT says its script struct is shorter than ABI 2.1's. */
+static const labour_step_t steps[] = {
+    {sizeof(labour_step_t), LABOUR_STEP_SEND, STR("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0, 0, 0, 0, 1}};
+static int32_t on_build_script(labour_instance_t* self, labour_host_t* host, labour_script_t* out) {
+  (void)self;
+  (void)host;
+  out->steps = steps;
+  out->step_count = 1;
+  out->step_stride = sizeof(labour_step_t);
+  out->connections = 1;
+#ifdef SHORT_SCRIPT
+  out->struct_size = 8;
+#endif
+  return 0;
+}
+#define BUILD_SCRIPT on_build_script
+#else
+#define BUILD_SCRIPT NULL /* no connection script */
+#endif
+
+#ifdef ABI_2_0
+/* Built against SDK 2.0: its behaviour API ends before behaviour_on_build_script. */
+#define API_SIZE offsetof(labour_behaviour_api_t, behaviour_on_build_script)
+#else
+#define API_SIZE sizeof(labour_behaviour_api_t)
+#endif
+static __attribute__((unused)) const labour_behaviour_api_t api = {API_SIZE,
                                                                    {worker, sizeof(worker) - 1},
                                                                    STR("GET"),
                                                                    NULL,
@@ -100,7 +133,7 @@ static __attribute__((unused)) const labour_behaviour_api_t api = {sizeof(labour
 #endif
                                                                    on_timeout,
                                                                    on_innocent,
-                                                                   NULL /* no connection script */};
+                                                                   BUILD_SCRIPT};
 
 #ifdef GROWN_SCHEMA
 /* A newer minor's schema: the ABI 2.0 fields, then one appended. The host must step by the
@@ -134,6 +167,8 @@ static const labour_plugin_t descriptor = {sizeof(labour_plugin_t),
 #endif
 #ifdef BREAK_ABI_MINOR
                                            LABOUR_ABI_MINOR + 1,
+#elif defined(ABI_2_0)
+                                           0,
 #else
                                            LABOUR_ABI_MINOR,
 #endif
