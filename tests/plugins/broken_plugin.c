@@ -119,20 +119,16 @@ static int32_t on_build_script(labour_instance_t* self, labour_host_t* host, lab
 #else
 #define API_SIZE sizeof(labour_behaviour_api_t)
 #endif
-static __attribute__((unused)) const labour_behaviour_api_t api = {API_SIZE,
-                                                                   {worker, sizeof(worker) - 1},
-                                                                   STR("GET"),
-                                                                   NULL,
-                                                                   0,
-                                                                   0,
+static __attribute__((unused)) const labour_behaviour_api_t api = {API_SIZE,    {worker, sizeof(worker) - 1},
+                                                                   STR("GET"),  NULL,
+                                                                   0,           0,
                                                                    on_build,
 #ifdef BREAK_MISSING_FUNCTION
                                                                    NULL,
 #else
                                                                    on_judge,
 #endif
-                                                                   on_timeout,
-                                                                   on_innocent,
+                                                                   on_timeout,  on_innocent,
                                                                    BUILD_SCRIPT};
 
 #ifdef GROWN_SCHEMA
