@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <iterator>
+#include <labour/results.hpp>
 #include "common/errors.hpp"
 
 namespace labour::run {
@@ -61,7 +63,7 @@ bool holds(const Gate& g, const std::string& verdict) {
 }  // namespace
 
 const std::vector<std::string>& gate_verdicts() {
-  static const std::vector<std::string> v = {"robust", "degraded", "hung", "down", "inconclusive"};
+  static const std::vector<std::string> v(std::begin(reporters::kVerdicts), std::end(reporters::kVerdicts));
   return v;
 }
 

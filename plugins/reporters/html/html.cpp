@@ -330,7 +330,7 @@ class HtmlReporter final : public labour::sdk::Reporter {
       return t.error.value_or("");
     });
     s += "<p class=\"legend note\">";
-    for (const char* v : {"robust", "degraded", "hung", "down", "inconclusive"})
+    for (const char* v : labour::reporters::kVerdicts)
       s += "<span class=\"v-" + std::string(v) + "\">" + v + "</span>";
     s += " hover a cell for the reason</p>\n";
     s += tag("h2", "Labour's table: failure % and requests/s in the fault phase") + "\n";

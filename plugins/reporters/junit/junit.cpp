@@ -177,10 +177,9 @@ class JunitReporter final : public labour::sdk::Reporter {
       : accept_(split_list(params.text("accept"))) {
     if (accept_.empty())
       throw std::invalid_argument("junit reporter: accept names no verdict (e.g. accept=robust,degraded)");
-    static const char* const kKnown[] = {"robust", "degraded", "hung", "down", "inconclusive"};
     for (const std::string& v : accept_) {
       bool known = false;
-      for (const char* k : kKnown) known = known || v == k;
+      for (const char* k : labour::reporters::kVerdicts) known = known || v == k;
       if (!known)  // verdicts are an open set: accepted, but likely a typo
         host.log(LABOUR_LOG_WARN, "junit reporter: accept names '" + v + "', not a verdict labour knows");
     }

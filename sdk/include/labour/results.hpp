@@ -33,6 +33,11 @@ using Json = nlohmann::ordered_json;  // keeps the document's order for params, 
 // The one version of the results document, for its writer (core/run) and its readers.
 inline constexpr int kSchemaVersion = 2;
 
+// The verdicts this version of labour gives (docs/results-schema.md, "Verdicts"), in the
+// order a legend lists them. Readers still show any other value as it is.
+inline constexpr const char* kVerdicts[] = {"robust", "degraded",     "hung",
+                                            "down",   "inconclusive", "unsupported"};
+
 // ------------------------------------------------------------------ reading ----------
 
 [[noreturn]] inline void malformed(const std::string& path, std::string_view what) {
