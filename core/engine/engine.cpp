@@ -420,7 +420,8 @@ Worker::~Worker() = default;
 Clock::time_point Worker::intended_time(std::uint64_t k) const {
   // The k-th request of this thread is the (k * threads + index)-th of the whole schedule.
   const double seconds = static_cast<double>(k * shared.threads + index_) / shared.options.rate;
-  return shared.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  return shared.start + mix_delay_ +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 bool Worker::take_request(Clock::time_point now, Clock::time_point& intended) {
@@ -626,16 +627,37 @@ void Worker::on_pace() {
   schedule_pace();
 }
 
-void Worker::run() {
-  if (connections_.empty() && scripts_.empty()) return;
-  on_tick();
-  for (auto& c : scripts_) c->start();
+// The attack is in place before the mix starts: a client-driven connection takes its slot
+// in the server (a thread of its pool, a place in its accept queue) before innocent ones,
+// as a slow client that arrived first does. A connect still pending after the bound is one
+// the server's full queue holds: the mix waits no longer.
+void Worker::await_scripts() {
+  const auto now = Clock::now();
+  if (stopping || shared.scripts_unsettled.load(std::memory_order_relaxed) == 0 ||
+      now >= shared.start + kScriptSettleBound) {
+    if (open_model_) mix_delay_ = now - shared.start;  // its schedule starts with it
+    return start_mix();
+  }
+  settle_timer_.expires_after(std::chrono::milliseconds(1));
+  settle_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) await_scripts();
+  });
+}
+
+void Worker::start_mix() {
   if (open_model_) {
     for (auto& c : connections_) idle_.push_back(c.get());
     on_pace();
   } else {
     for (auto& c : connections_) on_idle(*c, Clock::now());
   }
+}
+
+void Worker::run() {
+  if (connections_.empty() && scripts_.empty()) return;
+  on_tick();
+  for (auto& c : scripts_) c->start();
+  await_scripts();
   io.run();
   flush_live();  // all of it, before run_load returns
   // Whatever is left (keep-alive sockets) closes with the connections.
@@ -700,6 +722,9 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
   // Timeouts are checked on a tick: a quarter of the smallest timeout, within 1..10 ms.
   shared.tick = std::chrono::microseconds(std::clamp<std::uint64_t>(smallest_timeout * 250ULL, 1000, 10000));
 
+  if (workload.run_scripts)
+    for (const auto& r : workload.requests)
+      if (r.script) shared.scripts_unsettled += r.script->connections;
   std::vector<std::unique_ptr<Worker>> workers;
   shared.start = Clock::now();
   shared.epoch = options.epoch ? std::min(*options.epoch, shared.start) : shared.start;

@@ -113,12 +113,18 @@ struct Shared {
   mutable std::atomic<std::uint32_t> innocent_streak{0};
   mutable std::atomic<std::int64_t> streak_sent_ns{0};    // send time of the streak's first
   mutable std::atomic<std::int64_t> recovered_at_ns{-1};  // set by the thread that ended it
+  // Client-driven connections whose first connect has not completed yet: the mix waits for
+  // them (at most kScriptSettleBound), so that the attack is in place before it starts.
+  mutable std::atomic<std::uint64_t> scripts_unsettled{0};
   std::int64_t since_epoch_ns(Clock::time_point t) const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t - epoch).count();
   }
 };
 
 class Worker;
+
+// How long the mix waits for the client-driven connections to connect (Worker::await_scripts).
+constexpr std::chrono::milliseconds kScriptSettleBound{250};
 
 // A fresh non-blocking socket without Nagle, for `to`'s protocol.
 error_code open_socket(tcp::socket& socket, const tcp::endpoint& to);
@@ -222,6 +228,8 @@ class ScriptConnection {
   int worst_status_ = 0;  // the highest status among the responses read
   std::uint64_t rate_ = 0, read_bytes_ = 0;
   Clock::time_point started_{}, read_started_{};
+  bool settled_ = false;  // its first connect completed (Shared::scripts_unsettled)
+  void settle();
 };
 
 class Worker {
@@ -273,6 +281,8 @@ class Worker {
   void flush_live();
   void on_pace();
   void schedule_pace();
+  void await_scripts();  // then start_mix()
+  void start_mix();
   void shutdown(bool abandon);
   void maybe_finish();
 
@@ -283,6 +293,8 @@ class Worker {
   bool open_model_;
   asio::steady_timer tick_timer_{io};
   asio::steady_timer pace_timer_{io};
+  asio::steady_timer settle_timer_{io};
+  Clock::duration mix_delay_{0};  // from the start until the mix started (open model's schedule)
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> idle_;
   std::vector<std::unique_ptr<ScriptConnection>> scripts_;

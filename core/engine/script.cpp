@@ -122,6 +122,7 @@ void ScriptConnection::connect() {
         break;
       }
   if (ec) {
+    settle();
     const int err = errno_of(ec);
     socket_.close(ec);
     return finish(Ending::ReadError, err ? err : -1);
@@ -131,12 +132,19 @@ void ScriptConnection::connect() {
       std::chrono::milliseconds(std::min<std::uint64_t>(w_.shared.options.connect_timeout_ms, timeout_ms_)));
   const auto gen = generation_;
   socket_.async_connect(w_.shared.endpoint, [this, gen](const error_code& e) {
+    settle();
     if (gen != generation_ || w_.stopping) return;
     deadline_timer_.cancel();
     if (timed_out_) return finish(Ending::ConnectTimeout);
     if (e) return finish(Ending::ConnectError, errno_of(e));
     on_connect(e);
   });
+}
+
+void ScriptConnection::settle() {
+  if (settled_) return;
+  settled_ = true;
+  w_.shared.scripts_unsettled.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void ScriptConnection::on_connect(const error_code&) {
