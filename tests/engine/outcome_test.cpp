@@ -72,20 +72,9 @@ TEST_CASE("outcome connect_refused") { REQUIRE(one_request(closed_port()) == "co
 TEST_CASE("outcome connect_timeout") {
   // A listener that never accepts, with a full accept queue: further SYNs are dropped.
   TestServer server([](int&, TestServer&) {}, 0, false);
-  std::vector<int> fillers;
-  for (int i = 0; i < 4; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(server.port());
-    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    fillers.push_back(fd);
-  }
+  const labour::test::FullAcceptQueue full(server.port(), 4);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const std::string key = one_request(server.port(), 2000, 300);
-  for (int fd : fillers) ::close(fd);
-  REQUIRE(key == "connect_timeout");
+  REQUIRE(one_request(server.port(), 2000, 300) == "connect_timeout");
 }
 
 TEST_CASE("outcome eof_before_response") {

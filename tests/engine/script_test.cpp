@@ -354,16 +354,7 @@ TEST_CASE("a connect the server's full accept queue holds fails within the reque
   // does not come. The request's 200 ms bounds the connect too, so the load's 700 ms see
   // outcomes, not requests abandoned unjudged at the end.
   TestServer stuck(labour::test::answer_all(), 1, false);
-  std::vector<int> fillers;
-  for (int i = 0; i < 8; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(stuck.port());
-    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    fillers.push_back(fd);
-  }
+  const labour::test::FullAcceptQueue full(stuck.port(), 8);
   Workload w;
   PreparedRequest r;
   r.target = "/";
@@ -373,6 +364,5 @@ TEST_CASE("a connect the server's full accept queue holds fails within the reque
   LoadOptions o = for_duration(700ms);
   o.connect_timeout_ms = 2000;
   const LoadResult result = run_load(Target{"127.0.0.1", stuck.port()}, w, o);
-  for (const int fd : fillers) ::close(fd);
   CHECK(count(result.behaviours[0], "connect_timeout") >= 2);
 }

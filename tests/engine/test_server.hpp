@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -147,5 +148,31 @@ inline TestServer::Handler answer_all(std::string response = std::string(kOk),
     }
   };
 }
+
+// Fills the accept queue of a server that does not accept (TestServer(..., false)) with
+// `count` connections, so that later connects wait for a SYN-ACK that does not come. Closes
+// them when it goes.
+class FullAcceptQueue {
+ public:
+  FullAcceptQueue(std::uint16_t port, int count) {
+    for (int i = 0; i < count; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(port);
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      fds_.push_back(fd);
+    }
+  }
+  ~FullAcceptQueue() {
+    for (const int fd : fds_) ::close(fd);
+  }
+  FullAcceptQueue(const FullAcceptQueue&) = delete;
+  FullAcceptQueue& operator=(const FullAcceptQueue&) = delete;
+
+ private:
+  std::vector<int> fds_;
+};
 
 }  // namespace labour::test
