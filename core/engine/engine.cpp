@@ -185,12 +185,8 @@ namespace detail {
 
 // ------------------------------------------------------------------ Connection ----
 
-Connection::Connection(Worker& worker, std::uint32_t global_index)
-    : w_(worker),
-      socket_(worker.io),
-      selector_(worker.shared.workload.weights, worker.shared.workload.policy, worker.shared.workload.seed,
-                global_index, worker.shared.total_connections),
-      buffer_(new char[kReadBufferSize]) {}
+Connection::Connection(Worker& worker, Pool pool)
+    : w_(worker), pool_(pool), socket_(worker.io), buffer_(new char[kReadBufferSize]) {}
 
 bool Connection::peer_closed_while_idle() {
   char byte;
@@ -320,8 +316,17 @@ void Connection::close() {
   open_ = false;
 }
 
-void Connection::abort() {
-  if (busy()) {
+void Connection::abort(bool hold) {
+  if (busy() && hold) {
+    // Sent, and what it does to the server goes on: its dose counts, with the held outcome.
+    const auto now = Clock::now();
+    Observation obs;
+    obs.kind = LABOUR_OUTCOME_HELD;
+    obs.elapsed_us = micros(now - started_);
+    const bool expected = w_.judge(behaviour_, obs);
+    w_.record(behaviour_, LABOUR_OUTCOME_HELD, 0, expected, micros(now - intended_), obs.elapsed_us,
+              intended_, now);
+  } else if (busy()) {
     ++w_.abandoned;
     if (!w_.shared.workload.innocent.empty() && w_.shared.workload.innocent[behaviour_])
       ++w_.innocent_abandoned;
@@ -334,11 +339,13 @@ void Connection::finish(Ending ending, int error_number) {
   // A kept-alive connection that the server closed just as it was reused (uWSGI's
   // http-socket closes after every response without saying so) never saw this request:
   // send it once more on a fresh connection, as HTTP clients do for idempotent requests.
-  // A fresh connection's failure is always the server's answer and is never retried.
+  // A fresh connection's failure is always the server's answer and is never retried; a
+  // misbehaviour's connection is always fresh, so a misbehaviour is never sent twice.
   if (reused_ && !resent_ && !timed_out_ && !parser_.started() &&
       (ending == Ending::Eof || ending == Ending::ReadError)) {
     resent_ = true;
     reused_ = false;
+    ++w_.resends;
     first_ending_ = ending;
     first_error_ = error_number;
     close();
@@ -368,7 +375,10 @@ void Connection::finish(Ending ending, int error_number) {
   const bool expected = w_.judge(behaviour_, obs);
   w_.record(behaviour_, kind, obs.http_status, expected, micros(now - intended_), obs.elapsed_us, intended_,
             now, refused_after_event);
-  if (!(http && parser_.keep_alive() && w_.shared.options.keep_alive)) close();
+  if (http && parser_.extra_bytes()) ++w_.counters[behaviour_].trailing_bytes;
+  // A misbehaviour's connection is never reused: whatever it left behind (a second response,
+  // a half-read body) is its own, and the next misbehaviour's dose is exact.
+  if (!(http && parser_.keep_alive() && w_.shared.options.keep_alive) || pool_ == Pool::Misbehaviour) close();
   phase_ = Phase::Idle;
   last_used_ = now;
   w_.on_idle(*this, now);
@@ -384,14 +394,19 @@ error_code open_socket(tcp::socket& socket, const tcp::endpoint& to) {
   return ec;
 }
 
-bool Worker::judge(std::size_t behaviour, const Observation& obs) const {
+bool Worker::judge(std::size_t behaviour, const Observation& obs) {
   const auto& judge = shared.workload.judge;
   if (!judge) return obs.kind == LABOUR_OUTCOME_HTTP && obs.http_status < 400;
   try {
     return judge(behaviour, obs);
   } catch (...) {
-    return false;  // a judge that cannot decide has not seen what it expected
+    ++counters[behaviour].judge_errors;  // the plugin's failure, which the host reports as such
+    return false;
   }
+}
+
+Pool Worker::pool_of(std::size_t behaviour) const {
+  return shared.split && !shared.workload.innocent[behaviour] ? Pool::Misbehaviour : Pool::Innocent;
 }
 
 Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
@@ -399,11 +414,19 @@ Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
       counters(s.workload.requests.size()),
       index_(index),
       quota_(quota),
-      open_model_(s.options.rate > 0) {
-  if (s.has_mix)
-    for (std::uint32_t c = index; c < s.total_connections; c += s.threads)
-      connections_.push_back(std::make_unique<Connection>(*this, c));
-  idle_.reserve(connections_.size());
+      open_model_(s.options.rate > 0),
+      deadline_(s.deadline) {
+  if (s.has_mix) {
+    for (std::uint32_t c = index; c < s.options.concurrency; c += s.threads) {
+      connections_.push_back(std::make_unique<Connection>(*this, Pool::Innocent));
+      if (s.split) connections_.push_back(std::make_unique<Connection>(*this, Pool::Misbehaviour));
+    }
+    // One sequence per thread, so a seed gives the same one whatever the concurrency.
+    if (s.workload.policy != Policy::Spaced)
+      selector_.emplace(s.workload.weights, s.workload.policy, s.workload.seed, index, s.threads);
+  }
+  for (auto& idle : idle_) idle.reserve(connections_.size());
+  scripts_connected.resize(s.workload.requests.size());
   // Scripts' connections are dealt over the threads in turn, as the mix's are.
   if (s.workload.run_scripts) {
     std::uint64_t k = 0;
@@ -430,34 +453,58 @@ bool Worker::take_request(Clock::time_point now, Clock::time_point& intended) {
     if (issued_ >= due_) return false;  // nothing due yet: the pacing timer will call
     intended = intended_time(issued_);
   } else {
-    if (now >= shared.deadline) return false;
+    if (now >= deadline_) return false;
     intended = now;
   }
   ++issued_;
   return true;
 }
 
-std::size_t Worker::pick(Connection& c) {
-  if (shared.workload.policy != Policy::Spaced) return c.pick();
+std::size_t Worker::pick() {
+  if (selector_) return selector_->next();
   // The request just taken is this thread's (issued_ - 1)-th, the load's k-th.
   const std::uint64_t k = (issued_ - 1) * shared.threads + index_;
   return shared.workload.schedule[k % shared.workload.schedule.size()];
 }
 
-void Worker::on_idle(Connection& c, Clock::time_point now) {
-  Clock::time_point intended;
-  if (take_request(now, intended)) {
-    c.begin(intended, now, pick(c));
-  } else {
-    idle_.push_back(&c);
-    maybe_finish();
+void Worker::dispatch(std::size_t behaviour, Clock::time_point intended, Clock::time_point now) {
+  auto& idle = idle_[static_cast<std::size_t>(pool_of(behaviour))];
+  if (idle.empty()) {
+    pending_[static_cast<std::size_t>(pool_of(behaviour))].push_back({behaviour, intended});
+    return;
   }
+  Connection* c = idle.back();
+  idle.pop_back();
+  c->begin(intended, now, behaviour);
+}
+
+// The closed model: an idle connection takes its pool's next waiting request; an innocent one
+// also moves the sequence on, releasing the misbehaviours it passes to their own pool, until
+// it meets an innocent request. Misbehaviour connections never move it: the innocent stream
+// sets the pace, so the mix keeps its proportions however fast misbehaviours are answered.
+void Worker::on_idle(Connection& c, Clock::time_point now) {
+  const auto p = static_cast<std::size_t>(c.pool());
+  if (!pending_[p].empty()) {
+    const Released r = pending_[p].front();
+    pending_[p].pop_front();
+    return c.begin(r.intended, now, r.behaviour);
+  }
+  Clock::time_point intended;
+  if (c.pool() == Pool::Innocent && !open_model_)
+    while (pending_total() < kMaxPending && take_request(now, intended)) {
+      const std::size_t b = pick();
+      if (pool_of(b) == Pool::Innocent) return c.begin(intended, now, b);
+      dispatch(b, intended, now);
+    }
+  idle_[p].push_back(&c);
+  maybe_finish();
 }
 
 void Worker::maybe_finish() {
   if (stopping) return;
-  if (idle_.size() != connections_.size()) return;  // something in flight
-  if (issued_ < quota_ && Clock::now() < shared.deadline) return;
+  if (idle_[0].size() + idle_[1].size() != connections_.size()) return;  // something in flight
+  if (pending_total() > 0) return;
+  if (issued_ < quota_ && Clock::now() < deadline_) return;
   shutdown(false);
 }
 
@@ -465,7 +512,8 @@ void Worker::shutdown(bool abandon) {
   stopping = true;
   for (auto& c : connections_) {
     if (!abandon && c->busy()) continue;
-    c->abort();
+    // A misbehaviour in flight at the end was sent: it counts, held (unless the user stopped).
+    c->abort(c->pool() == Pool::Misbehaviour && !interrupted);
   }
   // A script's run still going now was held to the end, unless the user stopped the load.
   for (auto& c : scripts_) c->end(interrupted);
@@ -508,7 +556,8 @@ void Worker::record(std::size_t behaviour, labour_outcome_kind_t kind, int statu
     live.innocent_unexpected += expected ? 0 : 1;
     watch_innocent(expected, latency_us, sent, now);
   }
-  if (!events.empty() && !shared.workload.requests[behaviour].script)
+  // A misbehaviour held at the end got no answer from the server yet: no event dropped it.
+  if (!events.empty() && !shared.workload.requests[behaviour].script && kind != LABOUR_OUTCOME_HELD)
     tally_event(kind, status, expected, innocent, refused_after_event, latency_us, now);
 }
 
@@ -582,7 +631,7 @@ void Worker::on_tick() {
     interrupted = true;
     return shutdown(true);
   }
-  if (now >= shared.deadline) return shutdown(true);
+  if (now >= deadline_) return shutdown(true);
   if (shared.early_end.load(std::memory_order_relaxed)) return shutdown(true);
   if (shared.options.end_now && shared.options.end_now()) {
     end_early(LoadEnd::EndNow);
@@ -607,7 +656,7 @@ void Worker::on_tick() {
 void Worker::schedule_pace() {
   if (stopping || due_ >= quota_) return;
   const auto next = intended_time(due_);
-  if (next >= shared.deadline) return;
+  if (next >= deadline_) return;
   pace_timer_.expires_at(next);
   pace_timer_.async_wait([this](const error_code& ec) {
     if (!ec) on_pace();
@@ -617,13 +666,11 @@ void Worker::schedule_pace() {
 void Worker::on_pace() {
   if (stopping) return;
   const auto now = Clock::now();
-  while (due_ < quota_ && intended_time(due_) <= now && intended_time(due_) < shared.deadline) ++due_;
+  while (due_ < quota_ && intended_time(due_) <= now && intended_time(due_) < deadline_) ++due_;
+  // Every due request is released to its pool at once: one pool's busy connections never
+  // hold back the other's requests.
   Clock::time_point intended;
-  while (!idle_.empty() && take_request(now, intended)) {
-    Connection* c = idle_.back();
-    idle_.pop_back();
-    c->begin(intended, now, pick(*c));
-  }
+  while (pending_total() < kMaxPending && take_request(now, intended)) dispatch(pick(), intended, now);
   schedule_pace();
 }
 
@@ -635,7 +682,9 @@ void Worker::await_scripts() {
   const auto now = Clock::now();
   if (stopping || shared.scripts_unsettled.load(std::memory_order_relaxed) == 0 ||
       now >= shared.start + kScriptSettleBound) {
-    if (open_model_) mix_delay_ = now - shared.start;  // its schedule starts with it
+    // The load's length is the mix's: the time the attack took to connect is not taken from it.
+    mix_delay_ = now - shared.start;
+    if (deadline_ != Clock::time_point::max()) deadline_ += mix_delay_;
     return start_mix();
   }
   settle_timer_.expires_after(std::chrono::milliseconds(1));
@@ -646,11 +695,14 @@ void Worker::await_scripts() {
 
 void Worker::start_mix() {
   if (open_model_) {
-    for (auto& c : connections_) idle_.push_back(c.get());
+    for (auto& c : connections_) idle_[static_cast<std::size_t>(c->pool())].push_back(c.get());
     on_pace();
-  } else {
-    for (auto& c : connections_) on_idle(*c, Clock::now());
+    return;
   }
+  // Misbehaviour connections first: idle when the innocent ones release the first misbehaviours.
+  for (const Pool pool : {Pool::Misbehaviour, Pool::Innocent})
+    for (auto& c : connections_)
+      if (c->pool() == pool) on_idle(*c, Clock::now());
 }
 
 void Worker::run() {
@@ -705,8 +757,19 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
   Shared shared{
       workload, options, resolve_target(target, options.allow_remote), {}, {}, false, {}, {}, {}, stop, 0,
       0,        {}};
-  for (std::size_t b = 0; b < workload.requests.size(); ++b)
+  bool innocent_in_mix = false, misbehaviour_in_mix = false;
+  for (std::size_t b = 0; b < workload.requests.size(); ++b) {
     shared.has_mix = shared.has_mix || workload.weights[b] > 0;
+    if (workload.weights[b] == 0 || workload.innocent.empty()) continue;
+    (workload.innocent[b] ? innocent_in_mix : misbehaviour_in_mix) = true;
+  }
+  // A spaced schedule may leave a weighted behaviour out (the baseline's innocent-only one).
+  if (workload.policy == Policy::Spaced && !workload.innocent.empty()) {
+    innocent_in_mix = misbehaviour_in_mix = false;
+    for (const std::size_t b : workload.schedule)
+      (workload.innocent[b] ? innocent_in_mix : misbehaviour_in_mix) = true;
+  }
+  shared.split = innocent_in_mix && misbehaviour_in_mix;
   // Checks the weights before any thread starts.
   if (shared.has_mix) Selector check(workload.weights, workload.policy, workload.seed, 0, 1);
   for (const auto& r : workload.requests) {
@@ -714,7 +777,6 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
                                             : build_request_bytes(r, target, options.keep_alive));
     shared.head_request.push_back(r.method == "HEAD");
   }
-  shared.total_connections = options.concurrency;
   shared.threads = std::min(options.threads, options.concurrency);
   std::uint32_t smallest_timeout = options.connect_timeout_ms;
   for (const auto& r : workload.requests)
@@ -761,9 +823,18 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
   result.timeline_bucket_ms = options.timeline_bucket_ms;
   result.duration_s = std::chrono::duration<double>(end - shared.start).count();
   result.start_s = std::chrono::duration<double>(shared.start - shared.epoch).count();
+  result.mix_start_s = result.start_s;
+  for (const auto& w : workers)
+    result.mix_start_s =
+        std::max(result.mix_start_s, result.start_s + std::chrono::duration<double>(w->mix_delay()).count());
   result.behaviours.resize(workload.requests.size());
   const std::size_t n = workload.requests.size();
+  result.scripts_connected.resize(n);
+  bool deadline_passed = false;
   for (const auto& w : workers) {
+    deadline_passed = deadline_passed || end >= w->deadline();
+    result.resends += w->resends;
+    for (std::size_t b = 0; b < n; ++b) result.scripts_connected[b] += w->scripts_connected[b];
     result.interrupted = result.interrupted || w->interrupted;
     result.late_sends += w->late;
     result.abandoned += w->abandoned;
@@ -777,6 +848,8 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
       s.expected += c.expected;
       s.unexpected += c.unexpected;
       s.responses += c.responses;
+      s.judge_errors += c.judge_errors;
+      s.trailing_bytes += c.trailing_bytes;
       s.latency.merge(c.latency);
       s.service_latency.merge(c.service_latency);
       s.unexpected_latency.merge(c.unexpected_latency);
@@ -807,7 +880,7 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
     result.ended_by = LoadEnd::Interrupted;
   else if (const int early = shared.early_end.load())
     result.ended_by = static_cast<LoadEnd>(early);
-  else if (end >= shared.deadline)
+  else if (deadline_passed)
     result.ended_by = LoadEnd::Duration;
   return result;
 }

@@ -51,6 +51,12 @@ struct ConnectionScript {
   std::chrono::milliseconds repeat_after{0};
 };
 
+// How long the mix waits for the client-driven connections to connect (Worker::await_scripts),
+// and how long each one's first connect may take: long enough for the kernel's SYN
+// retransmissions at 1 s and 3 s, the retries a real attacker's connections get from a full
+// accept queue. A connection not established by then was not part of the dose.
+constexpr std::chrono::milliseconds kScriptSettleBound{4000};
+
 // What is wrong with a script ("" when nothing): empty steps, a step's size or timing outside
 // the limits below, ... The host checks a plugin's script with it; run_load again.
 std::string check_script(const ConnectionScript& script);
@@ -101,10 +107,18 @@ struct Workload {
   // Behaviours whose outcomes tell whether the server serves good requests (same size as
   // requests, or empty: none). Their latency is kept per timeline bucket, and the stall
   // and recovery rules of LoadOptions watch them.
+  // When the mix holds both kinds, innocent requests and misbehaviours run on connections of
+  // their own, `concurrency` of each: an innocent request never waits behind a misbehaving one
+  // on the client's side, nor reads a response a misbehaviour caused. The sequence (policy,
+  // schedule) is released by the innocent stream: in the closed model a misbehaviour is sent
+  // when the innocent connections reach its place (waiting for a free misbehaviour connection
+  // if need be); in the open model at its intended time. A misbehaviour always goes on a fresh
+  // connection, closed after its outcome, and is sent exactly once.
   std::vector<bool> innocent;
   // Thread-safe; true when the observation is what the behaviour expects. Empty: expected
-  // means a complete HTTP response with a status below 400. A judge that throws counts as
-  // unexpected.
+  // means a complete HTTP response with a status below 400. A judge that throws is the
+  // behaviour's own fault: the outcome counts as unexpected and BehaviourStats::judge_errors
+  // says so, so the host can tell the plugin's failure from the server's.
   std::function<bool(std::size_t behaviour, const Observation&)> judge;
 };
 
@@ -162,6 +176,9 @@ std::string_view load_end_name(LoadEnd e);  // "requests", "duration", "interrup
 struct BehaviourStats {
   std::uint64_t sent = 0, expected = 0, unexpected = 0;
   std::uint64_t responses = 0;                    // complete HTTP responses, whatever the judgement
+  std::uint64_t judge_errors = 0;                 // outcomes the behaviour's judge could not judge (it threw)
+  std::uint64_t trailing_bytes = 0;               // responses followed at once by bytes nobody asked for (a
+                                                  // second response, a body longer than its length)
   std::map<std::string, std::uint64_t> outcomes;  // outcome_key -> count
   std::map<std::string, std::uint64_t> unexpected_outcomes;  // the unexpected ones among them
   Histogram latency;             // microseconds, expected outcomes only; open model: from the intended
@@ -206,7 +223,8 @@ struct LoadResult {
   std::vector<TimelineBucket> timeline;
   std::uint32_t timeline_bucket_ms = 100;
   double duration_s = 0;
-  double start_s = 0;  // when this load started, seconds after the epoch
+  double start_s = 0;      // when this load started, seconds after the epoch
+  double mix_start_s = 0;  // when its mix started (after the client-driven connections connected)
   LoadEnd ended_by = LoadEnd::Requests;
   // Ended by end_after_successes: when the first of those successes was sent (after the epoch).
   std::optional<double> recovered_at_s;
@@ -216,11 +234,19 @@ struct LoadResult {
   std::uint64_t innocent_abandoned = 0;  // ... of them, innocent requests
   std::uint64_t connections_opened = 0;  // connect attempts
   std::uint64_t client_errors = 0;       // other_error outcomes labour caused itself (local_failure)
+  // Innocent requests sent a second time, on a fresh connection, because the kept-alive one
+  // they went out on was closed before any byte of an answer (misbehaviours never are).
+  std::uint64_t resends = 0;
+  // Per behaviour (index = behaviour index): of a client-driven behaviour's connections, how
+  // many were established within kScriptSettleBound of the start, before the mix began.
+  std::vector<std::uint32_t> scripts_connected;
 };
 
 // Runs the load to completion (or until *stop becomes true) and returns what it measured.
-// Ends when `requests` were completed or `duration` passed, whichever comes first; requests
-// still in flight then are abandoned (cancelled, not counted). Throws std::invalid_argument
+// Ends when `requests` were completed or `duration` passed (counted from when the mix began,
+// after the client-driven connections connected), whichever comes first; innocent requests
+// still in flight then are abandoned (cancelled, not counted), misbehaviours are recorded as
+// `held` (they were sent; what they do to the server goes on after the load). Throws std::invalid_argument
 // for a bad target (port 0, unresolvable, not loopback without allow_remote) or bad options
 // (requests and duration both 0, concurrency/threads/timeouts 0, weights not matching).
 LoadResult run_load(const Target& target, const Workload& workload, const LoadOptions& options,

@@ -12,8 +12,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,9 @@ constexpr auto kLateThreshold = std::chrono::milliseconds(1);
 constexpr auto kStaleCheckAfter = std::chrono::milliseconds(20);
 constexpr std::size_t kReadBufferSize = 16 * 1024;
 constexpr int kStatusSlots = 1000;
+// Requests released to a pool whose connections are all busy wait in its queue; past this many
+// (all pools of a thread together) the sequence pauses, so a stalled server costs no memory.
+constexpr std::size_t kMaxPending = std::size_t{1} << 20;
 
 inline std::uint64_t micros(Clock::duration d) {
   return static_cast<std::uint64_t>(
@@ -73,6 +78,7 @@ struct OutcomeCounts {
 
 struct Counters {
   std::uint64_t sent = 0, expected = 0, unexpected = 0, responses = 0;
+  std::uint64_t judge_errors = 0, trailing_bytes = 0;
   OutcomeCounts all, unexpected_only;
   Histogram latency, service_latency, unexpected_latency;
 };
@@ -101,8 +107,10 @@ struct Shared {
   Clock::time_point start;
   Clock::time_point deadline;  // Clock::time_point::max() without a duration
   const std::atomic<bool>* stop;
-  std::uint32_t total_connections;
   std::uint32_t threads;
+  // Innocent requests and misbehaviours run in pools of connections of their own (the mix
+  // holds both); false: one pool for every request (no innocent flags, or only one kind).
+  bool split = false;
   Clock::duration tick;
   // An early end (stalled, recovered) found by one thread ends every thread's load.
   mutable std::atomic<int> early_end{0};  // a LoadEnd, 0 while none
@@ -123,8 +131,9 @@ struct Shared {
 
 class Worker;
 
-// How long the mix waits for the client-driven connections to connect (Worker::await_scripts).
-constexpr std::chrono::milliseconds kScriptSettleBound{250};
+// The two pools of a split load (Shared::split); an unsplit load has only Innocent's, which
+// then carries every request.
+enum class Pool : std::uint8_t { Innocent = 0, Misbehaviour = 1 };
 
 // A fresh non-blocking socket without Nagle, for `to`'s protocol.
 error_code open_socket(tcp::socket& socket, const tcp::endpoint& to);
@@ -133,15 +142,17 @@ error_code open_socket(tcp::socket& socket, const tcp::endpoint& to);
 // and classifies the response; reused while the server keeps it alive.
 class Connection {
  public:
-  Connection(Worker& worker, std::uint32_t global_index);
+  Connection(Worker& worker, Pool pool);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   void begin(Clock::time_point intended, Clock::time_point now, std::size_t behaviour);
-  std::size_t pick() { return selector_.next(); }  // Random/Repeat: this connection's own choice
+  Pool pool() const { return pool_; }
   bool busy() const { return phase_ != Phase::Idle; }
   void check_timeout(Clock::time_point now);
-  void abort();  // closes the socket; pending handlers then see the worker stopping
+  // Closes the socket; pending handlers then see the worker stopping. A request in flight is
+  // abandoned, or with `hold` recorded as held (sent, and still running at the load's end).
+  void abort(bool hold);
 
  private:
   enum class Phase { Idle, Connecting, Requesting };
@@ -157,8 +168,8 @@ class Connection {
   bool peer_closed_while_idle();
 
   Worker& w_;
+  Pool pool_;
   tcp::socket socket_;
-  Selector selector_;
   ResponseParser parser_;
   std::unique_ptr<char[]> buffer_;
   Phase phase_ = Phase::Idle;
@@ -229,7 +240,7 @@ class ScriptConnection {
   std::uint64_t rate_ = 0, read_bytes_ = 0;
   Clock::time_point started_{}, read_started_{};
   bool settled_ = false;  // its first connect completed (Shared::scripts_unsettled)
-  void settle();
+  void settle(bool connected);
 };
 
 class Worker {
@@ -245,7 +256,9 @@ class Worker {
   std::vector<Counters> counters;
   std::vector<TimelineBucket> timeline;
   std::uint64_t late = 0, abandoned = 0, innocent_abandoned = 0, connects = 0, client_errors = 0;
-  LiveDelta live;  // not yet added to shared.options.live
+  std::uint64_t resends = 0;                     // innocent requests sent again (Connection::finish)
+  std::vector<std::uint32_t> scripts_connected;  // per behaviour: first connects within the bound
+  LiveDelta live;                                // not yet added to shared.options.live
   bool stopping = false;
   bool interrupted = false;
 
@@ -265,14 +278,21 @@ class Worker {
                                 shared.options.events_fired->load(std::memory_order_relaxed), events.size());
   }
 
-  // The behaviour's judgement of an outcome (Workload::judge; a judge that throws: unexpected).
-  bool judge(std::size_t behaviour, const Observation& obs) const;
+  // The behaviour's judgement of an outcome (Workload::judge). A judge that throws is the
+  // plugin's fault, not the server's: counted as a judge error, and the outcome as unexpected.
+  bool judge(std::size_t behaviour, const Observation& obs);
+  Pool pool_of(std::size_t behaviour) const;
+  Clock::time_point deadline() const { return deadline_; }
+  Clock::duration mix_delay() const { return mix_delay_; }
 
  private:
   void tally_event(labour_outcome_kind_t kind, int status, bool expected, bool innocent,
                    bool refused_after_event, std::uint64_t latency_us, Clock::time_point now);
   bool take_request(Clock::time_point now, Clock::time_point& intended);
-  std::size_t pick(Connection& c);  // the behaviour of the request just taken
+  std::size_t pick();  // the behaviour of the request just taken
+  // A request released by the sequence to a pool: an idle connection of the pool takes it,
+  // else it waits in the pool's queue.
+  void dispatch(std::size_t behaviour, Clock::time_point intended, Clock::time_point now);
   TimelineBucket& bucket_at(Clock::time_point t);
   bool end_early(LoadEnd why);  // true if this call decided how the load ended
   void watch_innocent(bool expected, std::uint64_t latency_us, Clock::time_point sent, Clock::time_point now);
@@ -291,12 +311,20 @@ class Worker {
   std::uint64_t issued_ = 0;
   std::uint64_t due_ = 0;  // open model: requests whose intended time has come
   bool open_model_;
+  Clock::time_point deadline_;        // shared.deadline, counted from when the mix started
+  std::optional<Selector> selector_;  // Random/Repeat: this thread's sequence
+  struct Released {
+    std::size_t behaviour;
+    Clock::time_point intended;
+  };
+  std::array<std::deque<Released>, 2> pending_;   // by Pool
+  std::array<std::vector<Connection*>, 2> idle_;  // by Pool
+  std::size_t pending_total() const { return pending_[0].size() + pending_[1].size(); }
   asio::steady_timer tick_timer_{io};
   asio::steady_timer pace_timer_{io};
   asio::steady_timer settle_timer_{io};
   Clock::duration mix_delay_{0};  // from the start until the mix started (open model's schedule)
   std::vector<std::unique_ptr<Connection>> connections_;
-  std::vector<Connection*> idle_;
   std::vector<std::unique_ptr<ScriptConnection>> scripts_;
 };
 

@@ -45,6 +45,7 @@ class ResponseParser {
   // Bytes arrived after the end of the response (no request was pipelined): the stream
   // is out of step, so the connection must not be reused.
   void note_extra_bytes() { extra_bytes_ = true; }
+  bool extra_bytes() const { return extra_bytes_; }  // bytes came after the complete response
 
  private:
   bool fail(const char* why);

@@ -122,17 +122,19 @@ void ScriptConnection::connect() {
         break;
       }
   if (ec) {
-    settle();
+    settle(false);
     const int err = errno_of(ec);
     socket_.close(ec);
     return finish(Ending::ReadError, err ? err : -1);
   }
-  // A connect waits no longer than any wait for the server's bytes (as the mix's requests).
-  arm_deadline(
-      std::chrono::milliseconds(std::min<std::uint64_t>(w_.shared.options.connect_timeout_ms, timeout_ms_)));
+  // A connect waits no longer than any wait for the server's bytes (as the mix's requests);
+  // the first one as long as the attack is given to connect (the kernel retries meanwhile).
+  arm_deadline(settled_ ? std::chrono::milliseconds(
+                              std::min<std::uint64_t>(w_.shared.options.connect_timeout_ms, timeout_ms_))
+                        : kScriptSettleBound);
   const auto gen = generation_;
   socket_.async_connect(w_.shared.endpoint, [this, gen](const error_code& e) {
-    settle();
+    settle(!e && !timed_out_);
     if (gen != generation_ || w_.stopping) return;
     deadline_timer_.cancel();
     if (timed_out_) return finish(Ending::ConnectTimeout);
@@ -141,9 +143,10 @@ void ScriptConnection::connect() {
   });
 }
 
-void ScriptConnection::settle() {
+void ScriptConnection::settle(bool connected) {
   if (settled_) return;
   settled_ = true;
+  if (connected && Clock::now() <= w_.shared.start + kScriptSettleBound) ++w_.scripts_connected[behaviour_];
   w_.shared.scripts_unsettled.fetch_sub(1, std::memory_order_relaxed);
 }
 

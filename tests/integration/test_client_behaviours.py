@@ -137,7 +137,10 @@ def test_a_reset_mid_upload_is_logged_by_uwsgi_and_not_by_gunicorn(tmp_path, no_
                      extra=("--keep-run-dir",))
         try:
             b = behaviour(test, "AbortMidRequest")
-            assert b["sent"] >= 3 and b["outcomes"] == {"client_abort": b["sent"]}, (server, b)
+            # Every run aborted; the last may still have been running when the phase ended (held).
+            assert b["sent"] >= 3 and b["outcomes"].get("held", 0) <= 1, (server, b)
+            assert b["outcomes"] == {"client_abort": b["sent"] - b["outcomes"].get("held", 0),
+                                     **({"held": 1} if "held" in b["outcomes"] else {})}, (server, b)
             assert test["verdict"]["value"] == "robust", (server, test["verdict"])
             assert test["monitor"]["exits"]["total"] == 0, server
             log = server_log(test)
