@@ -283,4 +283,44 @@ Monitor::~Monitor() {
   }
 }
 
+Settled wait_until_settled(pid_t leader, const std::string& marker, std::chrono::milliseconds interval,
+                           std::chrono::milliseconds bound, const std::atomic<bool>* stop) {
+  const auto start = Clock::now();
+  const auto page_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  // The server's processes (the supervisor's definition, as the monitor's) and their RSS.
+  const auto look = [&] {
+    std::vector<std::pair<pid_t, std::uint64_t>> tree;
+    for (const pid_t pid : procfs::list_pids())
+      if (const auto stat = procfs::read_stat(pid))
+        if (stat->state != 'Z' && (stat->pgrp == leader || supervisor::carries_marker(pid, marker)))
+          tree.emplace_back(pid, stat->rss_pages * page_bytes);
+    return tree;
+  };
+  const auto rss = [](const auto& tree) {
+    std::uint64_t sum = 0;
+    for (const auto& [pid, bytes] : tree) sum += bytes;
+    return sum;
+  };
+  Settled out;
+  auto before = look();
+  while (Clock::now() - start < bound && !(stop && stop->load())) {
+    std::this_thread::sleep_for(interval);
+    auto now = look();
+    const bool same_processes = now.size() == before.size() &&
+                                std::equal(now.begin(), now.end(), before.begin(),
+                                           [](const auto& a, const auto& b) { return a.first == b.first; });
+    const auto a = rss(before), b = rss(now);
+    const auto change = a > b ? a - b : b - a;
+    if (same_processes && (change <= (1u << 20) || change * 50 <= std::max(a, b))) {
+      out.settled = true;
+      before = std::move(now);
+      break;
+    }
+    before = std::move(now);
+  }
+  out.waited_s = std::chrono::duration<double>(Clock::now() - start).count();
+  out.processes = static_cast<std::uint32_t>(before.size());
+  return out;
+}
+
 }  // namespace labour::monitor

@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -88,6 +89,19 @@ class Monitor {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Waits until the server's process tree is settled: the same processes, and their RSS within
+// 1 MiB or 2 %, in two samples `interval` apart, so that a reference is taken from a server
+// whose workers have all started and loaded the application (gunicorn answers with its first
+// worker while the others still import). Gives up after `bound`; returns how long it waited
+// and whether the tree settled.
+struct Settled {
+  bool settled = false;
+  double waited_s = 0;
+  std::uint32_t processes = 0;
+};
+Settled wait_until_settled(pid_t leader, const std::string& marker, std::chrono::milliseconds interval,
+                           std::chrono::milliseconds bound, const std::atomic<bool>* stop = nullptr);
 
 // "killed by SIGSEGV" or "exit status 3" from a waitpid(2) status.
 std::string describe_wait_status(int status);

@@ -662,6 +662,9 @@ std::vector<std::size_t> innocent_schedule(const std::vector<PreparedScenario::B
   return schedule;
 }
 
+// How long a server with workers may take to settle after it answered (wait_until_settled).
+constexpr std::chrono::seconds kSettleBound{10};
+
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
 }
@@ -731,7 +734,12 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const plugins::Registry
                              o.body_length,
                              o.elapsed_us,
                              o.responses};
-    return b.instance.api<labour_behaviour_api_t>().behaviour_on_judge(b.instance.handle(), &outcome) == 1;
+    const int32_t judged =
+        b.instance.api<labour_behaviour_api_t>().behaviour_on_judge(b.instance.handle(), &outcome);
+    // Neither yes nor no: the plugin failed (the SDK says -1 when its judge threw). The engine
+    // counts it as the plugin's error, never as the server's outcome.
+    if (judged != 0 && judged != 1) throw std::runtime_error("judge failed");
+    return judged == 1;
   };
   if (sc.policy == engine::Policy::Spaced) {
     // Every misbehaviour its minimum, spaced evenly over the requests (past 100 000, over
@@ -841,6 +849,15 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   if (!cpus.client.empty() && !client_pin.pinned())
     spdlog::warn("could not pin the client to CPUs {}: it runs unpinned", format_cpu_list(cpus.client));
   const engine::Target target{"127.0.0.1", session->port()};
+  // The reference is a fully started server: a master answers with its first worker while the
+  // others still start (and grow). A single process that answered is up.
+  if (server.lifecycle.has_workers) {
+    set_phase("settling");
+    const auto settled = monitor::wait_until_settled(session->process().pid(), session->process().marker(),
+                                                     std::chrono::milliseconds(50), kSettleBound, &stop);
+    m.settle_s = settled.waited_s;
+    m.settled = settled.settled;
+  }
   if (has_innocent) {
     // Warm-up, not measured: first connections, imports and caches would be the baseline's tail.
     engine::LoadOptions warm = options;
@@ -899,6 +916,9 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   if (!interrupted && has_innocent && !stopped_on_purpose) {
     engine::LoadOptions recovery = options;
     recovery.duration = millis(sc.phases.recovery_s);
+    // Probes at its own pace (as fast as the server answers), whatever the fault phase's rate:
+    // at 1 request/s, ten in a row would take longer than the phase may.
+    recovery.rate = 0;
     recovery.end_after_successes = sc.phases.recovered_after;
     // "Back" means answering as in the baseline: within the latency a degraded verdict allows.
     if (const auto* base = m.phase(Phase::Baseline)) {
