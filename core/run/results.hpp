@@ -54,6 +54,10 @@ struct Measurements {
   double start_seconds = 0;
   std::string server_cpus, client_cpus, run_dir;  // empty: not pinned / not kept
   std::vector<FiredEvent> events;                 // the scenario's [[event]]s, in order
+  // How long labour waited after readiness for the server's processes to settle (all its
+  // workers started), and whether they did within the bound: the baseline starts after.
+  double settle_s = 0;
+  bool settled = true;
 
   const engine::LoadResult* phase(Phase p) const {
     const auto& r = phases[static_cast<std::size_t>(p)];
@@ -74,18 +78,25 @@ struct Figures {
   std::optional<double> worker_exits, respawns, rss_growth_mib;
   std::optional<double> misbehaviour_sent, failure_pct, requests_per_second;
   std::optional<double> events_dropped, events_back_s,
-      events_slowest_ms;  // lifecycle events (absent without any)
+      events_slowest_ms;                                   // lifecycle events (absent without any)
+  std::optional<double> recovery_failed, recovery_p99_ms;  // innocent requests after the fault phase
+  std::optional<double> resends;  // innocent requests sent twice (a kept-alive connection closed under them)
 };
 struct FigureField {
   const char* name;
   std::optional<double> Figures::*member;
 };
-extern const std::array<FigureField, 26> kFigures;
+extern const std::array<FigureField, 29> kFigures;
 
+// A stretch in which innocent requests failed (by send time), or in which none was answered
+// for longer than kSilentOutageFloorS (or four of the innocent stream's usual intervals),
+// whether or not one failed; overlapping ones are one.
 struct Outage {
-  double start_s = 0, end_s = 0;  // by send time, seconds after the test's epoch
+  double start_s = 0, end_s = 0;  // seconds after the test's epoch
   std::uint64_t failed = 0;       // innocent requests sent in it that failed
+  bool silent = false;            // found as a stretch without answers
 };
+constexpr double kSilentOutageFloorS = 1.0;
 
 // What one lifecycle event did to innocent requests and to the server's processes, in its window:
 // from when it fired until the next one fired or the fault phase ended.

@@ -157,6 +157,8 @@ json phase_json(Phase p, const engine::LoadResult& load, const std::vector<Behav
               {"late_sends", load.late_sends},
               {"connections_opened", load.connections_opened},
               {"client_errors", load.client_errors},
+              {"resends", load.resends},
+              {"mix_start_s", round3(load.mix_start_s)},
               {"innocent_sent", innocent.sent},
               {"innocent_unexpected", innocent.unexpected},
               {"innocent_responses", innocent.responses},
@@ -173,11 +175,14 @@ json behaviours_json(const engine::LoadResult& fault, const std::vector<Behaviou
                    {"weight", mix[i].weight},
                    {"client_driven", mix[i].connections > 0},
                    {"connections", mix[i].connections},
+                   {"connected", i < fault.scripts_connected.size() ? fault.scripts_connected[i] : 0},
                    {"innocent", mix[i].innocent},
                    {"sent", st.sent},
                    {"expected", st.expected},
                    {"unexpected", st.unexpected},
                    {"responses", st.responses},
+                   {"judge_errors", st.judge_errors},
+                   {"trailing_bytes", st.trailing_bytes},
                    {"outcomes", st.outcomes},
                    {"unexpected_outcomes", st.unexpected_outcomes},
                    {"latency_us", latency_json(st.latency)},
@@ -274,7 +279,10 @@ json to_json(const TestResult& t) {
     test["figures"] = figures_json(s.figures);
     json outages = json::array();
     for (const auto& o : s.outages)
-      outages.push_back({{"start_s", round3(o.start_s)}, {"end_s", round3(o.end_s)}, {"failed", o.failed}});
+      outages.push_back({{"start_s", round3(o.start_s)},
+                         {"end_s", round3(o.end_s)},
+                         {"failed", o.failed},
+                         {"silent", o.silent}});
     test["outages"] = outages;
     test["innocent_failures"] = s.innocent_failures;
     if (const auto* fault = m.phase(Phase::Fault)) {
@@ -319,6 +327,8 @@ json to_json(const TestResult& t) {
   test["monitor"] = monitor_json(m.monitor);
   json supervision = {{"port", m.port},
                       {"start_seconds", round3(m.start_seconds)},
+                      {"settle_seconds", round3(m.settle_s)},
+                      {"settled", m.settled},
                       {"stop_signal", m.stop.signal_needed},
                       {"stop_seconds", round3(m.stop.stop_seconds)},
                       {"orphans", m.stop.orphans_killed},

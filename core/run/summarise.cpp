@@ -39,7 +39,7 @@ std::string_view phase_name(Phase p) {
   return "?";
 }
 
-const std::array<FigureField, 26> kFigures{{
+const std::array<FigureField, 29> kFigures{{
     {"innocent_sent", &Figures::innocent_sent},
     {"innocent_failed", &Figures::innocent_failed},
     {"innocent_failure_pct", &Figures::innocent_failure_pct},
@@ -66,6 +66,9 @@ const std::array<FigureField, 26> kFigures{{
     {"events_dropped", &Figures::events_dropped},
     {"events_back_s", &Figures::events_back_s},
     {"events_slowest_ms", &Figures::events_slowest_ms},
+    {"recovery_failed", &Figures::recovery_failed},
+    {"recovery_p99_ms", &Figures::recovery_p99_ms},
+    {"resends", &Figures::resends},
 }};
 
 InnocentStats innocent_stats(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
@@ -109,8 +112,8 @@ std::string millis(double v) { return fixed(v, v >= 100 ? 0 : v >= 1 ? 1 : 2) + 
 
 // Runs of buckets in which innocent requests failed, by send time; buckets in which no
 // innocent request was sent at all (every connection stuck) neither end nor extend one.
-std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& timeline,
-                                 const std::vector<BehaviourInfo>& mix, double bucket_s, double end_s) {
+std::vector<Outage> failure_outages(const std::vector<engine::TimelineBucket>& timeline,
+                                    const std::vector<BehaviourInfo>& mix, double bucket_s, double end_s) {
   std::vector<Outage> out;
   std::optional<Outage> current;
   for (std::size_t i = 0; i < timeline.size(); ++i) {
@@ -135,6 +138,53 @@ std::vector<Outage> find_outages(const std::vector<engine::TimelineBucket>& time
   if (current) {
     current->end_s = std::max(current->end_s, end_s);
     out.push_back(*current);
+  }
+  return out;
+}
+
+// Stretches of at least `bound` seconds inside [from_s, to_s) in which no innocent answer (or
+// failure) arrived: the server said nothing to the innocent stream, whether or not a request
+// failed in the end. By arrival (the timeline's `completed`), to the bucket.
+std::vector<Outage> silent_outages(const std::vector<engine::TimelineBucket>& timeline,
+                                   const std::vector<BehaviourInfo>& mix, double bucket_s, double from_s,
+                                   double to_s, double bound) {
+  std::vector<Outage> out;
+  if (bucket_s <= 0 || to_s <= from_s) return out;
+  const auto first = static_cast<std::size_t>(std::ceil(from_s / bucket_s - 1e-9));
+  const auto last = static_cast<std::size_t>(std::floor(to_s / bucket_s + 1e-9));  // exclusive
+  std::optional<std::size_t> quiet_since;
+  auto close = [&](std::size_t end) {
+    if (quiet_since && static_cast<double>(end - *quiet_since) * bucket_s >= bound - 1e-9)
+      out.push_back(
+          {static_cast<double>(*quiet_since) * bucket_s, static_cast<double>(end) * bucket_s, 0, true});
+    quiet_since.reset();
+  };
+  for (std::size_t i = first; i < last; ++i) {
+    std::uint64_t arrived = 0;
+    if (i < timeline.size())
+      for (std::size_t b = 0; b < mix.size() && b < timeline[i].completed.size(); ++b)
+        if (mix[b].innocent) arrived += timeline[i].completed[b];
+    if (arrived > 0)
+      close(i);
+    else if (!quiet_since)
+      quiet_since = i;
+  }
+  close(last);
+  return out;
+}
+
+// Both kinds, overlapping ones merged, in time order.
+std::vector<Outage> merge_outages(std::vector<Outage> all) {
+  std::sort(all.begin(), all.end(), [](const Outage& a, const Outage& b) { return a.start_s < b.start_s; });
+  std::vector<Outage> out;
+  for (const Outage& o : all) {
+    if (!out.empty() && o.start_s <= out.back().end_s + 1e-9) {
+      out.back().end_s = std::max(out.back().end_s, o.end_s);
+      out.back().failed += o.failed;
+      out.back().silent = out.back().silent && o.silent;
+      continue;
+    }
+    out.push_back(o);
   }
   return out;
 }
@@ -233,6 +283,17 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                    "labour's own client failed " + std::to_string(client_errors) +
                        " times (out of descriptors, buffers or ports), so failures may not be the server's",
                    "client failed");
+  // A plugin that failed to judge what it saw: its outcomes say nothing of the server.
+  for (std::size_t b = 0; b < m.behaviours.size(); ++b) {
+    std::uint64_t errors = 0;
+    for (const auto& phase : m.phases)
+      if (phase && b < phase->behaviours.size()) errors += phase->behaviours[b].judge_errors;
+    if (errors > 0)
+      return verdict(Verdict::Inconclusive,
+                     "the " + m.behaviours[b].name + " plugin failed to judge " + std::to_string(errors) +
+                         " outcomes (its judge threw), so they say nothing of the server: fix the plugin",
+                     m.behaviours[b].name + " failed", "");
+  }
   if (std::none_of(m.behaviours.begin(), m.behaviours.end(), [](const auto& b) { return b.innocent; }))
     return verdict(
         Verdict::Inconclusive,
@@ -351,6 +412,10 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
   std::string back = f.recovery_s && *f.recovery_s > 0
                          ? "; back " + fixed(*f.recovery_s, 1) + " s after the fault phase"
                          : "";
+  // Whatever still answers, a server whose main process died is not the one that was started.
+  if (!died.empty())
+    return verdict(Verdict::Degraded, died + "; what it left behind (orphaned workers) still answers" + back,
+                   "main process died", "death_s");
   // The event that dropped the most innocent requests, named with what it dropped.
   const EventResult* worst = nullptr;
   const FiredEvent* worst_event = nullptr;
@@ -399,6 +464,45 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
         Verdict::Degraded,
         "innocent throughput fell to " + fixed(*f.throughput_retained_pct, 0) + " % of baseline" + back,
         "throughput " + fixed(*f.throughput_retained_pct, 0) + "%", "throughput_retained_pct");
+  // After the fault phase: a server that still fails or keeps innocent requests waiting has
+  // not shrugged the fault off.
+  if (f.recovery_failed && *f.recovery_failed > 0) {
+    std::string outcomes;
+    for (std::size_t b = 0; b < m.behaviours.size() && recovery && b < recovery->behaviours.size(); ++b)
+      if (m.behaviours[b].innocent)
+        for (const auto& [key, count] : recovery->behaviours[b].unexpected_outcomes)
+          outcomes += (outcomes.empty() ? "" : ", ") + key + " " + std::to_string(count);
+    return verdict(Verdict::Degraded,
+                   fixed(*f.recovery_failed, 0) + " innocent requests failed after the fault phase (" +
+                       outcomes + ")" + back,
+                   fixed(*f.recovery_failed, 0) + " failed after", "recovery_failed");
+  }
+  if (f.recovery_p99_ms && f.baseline_p99_ms &&
+      std::max(*f.recovery_p99_ms, th.latency_floor_ms) >
+          std::max(*f.baseline_p99_ms, th.latency_floor_ms) * th.max_p99_ratio)
+    return verdict(Verdict::Degraded,
+                   "innocent requests were still slow after the fault phase: p99 " +
+                       millis(*f.recovery_p99_ms) + " vs baseline " + millis(*f.baseline_p99_ms) + back,
+                   "slow after", "recovery_p99_ms");
+  for (const Outage& o : s.outages)
+    if (o.silent)
+      return verdict(Verdict::Degraded,
+                     "no innocent request was answered for " + fixed(o.end_s - o.start_s, 1) + " s (from " +
+                         fixed(o.start_s, 1) + " s)" + back,
+                     "silent " + fixed(o.end_s - o.start_s, 1) + " s", "longest_outage_s");
+  // No damage seen, but the attack was not all there: that proves nothing.
+  for (std::size_t b = 0; b < m.behaviours.size() && fault; ++b) {
+    const auto wanted = m.behaviours[b].connections;
+    const auto connected = b < fault->scripts_connected.size() ? fault->scripts_connected[b] : wanted;
+    if (wanted > 0 && connected < wanted)
+      return verdict(Verdict::Inconclusive,
+                     m.behaviours[b].name + " established " + std::to_string(connected) + " of its " +
+                         std::to_string(wanted) + " connections within " +
+                         fixed(static_cast<double>(engine::kScriptSettleBound.count()) / 1000.0, 0) +
+                         " s (the server's listen queue was full), so the attack was not delivered whole",
+                     m.behaviours[b].name + " " + std::to_string(connected) + "/" + std::to_string(wanted),
+                     "");
+  }
   return verdict(Verdict::Robust,
                  "no innocent request failed" +
                      (f.p99_ratio ? "; innocent p99 " + times(*f.p99_ratio) + " of baseline" : std::string()),
@@ -461,10 +565,34 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
     s.labour_failed = *f.failure_pct > kLabourFailedAbovePct;
   }
 
+  if (recovery) {
+    const InnocentStats after = innocent_stats(*recovery, m.behaviours);
+    f.recovery_failed = static_cast<double>(after.unexpected);
+    f.recovery_p99_ms = ms(after.latency, 99);
+  }
+  std::uint64_t resends = 0;
+  for (const auto& phase : m.phases)
+    if (phase) resends += phase->resends;
+  f.resends = static_cast<double>(resends);
+
   double end_s = 0;
   for (const auto& phase : m.phases)
     if (phase) end_s = std::max(end_s, phase->start_s + phase->duration_s);
-  s.outages = find_outages(s.timeline, m.behaviours, s.bucket_ms / 1000.0, end_s);
+  const double bucket_s = s.bucket_ms / 1000.0;
+  std::vector<Outage> outages = failure_outages(s.timeline, m.behaviours, bucket_s, end_s);
+  // Silence is judged where the innocent stream ran against the fault and after it: four of its
+  // usual intervals (the open model's, or the baseline's mean), at least kSilentOutageFloorS.
+  double interval_s = sc.rate > 0 ? 1.0 / sc.rate : 0.0;
+  if (base && base->responses > 0 && baseline->duration_s > 0)
+    interval_s = std::max(interval_s, baseline->duration_s / static_cast<double>(base->responses));
+  const double silence_bound = std::max(kSilentOutageFloorS, 4 * interval_s);
+  for (const auto* phase : {fault, recovery})
+    if (phase)
+      for (const Outage& o :
+           silent_outages(s.timeline, m.behaviours, bucket_s, std::max(phase->start_s, phase->mix_start_s),
+                          phase->start_s + phase->duration_s, silence_bound))
+        outages.push_back(o);
+  s.outages = merge_outages(std::move(outages));
   double total = 0, longest = 0;
   for (const auto& o : s.outages) {
     total += o.end_s - o.start_s;

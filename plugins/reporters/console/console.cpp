@@ -475,7 +475,9 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     if (outages.empty()) return in + "outages: none\n";
     std::vector<std::string> parts;
     for (const OutageView& o : outages)
-      parts.push_back(seconds(o.start_s) + "-" + seconds(o.end_s) + " s (" + count(o.failed) + " failed)");
+      parts.push_back(seconds(o.start_s) + "-" + seconds(o.end_s) + " s (" +
+                      (o.silent.value_or(false) ? std::string("no answer") : count(o.failed) + " failed") +
+                      ")");
     return wrap(join(parts, ", "), in + "outages: ", in + "  ", width_);
   }
 

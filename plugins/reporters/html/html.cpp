@@ -590,7 +590,9 @@ class HtmlReporter final : public labour::sdk::Reporter {
       s += "<table><tr><th>outage</th><th>start s</th><th>end s</th><th>innocent failed</th></tr>\n";
       for (std::size_t i = 0; i < t.outages.size(); ++i)
         s += "<tr>" + tag("td", std::to_string(i + 1)) + tag("td", seconds(t.outages[i].start_s)) +
-             tag("td", seconds(t.outages[i].end_s)) + tag("td", count(t.outages[i].failed)) + "</tr>\n";
+             tag("td", seconds(t.outages[i].end_s)) +
+             tag("td", t.outages[i].silent.value_or(false) ? "none answered" : count(t.outages[i].failed)) +
+             "</tr>\n";
       s += "</table>\n";
     }
     if (!t.innocent_failures.empty())

@@ -274,8 +274,10 @@ typedef struct labour_behaviour_api_t {
   /* Required. Fill `out` with the request this instance sends. Called once per instance
      before any load; the host reuses the bytes. Returns 0, or non-zero with last_error. */
   int32_t (*behaviour_on_build_request)(labour_instance_t* self, labour_host_t* host, labour_request_t* out);
-  /* Required. 1 if `outcome` is what this behaviour expects, 0 if not. Called from many
-     threads at once: must not modify the instance. */
+  /* Required. 1 if `outcome` is what this behaviour expects, 0 if not, any other value if the
+     plugin could not judge it (a failure of the plugin, which the host reports against the
+     plugin, never against the server). Called from many threads at once: must not modify the
+     instance. */
   int32_t (*behaviour_on_judge)(const labour_instance_t* self, const labour_outcome_t* outcome);
   /* Required. Per-request timeout (ms) this instance needs, given the scenario's. */
   uint32_t (*behaviour_on_timeout_ms)(const labour_instance_t* self, uint32_t scenario_timeout_ms);

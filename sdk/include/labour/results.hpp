@@ -243,6 +243,7 @@ struct PhaseView {
 struct OutageView {
   std::optional<double> start_s, end_s;
   std::optional<std::uint64_t> failed;
+  std::optional<bool> silent;  // found as a stretch without answers (schema 2, later documents)
 };
 
 struct Supervision {
@@ -525,8 +526,8 @@ inline TestView read_test(const Json& t, const std::string& path) {
       const std::string p = at(path + ".outages", i);
       const Json& o = (*outages)[i];
       if (!o.is_object()) malformed(p, "is not an object");
-      v.outages.push_back(
-          {opt_number(o, "start_s", p), opt_number(o, "end_s", p), opt_count(o, "failed", p)});
+      v.outages.push_back({opt_number(o, "start_s", p), opt_number(o, "end_s", p), opt_count(o, "failed", p),
+                           find(o, "silent") ? std::optional<bool>(opt_bool(o, "silent", p)) : std::nullopt});
     }
   }
   v.innocent_failures = count_map(opt_object(t, "innocent_failures", path), path + ".innocent_failures");

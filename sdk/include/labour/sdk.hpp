@@ -588,7 +588,7 @@ struct BehaviourGlue : Common<Plugin, Behaviour> {
         out.responses = o->responses;
       return unbox<Behaviour>(self)->object->judge(out) ? 1 : 0;
     } catch (...) {
-      return 0;  // a judge that cannot decide has not seen what it expected
+      return -1;  // the plugin failed, not the server: the host says so (ABI: neither 1 nor 0)
     }
   }
   static uint32_t timeout(const labour_instance_t* self, uint32_t scenario_ms) {
