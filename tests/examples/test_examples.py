@@ -1,7 +1,8 @@
 """The examples/ folder (Containerfile, Kubernetes Jobs, GitHub workflow) cannot run here:
-no registry, no cluster, no network. These tests check what can be checked without them:
-the YAML parses, the shard counts and folders agree from one file to the next, the paths
-exist, and every labour command line names options that labour really has."""
+no registry, no cluster, no network. These tests check what can be checked without them: the YAML parses, the Kubernetes objects load into python3-kubernetes' models
+with no field unknown to them, the shard counts and folders agree from one file to the
+next, the paths exist, and every labour command line names options that labour really has."""
+import copy
 import fnmatch
 import functools
 import json
@@ -11,6 +12,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import kubernetes.client
+import pytest
 import yaml
 
 SOURCE_DIR = Path(os.environ.get("LABOUR_SOURCE_DIR", Path(__file__).resolve().parents[2]))
@@ -246,6 +249,113 @@ def test_merge_job_merges_every_shard_of_the_matrix_job():
     image = the_container(job, MERGE_JOB)["image"]
     matrix_image = the_container(matrix_job, MATRIX_JOB)["image"]
     assert image == matrix_image, f"the merge Job runs {image}, the matrix Job {matrix_image}"
+
+
+# --- Kubernetes objects as python3-kubernetes' models -----------------------------------------
+
+MODELS = {("batch/v1", "Job"): "V1Job", ("v1", "PersistentVolumeClaim"): "V1PersistentVolumeClaim"}
+# Fields newer than Debian 12's python3-kubernetes (22.6, the Kubernetes 1.22 API), each with
+# its type and the Kubernetes version that added it: checked here by name and type only.
+NEWER_FIELDS = {("V1JobSpec", "backoffLimitPerIndex"): (int, "1.29")}
+PRIMITIVES = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
+def build(type_name, data, where):
+    """`data` (from YAML) as an instance of python3-kubernetes' `type_name`, refusing any field
+    the model does not have, a value of the wrong type and a missing required field."""
+    if type_name.startswith("list["):
+        assert isinstance(data, list), f"{where}: expected a list, found {data!r}"
+        return [build(type_name[5:-1], item, f"{where}[{i}]") for i, item in enumerate(data)]
+    if type_name.startswith("dict("):
+        assert isinstance(data, dict), f"{where}: expected a mapping, found {data!r}"
+        value_type = type_name[5:-1].split(", ", 1)[1]
+        return {key: build(value_type, value, f"{where}.{key}") for key, value in data.items()}
+    if type_name in PRIMITIVES:
+        ok = isinstance(data, PRIMITIVES[type_name]) and (type_name == "bool" or not isinstance(data, bool))
+        assert ok, f"{where}: expected {type_name}, found {data!r}"
+        return data
+    if type_name == "object":
+        return data
+    model = getattr(kubernetes.client, type_name)
+    assert isinstance(data, dict), f"{where}: expected a {type_name} mapping, found {data!r}"
+    python_name = {json_name: attr for attr, json_name in model.attribute_map.items()}
+    fields = {}
+    for key, value in data.items():
+        if (type_name, key) in NEWER_FIELDS:
+            kind, version = NEWER_FIELDS[(type_name, key)]
+            assert isinstance(value, kind) and not isinstance(value, bool), \
+                f"{where}.{key}: expected {kind.__name__} (a field of Kubernetes {version}), found {value!r}"
+            continue
+        assert key in python_name, \
+            f"{where}.{key}: {type_name} has no field '{key}' (its fields: {', '.join(sorted(python_name))})"
+        attr = python_name[key]
+        fields[attr] = build(model.openapi_types[attr], value, f"{where}.{key}")
+    try:
+        return model(**fields)
+    except (TypeError, ValueError) as e:  # a required field missing, a value not allowed
+        raise AssertionError(f"{where}: not a valid {type_name}: {e}") from None
+
+
+def load_object(document, where):
+    key = (document.get("apiVersion"), document.get("kind"))
+    assert key in MODELS, f"{where}: no model for apiVersion {key[0]} kind {key[1]} (known: {sorted(MODELS)})"
+    return build(MODELS[key], document, f"{where} {key[1]}")
+
+
+def kubernetes_documents():
+    return [(path, doc) for path in (MATRIX_JOB, MERGE_JOB) for doc in documents(path)]
+
+
+def test_kubernetes_objects_load_into_the_client_models():
+    loaded = [load_object(doc, path.name) for path, doc in kubernetes_documents()]
+    kinds = sorted(type(o).__name__ for o in loaded)
+    assert kinds == ["V1Job", "V1Job", "V1PersistentVolumeClaim"], kinds
+    job = next(o for o in loaded if type(o).__name__ == "V1Job" and o.metadata.name == "labour-matrix")
+    assert job.spec.completion_mode == "Indexed"
+    assert job.spec.template.spec.containers[0].resources.limits == {"cpu": "2", "memory": "2Gi"}
+
+
+def misspelt(document, path, wrong):
+    """A copy of `document` whose key at `path` (keys and list indices) is renamed `wrong`."""
+    bad = copy.deepcopy(document)
+    node = bad
+    for step in path[:-1]:
+        node = node[step]
+    node[wrong] = node.pop(path[-1])
+    return bad
+
+
+CONTAINER = ("spec", "template", "spec", "containers", 0)
+
+
+@pytest.mark.parametrize("file, path, wrong, message", [
+    ("labour-matrix-job.yaml", ("spec", "completionMode"), "completionMod", "V1JobSpec has no field 'completionMod'"),
+    ("labour-matrix-job.yaml", ("spec", "backoffLimitPerIndex"), "backoffLimitPerIndx",
+     "has no field 'backoffLimitPerIndx'"),
+    ("labour-matrix-job.yaml", (*CONTAINER, "volumeMounts"), "volumeMount", "V1Container has no field 'volumeMount'"),
+    ("labour-matrix-job.yaml", (*CONTAINER, "resources", "limits"), "limit", "has no field 'limit'"),
+    ("labour-merge-job.yaml", ("spec", "template", "spec", "restartPolicy"), "restartpolicy",
+     "V1PodSpec has no field 'restartpolicy'"),
+    ("labour-merge-job.yaml", ("spec", "template", "spec", "volumes", 0, "persistentVolumeClaim", "claimName"),
+     "claim", "has no field 'claim'"),
+])
+def test_a_misspelt_kubernetes_field_is_refused(file, path, wrong, message):
+    job = next(doc for p, doc in kubernetes_documents() if p.name == file and doc["kind"] == "Job")
+    load_object(job, file)  # the example as written loads
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        load_object(misspelt(job, path, wrong), file)
+
+
+def test_a_kubernetes_object_missing_a_required_field_or_of_the_wrong_type_is_refused():
+    job = next(doc for p, doc in kubernetes_documents() if p == MATRIX_JOB and doc["kind"] == "Job")
+    nameless = copy.deepcopy(job)
+    del nameless["spec"]["template"]["spec"]["containers"][0]["name"]
+    with pytest.raises(AssertionError, match="not a valid V1Container"):
+        load_object(nameless, "nameless")
+    wrong_type = copy.deepcopy(job)
+    wrong_type["spec"]["completions"] = "3"
+    with pytest.raises(AssertionError, match=r"spec\.completions: expected int"):
+        load_object(wrong_type, "wrong type")
 
 
 # --- GitHub Actions -------------------------------------------------------------------------
