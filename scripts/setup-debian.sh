@@ -17,8 +17,11 @@ server_pkgs=(
   python3-cheroot python3-cherrypy3 python3-paste python3-werkzeug python3-tornado
   python3-uvicorn python3-hypercorn python3-asgiref
 )
-# What the tests look with: the HTML page rendered in headless Chromium, its screenshots read.
-test_pkgs=(chromium python3-pil fonts-dejavu-core)
+# What the tests look with: the HTML page rendered in headless Chromium, its screenshots read;
+# a one-node Slurm cluster that runs examples/slurm (its daemons started and stopped by
+# tests/integration/test_slurm.py, never as services); Kubernetes' models that load
+# examples/kubernetes.
+test_pkgs=(chromium python3-pil fonts-dejavu-core slurm-wlm munge python3-kubernetes)
 bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux slowhttptest)
 
 what=${1:-all}

@@ -46,7 +46,8 @@ struct MatrixArgs {
   run::MatrixRequest request;
   std::string out_dir;
   bool resume = false;
-  std::string shard;              // K/N or auto; empty: the whole matrix
+  bool shard_given = false;       // --shard was on the command line, even as '' (an unset variable)
+  std::string shard;              // K/N or auto
   std::uint32_t shard_count = 0;  // with --shard auto
 };
 
@@ -63,7 +64,7 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   args.request.overrides = flags.overrides;
   args.request.repeat = flags.repeat;
   args.request.fail_on = flags.fail_on;
-  if (!args.shard.empty()) {
+  if (args.shard_given) {
     args.request.shard = run::parse_shard(args.shard, args.shard_count, getenv_text);
     if (args.out_dir.empty())
       throw UsageError("--shard " + args.shard + ": needs --out DIR (the shard's results, for labour merge)");
@@ -133,17 +134,21 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
     cmd->add_option("--out", args->out_dir,
                     "Folder for results: each finished cell is appended to cells.jsonl at once");
     cmd->add_flag("--resume", args->resume, "Run only the cells missing from --out");
-    cmd->add_option("--shard", args->shard,
-                    "Run shard K/N of the cells (1-based), or auto: K from JOB_COMPLETION_INDEX "
-                    "(Kubernetes Indexed Job); merge the shards with labour merge");
+    auto* shard =
+        cmd->add_option("--shard", args->shard,
+                        "Run shard K/N of the cells (1-based), or auto: K from JOB_COMPLETION_INDEX "
+                        "(Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array); merge "
+                        "the shards with labour merge");
     cmd->add_option("--shard-count", args->shard_count,
-                    "With --shard auto: the number of shards (default: $LABOUR_SHARD_COUNT)")
+                    "With --shard auto: the number of shards (default: $LABOUR_SHARD_COUNT, or the Slurm "
+                    "array's size)")
         ->check(CLI::Range(1u, 100000u));
     cmd->add_option("--jobs", args->request.jobs,
                     "Cells run side by side, each on CPUs of its own (default 1; with --no-pin they share)")
         ->check(CLI::Range(1u, 256u));
     flags->add_to(*cmd);
-    cmd->callback([&ctx, &action, flags, args, servers, scenarios, cmd] {
+    cmd->callback([&ctx, &action, flags, args, servers, scenarios, shard] {
+      args->shard_given = shard->count() > 0;
       action = [&ctx, flags, args, servers, scenarios] {
         if (args->resume && args->out_dir.empty())
           throw UsageError("--resume needs --out DIR (the folder of the matrix to finish)");

@@ -24,11 +24,17 @@ struct Shard {
   bool whole() const { return count == 1; }
 };
 
-// "K/N", or "auto": K from Kubernetes' Indexed Job variable JOB_COMPLETION_INDEX (0-based),
-// N from `count` (--shard-count, 0: not given) or LABOUR_SHARD_COUNT. `env` looks a variable
-// up (getenv in production). Throws UsageError naming the input.
-Shard parse_shard(const std::string& text, std::uint32_t count,
-                  const std::function<std::optional<std::string>(const char*)>& env);
+// Looks an environment variable up: getenv in production, a map in tests.
+using Env = std::function<std::optional<std::string>(const char*)>;
+
+// "K/N", or "auto": the shard from the scheduler's environment, from exactly one of
+// - Kubernetes' Indexed Job: K from JOB_COMPLETION_INDEX (0-based), N from `count`
+//   (--shard-count, 0: not given) or LABOUR_SHARD_COUNT;
+// - a Slurm job array: K from SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (so the array may
+//   count from 0 or 1), N from SLURM_ARRAY_TASK_COUNT (or MAX - MIN + 1; --shard-count or
+//   LABOUR_SHARD_COUNT, when given, must agree, and stand in when Slurm gives neither).
+// Both set, an empty text, a partial or gapped array: UsageError, one line naming the input.
+Shard parse_shard(const std::string& text, std::uint32_t count, const Env& env);
 
 // What one cell of `scenario` is expected to cost, in seconds, for balancing shards: a
 // fixed 3 s per run (start, warm-up, recovery, stop) plus the baseline and the fault phase

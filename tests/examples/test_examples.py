@@ -1,7 +1,10 @@
-"""The examples/ folder (Containerfile, Kubernetes Jobs, GitHub workflow) cannot run here:
-no registry, no cluster, no network. These tests check what can be checked without them:
-the YAML parses, the shard counts and folders agree from one file to the next, the paths
-exist, and every labour command line names options that labour really has."""
+"""The examples/ folder (Containerfile, Kubernetes Jobs, GitHub workflow, Slurm scripts) cannot
+all run here: no registry, no Kubernetes cluster, no network (the Slurm scripts do run, on a
+one-node cluster: tests/integration/test_slurm.py). These tests check what can be checked
+without them: the YAML parses, the Kubernetes objects load into python3-kubernetes' models
+with no field unknown to them, the shard counts and folders agree from one file to the
+next, the paths exist, and every labour command line names options that labour really has."""
+import copy
 import fnmatch
 import functools
 import json
@@ -11,6 +14,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import kubernetes.client
+import pytest
 import yaml
 
 SOURCE_DIR = Path(os.environ.get("LABOUR_SOURCE_DIR", Path(__file__).resolve().parents[2]))
@@ -20,6 +25,9 @@ LABOUR = os.environ.get("LABOUR_BIN", str(SOURCE_DIR / "build" / "bin" / "labour
 MATRIX_JOB = EXAMPLES / "kubernetes" / "labour-matrix-job.yaml"
 MERGE_JOB = EXAMPLES / "kubernetes" / "labour-merge-job.yaml"
 WORKFLOW = EXAMPLES / "github" / "labour-matrix.yml"
+SLURM_ARRAY = EXAMPLES / "slurm" / "labour-array.sbatch"
+SLURM_MERGE = EXAMPLES / "slurm" / "labour-merge.sbatch"
+SLURM_SUBMIT = EXAMPLES / "slurm" / "submit.sh"
 CONTAINERFILE = EXAMPLES / "Containerfile"
 README = EXAMPLES / "README.md"
 
@@ -91,6 +99,11 @@ def tidy_expressions(text):
     return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", r"${{\1}}", text)
 
 
+def is_labour(word):
+    """labour itself, by path or through a shell variable named for it ("$labour")."""
+    return Path(word).name == "labour" or re.fullmatch(r"\$\{?labour\}?", word, re.I) is not None
+
+
 def shell_commands(text, where):
     """Every `labour matrix|merge ...` in shell text -> [(where, subcommand, words)]."""
     found = []
@@ -98,7 +111,7 @@ def shell_commands(text, where):
     for line in text.splitlines():
         words = shlex.split(line, comments=True)
         for i, word in enumerate(words[:-1]):
-            if Path(word).name == "labour" and words[i + 1] in ("matrix", "merge"):
+            if is_labour(word) and words[i + 1] in ("matrix", "merge"):
                 rest = []
                 for w in words[i + 2:]:
                     if w in SHELL_OPERATORS or w.startswith((">", "2>")):
@@ -135,6 +148,8 @@ def all_commands():
         if "run" in step:
             commands += shell_commands(step["run"], f"{WORKFLOW.name} job {job_id}")
     commands += shell_commands(readme_code_lines(), README.name)
+    commands.append((SLURM_ARRAY.name, "matrix", slurm_matrix_words()))
+    commands += shell_commands(SLURM_MERGE.read_text(), SLURM_MERGE.name)
     return commands
 
 
@@ -248,6 +263,113 @@ def test_merge_job_merges_every_shard_of_the_matrix_job():
     assert image == matrix_image, f"the merge Job runs {image}, the matrix Job {matrix_image}"
 
 
+# --- Kubernetes objects as python3-kubernetes' models -----------------------------------------
+
+MODELS = {("batch/v1", "Job"): "V1Job", ("v1", "PersistentVolumeClaim"): "V1PersistentVolumeClaim"}
+# Fields newer than Debian 12's python3-kubernetes (22.6, the Kubernetes 1.22 API), each with
+# its type and the Kubernetes version that added it: checked here by name and type only.
+NEWER_FIELDS = {("V1JobSpec", "backoffLimitPerIndex"): (int, "1.29")}
+PRIMITIVES = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
+def build(type_name, data, where):
+    """`data` (from YAML) as an instance of python3-kubernetes' `type_name`, refusing any field
+    the model does not have, a value of the wrong type and a missing required field."""
+    if type_name.startswith("list["):
+        assert isinstance(data, list), f"{where}: expected a list, found {data!r}"
+        return [build(type_name[5:-1], item, f"{where}[{i}]") for i, item in enumerate(data)]
+    if type_name.startswith("dict("):
+        assert isinstance(data, dict), f"{where}: expected a mapping, found {data!r}"
+        value_type = type_name[5:-1].split(", ", 1)[1]
+        return {key: build(value_type, value, f"{where}.{key}") for key, value in data.items()}
+    if type_name in PRIMITIVES:
+        ok = isinstance(data, PRIMITIVES[type_name]) and (type_name == "bool" or not isinstance(data, bool))
+        assert ok, f"{where}: expected {type_name}, found {data!r}"
+        return data
+    if type_name == "object":
+        return data
+    model = getattr(kubernetes.client, type_name)
+    assert isinstance(data, dict), f"{where}: expected a {type_name} mapping, found {data!r}"
+    python_name = {json_name: attr for attr, json_name in model.attribute_map.items()}
+    fields = {}
+    for key, value in data.items():
+        if (type_name, key) in NEWER_FIELDS:
+            kind, version = NEWER_FIELDS[(type_name, key)]
+            assert isinstance(value, kind) and not isinstance(value, bool), \
+                f"{where}.{key}: expected {kind.__name__} (a field of Kubernetes {version}), found {value!r}"
+            continue
+        assert key in python_name, \
+            f"{where}.{key}: {type_name} has no field '{key}' (its fields: {', '.join(sorted(python_name))})"
+        attr = python_name[key]
+        fields[attr] = build(model.openapi_types[attr], value, f"{where}.{key}")
+    try:
+        return model(**fields)
+    except (TypeError, ValueError) as e:  # a required field missing, a value not allowed
+        raise AssertionError(f"{where}: not a valid {type_name}: {e}") from None
+
+
+def load_object(document, where):
+    key = (document.get("apiVersion"), document.get("kind"))
+    assert key in MODELS, f"{where}: no model for apiVersion {key[0]} kind {key[1]} (known: {sorted(MODELS)})"
+    return build(MODELS[key], document, f"{where} {key[1]}")
+
+
+def kubernetes_documents():
+    return [(path, doc) for path in (MATRIX_JOB, MERGE_JOB) for doc in documents(path)]
+
+
+def test_kubernetes_objects_load_into_the_client_models():
+    loaded = [load_object(doc, path.name) for path, doc in kubernetes_documents()]
+    kinds = sorted(type(o).__name__ for o in loaded)
+    assert kinds == ["V1Job", "V1Job", "V1PersistentVolumeClaim"], kinds
+    job = next(o for o in loaded if type(o).__name__ == "V1Job" and o.metadata.name == "labour-matrix")
+    assert job.spec.completion_mode == "Indexed"
+    assert job.spec.template.spec.containers[0].resources.limits == {"cpu": "2", "memory": "2Gi"}
+
+
+def misspelt(document, path, wrong):
+    """A copy of `document` whose key at `path` (keys and list indices) is renamed `wrong`."""
+    bad = copy.deepcopy(document)
+    node = bad
+    for step in path[:-1]:
+        node = node[step]
+    node[wrong] = node.pop(path[-1])
+    return bad
+
+
+CONTAINER = ("spec", "template", "spec", "containers", 0)
+
+
+@pytest.mark.parametrize("file, path, wrong, message", [
+    ("labour-matrix-job.yaml", ("spec", "completionMode"), "completionMod", "V1JobSpec has no field 'completionMod'"),
+    ("labour-matrix-job.yaml", ("spec", "backoffLimitPerIndex"), "backoffLimitPerIndx",
+     "has no field 'backoffLimitPerIndx'"),
+    ("labour-matrix-job.yaml", (*CONTAINER, "volumeMounts"), "volumeMount", "V1Container has no field 'volumeMount'"),
+    ("labour-matrix-job.yaml", (*CONTAINER, "resources", "limits"), "limit", "has no field 'limit'"),
+    ("labour-merge-job.yaml", ("spec", "template", "spec", "restartPolicy"), "restartpolicy",
+     "V1PodSpec has no field 'restartpolicy'"),
+    ("labour-merge-job.yaml", ("spec", "template", "spec", "volumes", 0, "persistentVolumeClaim", "claimName"),
+     "claim", "has no field 'claim'"),
+])
+def test_a_misspelt_kubernetes_field_is_refused(file, path, wrong, message):
+    job = next(doc for p, doc in kubernetes_documents() if p.name == file and doc["kind"] == "Job")
+    load_object(job, file)  # the example as written loads
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        load_object(misspelt(job, path, wrong), file)
+
+
+def test_a_kubernetes_object_missing_a_required_field_or_of_the_wrong_type_is_refused():
+    job = next(doc for p, doc in kubernetes_documents() if p == MATRIX_JOB and doc["kind"] == "Job")
+    nameless = copy.deepcopy(job)
+    del nameless["spec"]["template"]["spec"]["containers"][0]["name"]
+    with pytest.raises(AssertionError, match="not a valid V1Container"):
+        load_object(nameless, "nameless")
+    wrong_type = copy.deepcopy(job)
+    wrong_type["spec"]["completions"] = "3"
+    with pytest.raises(AssertionError, match=r"spec\.completions: expected int"):
+        load_object(wrong_type, "wrong type")
+
+
 # --- GitHub Actions -------------------------------------------------------------------------
 
 def workflow_shards():
@@ -346,6 +468,82 @@ def test_workflow_uploads_every_shard_and_merges_them_all():
         ok = folder in ("", ".", merged.rstrip("/")) or made
         assert ok, f"job {merge_id}: --report {report}: nothing creates {folder} first"
     assert [u["with"]["path"] for u in upload_steps(merge_id)] == [merged], f"job {merge_id} does not upload {merged}"
+
+
+# --- Slurm ------------------------------------------------------------------------------------
+
+def sbatch_directives(path):
+    """The #SBATCH options of a batch script: {option: value}. sbatch reads them only before
+    the script's first command, so one after it is an error here."""
+    options, commands_started = {}, False
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.startswith("#SBATCH"):
+            assert not commands_started, f"{path.name}:{number}: #SBATCH after the first command is ignored by sbatch"
+            name, _, value = line.split()[1].partition("=")
+            options[name] = value
+        elif line.strip() and not line.startswith("#"):
+            commands_started = True
+    return options
+
+
+def slurm_matrix_words():
+    """The array task's labour matrix: its default matrix (`set -- ...`, used when sbatch passes
+    the script no arguments) and the options it always adds."""
+    text = SLURM_ARRAY.read_text()
+    defaults = re.findall(r"^\s*set -- (.*)$", text, re.M)
+    assert len(defaults) == 1, f"{SLURM_ARRAY.name}: expected one `set -- ...` giving the default matrix"
+    runs = shell_commands(text, SLURM_ARRAY.name)
+    assert len(runs) == 1 and runs[0][1] == "matrix", f"{SLURM_ARRAY.name}: expected one labour matrix, found {runs}"
+    return shlex.split(defaults[0]) + [w for w in runs[0][2] if w != "$@"]
+
+
+def slurm_array_tasks():
+    """The task indices of the array script's --array, which must be a plain range A-B."""
+    array = sbatch_directives(SLURM_ARRAY).get("--array")
+    assert array, f"{SLURM_ARRAY.name} has no #SBATCH --array"
+    match = re.fullmatch(r"(\d+)-(\d+)(%\d+)?", array)
+    assert match, f"--array={array}: labour needs one task per shard, a range A-B without a step or a list"
+    return list(range(int(match.group(1)), int(match.group(2)) + 1))
+
+
+def test_slurm_array_runs_one_shard_per_task_into_its_own_folder():
+    tasks = slurm_array_tasks()
+    _, options = parse(slurm_matrix_words())
+    assert single(options, "--shard", SLURM_ARRAY.name) == "auto", "each task must take its shard from its index"
+    # The count is the array's size; a --shard-count that disagrees is refused at run time.
+    for count in options.get("--shard-count", []):
+        assert int(count) == len(tasks), f"--shard-count {count}, but --array has {len(tasks)} tasks"
+    out = single(options, "--out", SLURM_ARRAY.name)
+    assert "$SLURM_ARRAY_TASK_ID" in out, f"--out {out}: every task needs a folder of its own"
+    assert "--jobs" in options, "the task's CPUs decide how many cells run side by side (--jobs)"
+    assert "SLURM_CPUS_PER_TASK" in SLURM_ARRAY.read_text() and "--cpus-per-task" in sbatch_directives(SLURM_ARRAY)
+
+
+def test_slurm_merge_reads_every_task_folder_and_nothing_else():
+    tasks = slurm_array_tasks()
+    _, options = parse(slurm_matrix_words())
+    out = single(options, "--out", SLURM_ARRAY.name)
+    (merge,) = [c for c in shell_commands(SLURM_MERGE.read_text(), SLURM_MERGE.name) if c[1] == "merge"]
+    inputs, merge_options = parse(merge[2])
+    folders = [out.replace("$SLURM_ARRAY_TASK_ID", str(t)) for t in tasks]
+    read = [f for f in folders if any(fnmatch.fnmatch(f, i) for i in inputs)]
+    assert read == folders, f"labour merge {inputs} reads {read}; the tasks write {folders}"
+    merged = single(merge_options, "--out", SLURM_MERGE.name)
+    assert not any(fnmatch.fnmatch(merged, i) for i in inputs), f"labour merge {inputs} would read its own {merged}"
+    # Both scripts put the results in the same folder.
+    results = [re.findall(r"^results=(.*)$", p.read_text(), re.M) for p in (SLURM_ARRAY, SLURM_MERGE)]
+    assert results[0] == results[1] and len(results[0]) == 1, f"the scripts' results folders differ: {results}"
+
+
+def test_slurm_submit_queues_the_merge_after_every_task_succeeded():
+    text = SLURM_SUBMIT.read_text()
+    assert os.access(SLURM_SUBMIT, os.X_OK), f"{SLURM_SUBMIT.name} is not executable"
+    array = re.search(r"^(\w+)=\$\(sbatch --parsable \"\$here/" + re.escape(SLURM_ARRAY.name), text, re.M)
+    assert array, f"{SLURM_SUBMIT.name} does not submit {SLURM_ARRAY.name} and keep its job id"
+    merge = re.search(r"sbatch --parsable --dependency=afterok:\"?\$" + array.group(1) + r"\"? .*\$here/" +
+                      re.escape(SLURM_MERGE.name), text)
+    assert merge, f"{SLURM_SUBMIT.name} does not submit {SLURM_MERGE.name} with --dependency=afterok on the array"
+    assert "--kill-on-invalid-dep=yes" in merge.group(0), "a merge whose array failed would wait in the queue forever"
 
 
 # --- Containerfile --------------------------------------------------------------------------

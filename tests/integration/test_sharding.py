@@ -183,25 +183,55 @@ def test_jobs_side_by_side_run_the_same_cells_and_refuse_pinning_without_the_cpu
     assert not (tmp_path / "pinned").exists(), "a refused matrix created its folder"
 
 
+def scheduler_free_env(**extra):
+    """This environment without any scheduler's shard variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("JOB_COMPLETION_INDEX", "LABOUR_SHARD_COUNT") and not k.startswith("SLURM_")}
+    return {**env, **extra}
+
+
 @pytest.mark.parametrize("shard, message", [
     ("0/3", "shard numbers run from 1 to 3"),
     ("4/3", "shard numbers run from 1 to 3"),
     ("x/y", "write K/N"),
-    ("auto", "JOB_COMPLETION_INDEX is not set"),
+    ("auto", "neither JOB_COMPLETION_INDEX"),
+    # `--shard "$SHARD"` with SHARD unset: not the whole matrix in silence.
+    ("", "empty (an unset shell variable?)"),
 ])
 def test_bad_shards_are_one_line_errors_before_any_server_starts(shard, message, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("JOB_COMPLETION_INDEX", "LABOUR_SHARD_COUNT")}
     proc = subprocess.run([LABOUR, "matrix", "--servers", "wsgiref", "--scenarios", "Plain", "--shard", shard,
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=60, env=env,
-                          stdin=subprocess.DEVNULL)
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=60,
+                          env=scheduler_free_env(), stdin=subprocess.DEVNULL)
     assert proc.returncode == 2, proc.stderr
     line = proc.stderr.strip()
     assert "\n" not in line and f"--shard '{shard}'" in line and message in line, line
     assert not (tmp_path / "out").exists()
 
 
+SLURM_TASK_1_OF_3 = {"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "2",
+                     "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_JOB_ID": "7", "SLURM_JOB_ID": "9"}
+
+
+@pytest.mark.parametrize("extra, count, message", [
+    ({**SLURM_TASK_1_OF_3, "JOB_COMPLETION_INDEX": "1"}, [], "both JOB_COMPLETION_INDEX (Kubernetes) and "
+                                                             "SLURM_ARRAY_TASK_ID (Slurm) are set"),
+    ({"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "0"}, [], "neither SLURM_ARRAY_TASK_COUNT nor"),
+    (SLURM_TASK_1_OF_3, ["--shard-count", "4"], "--shard-count 4 disagrees with the Slurm array's 3 tasks"),
+    ({**SLURM_TASK_1_OF_3, "SLURM_ARRAY_TASK_MAX": "4"}, [], "gaps or a step"),
+    ({"SLURM_JOB_ID": "9"}, [], "not an array task: submit it with sbatch --array"),
+])
+def test_shard_auto_refuses_an_ambiguous_or_partial_scheduler_environment(extra, count, message, tmp_path):
+    proc = subprocess.run([LABOUR, "matrix", "--servers", "wsgiref", "--scenarios", "Plain", "--shard", "auto",
+                           *count, "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=60,
+                          env=scheduler_free_env(**extra), stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and "--shard 'auto'" in line and message in line, line
+    assert not (tmp_path / "out").exists()
+
+
 def test_shard_auto_takes_the_kubernetes_index(tmp_path):
-    env = dict(os.environ, JOB_COMPLETION_INDEX="1", LABOUR_SHARD_COUNT="2")
+    env = scheduler_free_env(JOB_COMPLETION_INDEX="1", LABOUR_SHARD_COUNT="2")
     out = tmp_path / "out"
     proc = subprocess.run([LABOUR, "matrix", "--servers", "wsgiref", "--scenarios", "Plain,SIGSEGV", "-n", "30",
                            "--no-pin", "--shard", "auto", "--out", str(out)],

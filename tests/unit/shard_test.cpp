@@ -117,13 +117,120 @@ TEST_CASE("shard auto reads Kubernetes' 0-based completion index and the count")
   CHECK(first.count == 3);
   const Shard last = labour::run::parse_shard("auto", 3, lookup({{"JOB_COMPLETION_INDEX", "2"}}));
   CHECK(last.index == 3);
-  CHECK_THAT(shard_error("auto"), Catch::Contains("JOB_COMPLETION_INDEX is not set"));
+  CHECK_THAT(shard_error("auto"), Catch::Contains("neither JOB_COMPLETION_INDEX") &&
+                                      Catch::Contains("nor SLURM_ARRAY_TASK_ID") &&
+                                      Catch::Contains("give --shard K/N"));
   CHECK_THAT(shard_error("auto", 0, {{"JOB_COMPLETION_INDEX", "1"}}), Catch::Contains("--shard-count N"));
   CHECK_THAT(shard_error("auto", 3, {{"JOB_COMPLETION_INDEX", "3"}}),
              Catch::Contains("not below the shard count 3"));
   CHECK_THAT(shard_error("auto", 3, {{"JOB_COMPLETION_INDEX", "one"}}), Catch::Contains("not a shard index"));
   CHECK_THAT(shard_error("auto", 0, {{"JOB_COMPLETION_INDEX", "0"}, {"LABOUR_SHARD_COUNT", "0"}}),
              Catch::Contains("LABOUR_SHARD_COUNT='0'"));
+}
+
+TEST_CASE("an empty --shard, as an unset shell variable gives, is refused, not the whole matrix") {
+  CHECK_THAT(shard_error(""), Catch::Contains("--shard ''") && Catch::Contains("empty") &&
+                                  Catch::Contains("unset shell variable") && Catch::Contains("K/N"));
+  CHECK_THAT(shard_error("", 3), Catch::Contains("empty"));
+}
+
+TEST_CASE("shard auto reads a Slurm array task: K from the task id counted from MIN, N from the array") {
+  const Env array = {{"SLURM_ARRAY_TASK_ID", "0"},
+                     {"SLURM_ARRAY_TASK_MIN", "0"},
+                     {"SLURM_ARRAY_TASK_MAX", "2"},
+                     {"SLURM_ARRAY_TASK_COUNT", "3"},
+                     {"SLURM_ARRAY_JOB_ID", "41"}};
+  const auto shard = [](Env env, std::uint32_t count = 0) {
+    return labour::run::parse_shard("auto", count, lookup(env));
+  };
+  const auto with = [&array](std::initializer_list<std::pair<const std::string, std::string>> changes) {
+    Env env = array;
+    for (const auto& [name, value] : changes) env[name] = value;
+    return env;
+  };
+  // sbatch --array=0-2: tasks 0, 1, 2 are shards 1/3, 2/3, 3/3.
+  for (std::uint32_t id = 0; id < 3; ++id) {
+    const Shard s = shard(with({{"SLURM_ARRAY_TASK_ID", std::to_string(id)}}));
+    CHECK(s.index == id + 1);
+    CHECK(s.count == 3);
+  }
+  // sbatch --array=1-3: the array counts from 1, the shards still from 1 to 3.
+  const Env one_based = with({{"SLURM_ARRAY_TASK_MIN", "1"}, {"SLURM_ARRAY_TASK_MAX", "3"}});
+  for (std::uint32_t id = 1; id <= 3; ++id) {
+    Env env = one_based;
+    env["SLURM_ARRAY_TASK_ID"] = std::to_string(id);
+    const Shard s = shard(env);
+    CHECK(s.index == id);
+    CHECK(s.count == 3);
+  }
+  // The count agrees with --shard-count or LABOUR_SHARD_COUNT when they are given.
+  CHECK(shard(array, 3).count == 3);
+  CHECK(shard(with({{"LABOUR_SHARD_COUNT", "3"}})).count == 3);
+  // Without COUNT, MAX - MIN + 1 is the array's size.
+  Env no_count = one_based;
+  no_count.erase("SLURM_ARRAY_TASK_COUNT");
+  no_count["SLURM_ARRAY_TASK_ID"] = "3";
+  CHECK(shard(no_count).index == 3);
+  CHECK(shard(no_count).count == 3);
+  // Without COUNT and MAX, --shard-count gives N.
+  const Env bare = {{"SLURM_ARRAY_TASK_ID", "1"}, {"SLURM_ARRAY_TASK_MIN", "0"}};
+  CHECK(shard(bare, 2).index == 2);
+  CHECK(shard(bare, 2).count == 2);
+}
+
+TEST_CASE("shard auto refuses an ambiguous or partial scheduler environment in one line naming it") {
+  const Env array = {{"SLURM_ARRAY_TASK_ID", "1"},
+                     {"SLURM_ARRAY_TASK_MIN", "0"},
+                     {"SLURM_ARRAY_TASK_MAX", "2"},
+                     {"SLURM_ARRAY_TASK_COUNT", "3"}};
+  const auto with = [&array](std::initializer_list<std::pair<const std::string, std::string>> changes) {
+    Env env = array;
+    for (const auto& [name, value] : changes) env[name] = value;
+    return env;
+  };
+  const auto without = [&array](std::initializer_list<std::string> names) {
+    Env env = array;
+    for (const auto& name : names) env.erase(name);
+    return env;
+  };
+  // Kubernetes and Slurm at once: which index is meant cannot be told.
+  CHECK_THAT(shard_error("auto", 3, with({{"JOB_COMPLETION_INDEX", "0"}})),
+             Catch::Contains("--shard 'auto'") && Catch::Contains("both JOB_COMPLETION_INDEX") &&
+                 Catch::Contains("SLURM_ARRAY_TASK_ID") && Catch::Contains("ambiguous"));
+  // A task id without the rest of the array.
+  CHECK_THAT(shard_error("auto", 0, without({"SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MAX"})),
+             Catch::Contains("neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX") &&
+                 Catch::Contains("--shard-count N"));
+  CHECK_THAT(shard_error("auto", 3, without({"SLURM_ARRAY_TASK_MIN"})),
+             Catch::Contains("SLURM_ARRAY_TASK_MIN is not"));
+  // A count the user gave that is not the array's.
+  CHECK_THAT(shard_error("auto", 4, array),
+             Catch::Contains("--shard-count 4 disagrees with the Slurm array's 3 tasks") &&
+                 Catch::Contains("SLURM_ARRAY_TASK_COUNT=3"));
+  CHECK_THAT(shard_error("auto", 0, with({{"LABOUR_SHARD_COUNT", "2"}})),
+             Catch::Contains("LABOUR_SHARD_COUNT=2 disagrees"));
+  CHECK_THAT(shard_error("auto", 0, with({{"LABOUR_SHARD_COUNT", "x"}})),
+             Catch::Contains("LABOUR_SHARD_COUNT='x'"));
+  // Gaps or a step (--array=0,2,4 or 0-4:2): task ids are not shards.
+  CHECK_THAT(shard_error("auto", 0, with({{"SLURM_ARRAY_TASK_MAX", "4"}})),
+             Catch::Contains("gaps or a step") && Catch::Contains("--array=0-2"));
+  // Numbers that are not, and ids outside the array.
+  CHECK_THAT(shard_error("auto", 0, with({{"SLURM_ARRAY_TASK_ID", "1_2"}})),
+             Catch::Contains("SLURM_ARRAY_TASK_ID='1_2' is not an array task number"));
+  CHECK_THAT(shard_error("auto", 0, with({{"SLURM_ARRAY_TASK_ID", ""}})),
+             Catch::Contains("SLURM_ARRAY_TASK_ID=''"));
+  CHECK_THAT(shard_error("auto", 0, with({{"SLURM_ARRAY_TASK_COUNT", "0"}})),
+             Catch::Contains("SLURM_ARRAY_TASK_COUNT=0 is not a number of shards"));
+  CHECK_THAT(shard_error("auto", 0, with({{"SLURM_ARRAY_TASK_MIN", "2"}})), Catch::Contains("below"));
+  CHECK_THAT(shard_error("auto", 0, with({{"SLURM_ARRAY_TASK_ID", "3"}})), Catch::Contains("above"));
+  CHECK_THAT(shard_error("auto", 2, {{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_MIN", "0"}}),
+             Catch::Contains("beyond the 2 shards"));
+  // A Slurm job that is not an array task is told how to become one.
+  CHECK_THAT(shard_error("auto", 3, {{"SLURM_JOB_ID", "7"}}), Catch::Contains("sbatch --array"));
+  // Every refusal is one line.
+  for (const auto& env : {with({{"JOB_COMPLETION_INDEX", "0"}}), with({{"SLURM_ARRAY_TASK_MAX", "4"}}),
+                          without({"SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MAX"})})
+    CHECK(shard_error("auto", 0, env).find('\n') == std::string::npos);
 }
 
 TEST_CASE("shards are balanced by expected cost, the same way every time") {
