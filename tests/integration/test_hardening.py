@@ -147,7 +147,7 @@ def test_control_characters_in_a_label_are_escaped_in_the_console(tmp_path, no_l
 
 def test_a_server_that_floods_its_output_is_bounded(tmp_path, no_leftovers):
     import time
-    flood = "command:command={python} -c \"while True: print('flood ' * 20000)\""
+    flood = "command:command={python} -c \"while True: print('flood ' * 20000)\" {port}"  # {port}: required
     started = time.monotonic()
     proc = labour("run", "--server", flood, "--scenario", "Plain", "-n", "5", "--ready-timeout", "3",
                   timeout=120)
