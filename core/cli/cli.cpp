@@ -87,7 +87,7 @@ void RunFlags::add_to(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--ready-timeout", ready_timeout_s, "Seconds to wait for a server to answer")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 600.0));
+      ->transform(within(scenario::limits::ready_timeout));
   cmd.add_flag("--keep-run-dir", settings.keep_run_dir,
                "Keep each test's run dir (worker app, configs, server logs)");
   cmd.add_option("--monitor-interval", monitor_interval,
@@ -158,7 +158,7 @@ class PrintableMessage final : public spdlog::custom_flag_formatter {
 
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports_given,
                                         const std::vector<std::string>& report_opts,
-                                        const std::string& out_dir) {
+                                        const std::string& out_dir, const std::vector<InputFile>& inputs) {
   std::vector<std::string> reports = reports_given;
   // The console summary always reaches stdout, also when the reports asked for go to files;
   // a report that already writes to stdout takes its place (output must stay parseable).
@@ -180,7 +180,14 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
                        name + "[:PATH], or drop the option)");
   }
   std::vector<PlannedReport> planned;
-  std::vector<std::pair<std::string, std::string>> written;  // report files so far: path, spec
+  std::vector<std::pair<std::string, std::string>> written;  // files written so far: path, by what
+  std::error_code ec;
+  if (!out_dir.empty())
+    for (const char* name : {"results.json", "cells.jsonl", "plan.json"}) {
+      const fs::path file = fs::path(out_dir) / name;
+      refuse_input_as_output(file, inputs, "--out " + out_dir);
+      written.emplace_back(fs::weakly_canonical(fs::absolute(file, ec), ec).string(), "--out " + out_dir);
+    }
   for (const auto& spec : reports) {
     const auto colon = spec.find(':');
     const std::string name = spec.substr(0, colon);
@@ -222,33 +229,25 @@ std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::str
       const bool in_out_dir = !out_dir.empty() && folder(parent) == folder(out_dir);
       if (!parent.empty() && !fs::is_directory(parent) && !in_out_dir)
         throw UsageError("--report " + spec + ": folder '" + parent.string() + "' does not exist");
+      refuse_input_as_output(path, inputs, "--report " + spec);
       // Found now, not after the run: a report that cannot be written would lose it.
-      std::error_code ec;
       const auto status = fs::status(path, ec);  // a link: what it leads to
       if (fs::is_directory(status))
         throw UsageError("--report " + spec + ": '" + path + "' is a folder; give a file name in it");
       const bool in_place = fs::exists(status) && !fs::is_regular_file(status);  // a FIFO, a device
-      // A link is written through: the folder that matters is its target's (one that does not
-      // exist yet is made there). A FIFO or a device is written itself, whatever leads to it
-      // (/dev/stdout leads to a pipe that has no name to resolve).
-      fs::path target = path;
-      if (!in_place && fs::is_symlink(fs::symlink_status(path, ec))) {
-        target = fs::canonical(path, ec);
-        if (ec) {
-          const fs::path to = fs::read_symlink(path, ec);
-          target = to.is_absolute() ? to : fs::path(path).parent_path() / to;
-        }
-      }
-      const fs::path target_parent = target.parent_path();
-      const fs::path must_write = in_place ? target : target_parent.empty() ? fs::path(".") : target_parent;
-      if ((in_place || fs::is_directory(must_write)) && ::access(must_write.c_str(), W_OK) != 0)
-        throw UsageError("--report " + spec + ": '" + must_write.string() + "' is not writable (" +
-                         std::strerror(errno) + "); choose another path");
+      // A folder that does not exist yet is one the command creates (its --out): nothing to try.
+      const fs::path target_parent = fs::path(path).parent_path();
+      if (in_place || target_parent.empty() || fs::is_directory(target_parent, ec) ||
+          fs::is_symlink(path, ec))
+        if (const std::string problem = output_file_problem(path); !problem.empty())
+          throw UsageError("--report " + spec + ": '" + path + "' is not writable (" + problem +
+                           "); choose another path");
       // Two reports to one file would overwrite each other.
       const std::string same = fs::weakly_canonical(fs::absolute(path, ec), ec).string();
       for (const auto& [other, other_spec] : written)
         if (other == same && !in_place)
-          throw UsageError("--report " + spec + ": '" + path + "' is also written by --report " + other_spec +
+          throw UsageError("--report " + spec + ": '" + path + "' is also written by " +
+                           (other_spec.rfind("--out", 0) == 0 ? other_spec : "--report " + other_spec) +
                            "; give each report its own file");
       written.emplace_back(same, spec);
     }
@@ -325,15 +324,22 @@ int main(int argc, char** argv) {
     const auto chosen = app.get_subcommands();
     const std::string help =
         chosen.empty() ? "labour --help" : "labour " + chosen.front()->get_name() + " --help";
-    if (!extra.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+    if (!extra.empty() &&
+        (dynamic_cast<const CLI::RequiredError*>(&e) || dynamic_cast<const CLI::ExtrasError*>(&e))) {
       std::vector<std::string> commands;
       for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+      std::vector<std::string> options;  // the flags the chosen command (or labour itself) takes
+      for (const CLI::App* where : {chosen.empty() ? static_cast<const CLI::App*>(&app) : chosen.front(),
+                                    static_cast<const CLI::App*>(&app)})
+        for (const CLI::Option* o : where->get_options())
+          for (const auto& n : o->get_lnames()) options.push_back("--" + n);
       if (extra.front().rfind('-', 0) == 0)
-        what = "unknown option '" + extra.front() + "'";
+        what = "unknown option '" + extra.front() + "'" + did_you_mean(extra.front(), options);
       else if (!chosen.empty())
         what = chosen.front()->get_name() + ": unexpected argument '" + extra.front() + "'";
       else
-        what = "unknown command '" + extra.front() + "' (commands: " + join(commands) + ")";
+        what = "unknown command '" + extra.front() + "'" + did_you_mean(extra.front(), commands) +
+               " (commands: " + join(commands) + ")";
     }
     std::fprintf(stderr, "labour: %s (see %s)\n", printable(what).c_str(), help.c_str());
     return kExitUsage;

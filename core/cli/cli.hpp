@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/errors.hpp"
+#include "common/output_file.hpp"
 #include "plugins/registry.hpp"
 #include "run/gates.hpp"
 #include "run/runner.hpp"
@@ -65,10 +66,14 @@ struct PlannedReport {
   plugins::ParamValues options;
   std::string path;  // empty or "-": stdout
 };
-// `out_dir`: the command's --out folder, which it creates before writing: a report may go there.
+// `out_dir`: the command's --out folder, which it creates before writing: a report may go there,
+// but not onto the files the command writes there (results.json, cells.jsonl, plan.json).
+// `inputs`: the files the command reads; no report, and no file of `out_dir`, may be one of
+// them (refuse_input_as_output).
 std::vector<PlannedReport> plan_reports(Context& ctx, const std::vector<std::string>& reports,
                                         const std::vector<std::string>& report_opts,
-                                        const std::string& out_dir = {});
+                                        const std::string& out_dir = {},
+                                        const std::vector<InputFile>& inputs = {});
 void render_reports(const std::vector<PlannedReport>& planned, const nlohmann::ordered_json& document);
 
 // Before any server starts: refuses (UsageError, one line) when a behaviour's worker half does

@@ -266,12 +266,14 @@ int serve(Context& ctx, const std::string& spec, std::uint16_t port, const run::
 
 int report(Context& ctx, const std::string& file, const std::vector<std::string>& reports,
            const std::vector<std::string>& opts) {
-  const auto planned = plan_reports(ctx, reports, opts);
   // An interrupted matrix's folder may hold only cells.jsonl: its finished cells are shown.
   fs::path cells = file;
   std::error_code ec;
   if (fs::is_directory(file, ec) && !fs::exists(fs::path(file) / "results.json"))
     cells = fs::path(file) / "cells.jsonl";
+  const auto planned = plan_reports(
+      ctx, reports, opts, {},
+      {{cells.extension() == ".jsonl" ? cells : fs::path(run::results_path(file)), "the document shown"}});
   json document;
   if (cells.extension() == ".jsonl") {
     auto tests = run::read_cells_file(cells, "it is not a matrix's cells.jsonl");

@@ -132,7 +132,7 @@ int run(const LoadFlags& f) {
 
   std::vector<run::Gate> gates;
   for (const auto& text : f.fail_on)
-    gates.push_back(run::parse_gate(text, kLoadFigures, "--fail-on '" + text + "'", false));
+    gates.push_back(run::parse_gate(text, kLoadFigures, "--fail-on " + quote_input(text), false));
 
   engine::Workload workload;
   engine::PreparedRequest get;
@@ -177,7 +177,12 @@ int run(const LoadFlags& f) {
                                                                              : json(nullptr)}}}}})}};
     return run::print_gates(run::check_gates(gates, doc));
   };
-  const double rps = result.duration_s > 0 ? static_cast<double>(s.sent) / result.duration_s : 0;
+  // Throughput is of answers: a refused or reset connection is an error, never a request served
+  // (a closed port otherwise "serves" tens of thousands of requests a second), as wrk counts.
+  std::uint64_t answered = 0;
+  for (const auto& [key, count] : s.outcomes)
+    if (key.rfind("http_", 0) == 0) answered += count;
+  const double rps = result.duration_s > 0 ? static_cast<double>(answered) / result.duration_s : 0;
   // Errors are the engine's unexpected outcomes: with no judge, everything but a complete
   // response below 400.
   const std::uint64_t errors = s.unexpected;
@@ -194,6 +199,7 @@ int run(const LoadFlags& f) {
         {"rate", f.rate},
         {"keep_alive", !f.no_keepalive},
         {"requests", s.sent},
+        {"answered", answered},
         {"duration_s", result.duration_s},
         {"requests_per_second", rps},
         {"latency_us", run::latency_json(s.latency)},
@@ -219,7 +225,8 @@ int run(const LoadFlags& f) {
     std::printf("  %-8s %10s %10s %10s %10s %10s %10s\n", "", "mean", "p50", "p90", "p99", "p99.9", "max");
     row("Latency", s.latency);
     if (f.rate > 0) row("Service", s.service_latency);
-    std::printf("  %lu requests in %.2fs\n", static_cast<unsigned long>(s.sent), result.duration_s);
+    std::printf("  %lu requests in %.2fs, %lu answered\n", static_cast<unsigned long>(s.sent),
+                result.duration_s, static_cast<unsigned long>(answered));
     std::printf("Requests/sec: %.2f\n", rps);
     if (f.rate > 0) std::printf("Late sends:   %lu\n", static_cast<unsigned long>(result.late_sends));
     if (errors == 0)

@@ -72,7 +72,11 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
     throw UsageError("--shard-count: only with --shard auto");
   }
   const auto plan = run::plan_matrix(registry, args.request, flags.settings);
-  const auto reports = plan_reports(ctx, flags.reports, flags.report_opts, args.out_dir);
+  // A scenario file is read, never written: no report or --out file may replace it.
+  std::vector<InputFile> inputs;
+  for (const auto& sc : plan.scenarios)
+    if (sc->scenario.source != "builtin") inputs.push_back({sc->scenario.source, "scenario file"});
+  const auto reports = plan_reports(ctx, flags.reports, flags.report_opts, args.out_dir, inputs);
   // Once for the whole run: a worker half that does not import would fail every cell's server.
   std::vector<const plugins::PluginInfo*> behaviours;
   for (const auto& sc : plan.scenarios)
@@ -125,12 +129,13 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
     auto flags = std::make_shared<RunFlags>();
     auto args = std::make_shared<MatrixArgs>();
     auto servers = std::make_shared<std::vector<std::string>>();
-    auto scenarios = std::make_shared<std::string>("all");
+    auto scenarios = std::make_shared<std::vector<std::string>>();
     cmd->add_option(
         "--servers", *servers,
         "all, or servers NAME[:opt=val,...] separated by spaces or given repeatedly (default all)");
-    cmd->add_option("--scenarios", *scenarios, "all, or scenario names/files separated by commas")
-        ->capture_default_str();
+    cmd->add_option("--scenarios", *scenarios,
+                    "all, or scenario names/files separated by spaces or commas, or given repeatedly "
+                    "(default all)");
     cmd->add_option("--out", args->out_dir,
                     "Folder for results: each finished cell is appended to cells.jsonl at once");
     cmd->add_flag("--resume", args->resume, "Run only the cells missing from --out");
@@ -183,8 +188,15 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
             throw UsageError(
                 "--servers: no server given (use all, or names, e.g. wsgiref gunicorn:workers=2)");
         }
-        args->request.scenarios = *scenarios == "all" ? scenario::builtin_names() : split_list(*scenarios);
-        if (args->request.scenarios.empty())
+        // One list syntax for --servers and --scenarios: words, commas, or the option repeated.
+        auto& scenarios_out = args->request.scenarios;
+        scenarios_out.clear();
+        for (const auto& s : *scenarios)
+          for (const auto& name : split_list(s)) scenarios_out.push_back(name);
+        const bool all_scenarios =
+            scenarios->empty() || (scenarios_out.size() == 1 && scenarios_out[0] == "all");
+        if (all_scenarios) scenarios_out = scenario::builtin_names();
+        if (!scenarios->empty() && scenarios_out.empty())
           throw UsageError("--scenarios: no scenario given (use all or names, e.g. Plain,SIGSEGV)");
         return run_cells(ctx, *flags, *args);
       };
@@ -206,7 +218,7 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
                     "console, markdown or json, each to stdout or :PATH (repeatable; default console)");
     cmd->add_option("--tolerance", args->tolerance_pct,
                     "Percent a figure of runs without repetitions may move before it counts (default 25)")
-        ->check(CLI::Range(0.0, 10000.0));
+        ->transform(within(scenario::limits::tolerance));  // finite: nan would hide every regression
     cmd->callback([&action, args] {
       action = [args] {
         struct Output {
@@ -220,6 +232,16 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
             throw UsageError("--report '" + spec + "': compare renders console, markdown or json");
           outputs.push_back(o);
         }
+        // The comparison never replaces a run it compares.
+        const std::vector<InputFile> inputs = {{run::results_path(args->old_path), "OLD"},
+                                               {run::results_path(args->new_path), "NEW"}};
+        for (const auto& o : outputs)
+          if (!o.path.empty() && o.path != "-") {
+            refuse_input_as_output(o.path, inputs, "--report " + o.format + ":" + o.path);
+            if (const std::string problem = output_file_problem(o.path); !problem.empty())
+              throw UsageError("--report " + o.format + ":" + o.path + ": '" + o.path +
+                               "' is not writable (" + problem + "); choose another path");
+          }
         const auto old_doc = run::read_results_document(args->old_path, "compare");
         const auto new_doc = run::read_results_document(args->new_path, "compare");
         const auto comparison = run::compare_documents(old_doc, new_doc, args->tolerance_pct);
@@ -261,10 +283,14 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
       action = [&ctx, args] {
         std::vector<run::Gate> gates;
         for (const auto& text : args->fail_on)
-          gates.push_back(run::parse_gate(text, run::gate_figures(), "--fail-on '" + text + "'"));
+          gates.push_back(run::parse_gate(text, run::gate_figures(), "--fail-on " + quote_input(text)));
+        // The merge never replaces a shard it reads (merge s1 s2 --out s1), checked before
+        // anything is read or written.
+        std::vector<InputFile> inputs;
+        for (const auto& path : args->shards) inputs.push_back({run::results_path(path), "a shard"});
+        const auto reports = plan_reports(ctx, args->reports, args->report_opts, args->out_dir, inputs);
         std::vector<run::ShardDocument> shards;
         for (const auto& path : args->shards) shards.push_back(run::read_shard(path));
-        const auto reports = plan_reports(ctx, args->reports, args->report_opts, args->out_dir);
         auto merged = run::merge_shards(shards);
         const auto outcomes = run::check_gates(gates, merged.document);
         if (!gates.empty()) merged.document["gates"] = run::gates_json(outcomes);
@@ -279,6 +305,10 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
                        merged.missing.size(), list.c_str());
           return kExitRunFailed;
         }
+        // Ctrl-C during the merge: nothing is written, and it is no success (exit 130).
+        const auto& stop = supervisor::interrupt_flag();
+        if (stop.load())
+          throw Interrupted("merge: interrupted before the merged results were written; nothing was written");
         if (!args->out_dir.empty()) {
           std::error_code ec;
           fs::create_directories(args->out_dir, ec);
@@ -289,7 +319,14 @@ void add_run_commands(CLI::App& root, Context& ctx, Action& action) {
                             "--out " + args->out_dir);
         }
         render_reports(reports, merged.document);
-        return run::print_gates(outcomes) ? kExitOk : kExitRunFailed;
+        const bool gates_passed = run::print_gates(outcomes);
+        if (stop.load())
+          throw Interrupted(
+              "merge: interrupted" +
+              (args->out_dir.empty()
+                   ? std::string()
+                   : "; " + (fs::path(args->out_dir) / "results.json").string() + " was written whole"));
+        return gates_passed ? kExitOk : kExitRunFailed;
       };
     });
   }

@@ -28,13 +28,31 @@ std::string number_text(double v) {
 
 std::vector<std::string> split_options(std::string_view text) {
   std::vector<std::string> out(1);
+  char quote = 0;  // the quote a value is inside of, or 0
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == ',')
-      out.back() += text.substr(i++, 2);
-    else if (text[i] == ',')
+    const char ch = text[i];
+    if (ch == '\\' && i + 1 < text.size() && quote != '\'' &&
+        (text[i + 1] == ',' || text[i + 1] == '"' || text[i + 1] == '\'' || text[i + 1] == '\\'))
+      out.back() += text.substr(i++, 2);  // an escaped comma, quote or backslash: kept, never a separator
+    else if (ch == ',' && !quote)
       out.emplace_back();
-    else
-      out.back() += text[i];
+    else {
+      if ((ch == '"' || ch == '\'') && (!quote || quote == ch)) quote = quote ? 0 : ch;
+      out.back() += ch;
+    }
+  }
+  // An unclosed quote: split as if there were no quotes, so the error names the piece at fault.
+  if (quote) {
+    std::vector<std::string> plain(1);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == ',')
+        plain.back() += text.substr(i++, 2);
+      else if (text[i] == ',')
+        plain.emplace_back();
+      else
+        plain.back() += text[i];
+    }
+    return plain;
   }
   return out;
 }
@@ -152,7 +170,7 @@ ParamValues validate(const PluginInfo& plugin, const RawParams& given, std::stri
     if (std::none_of(plugin.params.begin(), plugin.params.end(),
                      [&](const ParamInfo& p) { return p.name == name; }))
       throw UsageError(std::string(what) + ": unknown " + noun + " '" + name + "' for " +
-                       std::string(kind_name(plugin.kind)) + " " + plugin.name +
+                       std::string(kind_name(plugin.kind)) + " " + plugin.name + did_you_mean(name, valid) +
                        (valid.empty() ? " (it takes none)" : " (valid: " + join(valid) + ")"));
     for (std::size_t j = 0; j < i; ++j)
       if (given[j].first == name)

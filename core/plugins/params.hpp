@@ -14,8 +14,9 @@ namespace labour::plugins {
 
 using RawParams = std::vector<std::pair<std::string, std::string>>;  // as the user wrote them
 
-// "a=1,b=x" -> {"a=1", "b=x"}: the text split at each comma not written as \, (a comma
-// inside a value, e.g. a command line). Pieces keep their \, so they can be split again.
+// "a=1,b=x" -> {"a=1", "b=x"}: the text split at each comma not written as \, and not inside
+// quotes ('...' or "...", as a command line quotes its words: `sh -c "a, label=b"` stays one
+// value). Pieces keep their \, and quotes, so they can be split again.
 std::vector<std::string> split_options(std::string_view text);
 
 // "a=1,b=x" -> {{"a","1"},{"b","x"}}; "msg=a\,b" -> {{"msg","a,b"}}. `what` names the input

@@ -2,6 +2,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,11 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <regex>
 #include <system_error>
 #include <thread>
@@ -423,6 +427,66 @@ std::vector<std::optional<std::string>> crashes_when_loaded(const std::vector<fs
   return why;
 }
 
+// Why `file` cannot be loaded into this process, from its ELF header, when that is the reason:
+// built for another machine, word size or byte order. dlopen says "No such file or directory"
+// for a library of another machine, which sends the user looking for a file that is there.
+std::optional<std::string> foreign_elf(const fs::path& file) {
+  const auto header = [](const fs::path& path) -> std::optional<Elf64_Ehdr> {
+    std::ifstream in(path, std::ios::binary);
+    Elf64_Ehdr h{};  // e_ident and e_machine sit at the same offsets in 32-bit headers
+    if (!in.read(reinterpret_cast<char*>(&h), 20) || std::memcmp(h.e_ident, ELFMAG, SELFMAG) != 0)
+      return std::nullopt;
+    return h;
+  };
+  const auto plugin = header(file);
+  if (!plugin) return "not a loadable library: not an ELF file";
+  const auto self = header("/proc/self/exe");
+  if (!self) return std::nullopt;
+  const auto machine = [](const Elf64_Ehdr& h) {
+    const bool same_order =
+        h.e_ident[EI_DATA] == (std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB);
+    const unsigned m =
+        same_order ? h.e_machine : static_cast<unsigned>(((h.e_machine & 0xff) << 8) | (h.e_machine >> 8));
+    std::string name;
+    switch (m) {
+      case EM_386:
+        name = "x86 (32-bit)";
+        break;
+      case EM_X86_64:
+        name = "x86-64";
+        break;
+      case EM_AARCH64:
+        name = "aarch64";
+        break;
+      case EM_ARM:
+        name = "arm";
+        break;
+      case EM_RISCV:
+        name = "riscv";
+        break;
+      case EM_PPC64:
+        name = "ppc64";
+        break;
+      case EM_S390:
+        name = "s390x";
+        break;
+      case EM_MIPS:
+        name = "mips";
+        break;
+      default:
+        name = "machine " + std::to_string(m);
+    }
+    name += h.e_ident[EI_CLASS] == ELFCLASS64 ? ", 64-bit" : ", 32-bit";
+    name += h.e_ident[EI_DATA] == ELFDATA2LSB ? ", little-endian" : ", big-endian";
+    return name;
+  };
+  if (plugin->e_machine != self->e_machine || plugin->e_ident[EI_CLASS] != self->e_ident[EI_CLASS] ||
+      plugin->e_ident[EI_DATA] != self->e_ident[EI_DATA])
+    return "not a loadable library: built for another machine (" + machine(*plugin) + "; this labour is " +
+           machine(*self) + "): rebuild it for this one";
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> Registry::load_file(const fs::path& file) {
@@ -447,6 +511,7 @@ std::optional<std::string> Registry::load_probed(const fs::path& file, Kind file
   try {
     library->load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
+    if (auto foreign = foreign_elf(file)) return reject(*foreign);
     return reject(std::string("not a loadable library: ") + e.what());
   }
   if (!library->has(LABOUR_PLUGIN_ENTRY_SYMBOL))
@@ -555,6 +620,7 @@ const PluginInfo& Registry::require(Kind kind, std::string_view name) const {
       message += " (" + r.file.string() + " was rejected: " + r.reason + ")";
   }
   const auto known = names(kind);
+  message += did_you_mean(name, known);
   message += known.empty() ? "; no " + std::string(kind_plural(kind)) + " are installed (check --plugin-dir)"
                            : "; known " + std::string(kind_plural(kind)) + ": " + join(known);
   throw UsageError(message);

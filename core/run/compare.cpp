@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include <labour/printable.hpp>
+
 #include "common/errors.hpp"
 #include "common/input_file.hpp"
 #include "run/results.hpp"
@@ -131,6 +133,9 @@ std::size_t Comparison::regressions() const {
 }
 
 Comparison compare_documents(const json& old_doc, const json& new_doc, double tolerance_pct) {
+  // nan compares false with every bound: it would pass every figure and hide every regression.
+  if (!std::isfinite(tolerance_pct) || tolerance_pct < 0)
+    throw UsageError("compare: the tolerance must be a finite number of percent, 0 or more");
   std::map<std::string, const json*> old_tests;
   for (const json& t : old_doc["tests"])
     if (t.is_object()) old_tests.emplace(cell_key(t), &t);
@@ -186,32 +191,38 @@ Comparison compare_documents(const json& old_doc, const json& new_doc, double to
   return c;
 }
 
-std::string compare_text(const Comparison& c, const std::string& old_name, const std::string& new_name) {
+std::string compare_text(const Comparison& c, const std::string& old_name_given,
+                         const std::string& new_name_given) {
+  // For a terminal: every text from the documents or the command line is escaped (labels,
+  // scenario names, verdicts, paths), so no control or invisible character reaches it.
+  const std::string old_name = printable(old_name_given), new_name = printable(new_name_given);
   std::string s = "labour compare: " + old_name + " -> " + new_name + "\n";
   std::size_t changed = 0;
   for (const auto& cell : c.cells) {
     if (cell.verdict_change == CellChange::Kind::Same && cell.figures.empty()) continue;
     ++changed;
-    s += "  " + cell.label + " x " + cell.scenario + ": " + cell.old_verdict + " -> " + cell.new_verdict;
+    s += "  " + printable(cell.label) + " x " + printable(cell.scenario) + ": " +
+         printable(cell.old_verdict) + " -> " + printable(cell.new_verdict);
     if (cell.verdict_change != CellChange::Kind::Same)
       s += std::string(" (") + kind_text(cell.verdict_change) + ")";
     s += cell.regression() ? "  REGRESSION\n" : "\n";
     for (const auto& f : cell.figures)
-      s += "      " + f.name + " " + number(f.old_value) + " -> " + number(f.new_value) +
+      s += "      " + printable(f.name) + " " + number(f.old_value) + " -> " + number(f.new_value) +
            (f.worse ? " worse" : " better") + " (" + f.basis + ")\n";
   }
   if (changed == 0) s += "  no verdict changed and no figure moved beyond its spread or tolerance\n";
-  for (const auto& k : c.only_in_old) s += "  only in " + old_name + ": " + k + "\n";
-  for (const auto& k : c.only_in_new) s += "  only in " + new_name + ": " + k + "\n";
+  for (const auto& k : c.only_in_old) s += "  only in " + old_name + ": " + printable(k) + "\n";
+  for (const auto& k : c.only_in_new) s += "  only in " + new_name + ": " + printable(k) + "\n";
   s += std::to_string(c.cells.size()) + " cells compared, " + std::to_string(changed) + " changed, " +
        std::to_string(c.regressions()) + " regressed\n";
   return s;
 }
 
 std::string compare_markdown(const Comparison& c, const std::string& old_name, const std::string& new_name) {
-  const auto cell_text = [](std::string v) {
+  // Escaped for a terminal first (Markdown is often read in one), then for Markdown.
+  const auto cell_text = [](const std::string& given) {
     std::string out;
-    for (char ch : v) {
+    for (char ch : printable(given)) {
       if (ch == '|' || ch == '\\' || ch == '<' || ch == '*' || ch == '_' || ch == '`') out += '\\';
       out += (ch == '\n' || ch == '\r') ? ' ' : ch;
     }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include <iterator>
+#include <labour/printable.hpp>
 #include <labour/results.hpp>
 #include "common/errors.hpp"
 
@@ -97,7 +98,8 @@ Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, 
           start, comma == std::string::npos ? std::string::npos : comma - start));
       const auto& known = gate_verdicts();
       if (std::find(known.begin(), known.end(), v) == known.end())
-        throw UsageError(what + ": unknown verdict '" + v + "' (known: " + join(known) + ")");
+        throw UsageError(what + ": unknown verdict " + quote_input(v) + did_you_mean(v, known) +
+                         " (known: " + join(known) + ")");
       g.verdicts.push_back(v);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -123,8 +125,8 @@ Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, 
   g.figure = trim(std::string_view(t).substr(0, at));
   g.op = found->op;
   if (std::find(figures.begin(), figures.end(), g.figure) == figures.end())
-    throw UsageError(what + ": unknown figure '" + g.figure + "' (known: " + join(figures) +
-                     (verdicts ? ", verdict)" : ")"));
+    throw UsageError(what + ": unknown figure " + quote_input(g.figure) + did_you_mean(g.figure, figures) +
+                     " (known: " + join(figures) + (verdicts ? ", verdict)" : ")"));
   const std::string number = trim(std::string_view(t).substr(at + std::string_view(found->text).size()));
   std::size_t used = 0;
   try {
@@ -133,7 +135,7 @@ Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, 
     used = 0;
   }
   if (number.empty() || used != number.size() || !std::isfinite(g.value))
-    throw UsageError(what + ": '" + number + "' is not a finite number");
+    throw UsageError(what + ": " + quote_input(number) + " is not a finite number");
   return g;
 }
 
@@ -195,7 +197,8 @@ std::string gate_line(const GateOutcome& o) {
 bool print_gates(const std::vector<GateOutcome>& outcomes) {
   bool all = true;
   for (const auto& o : outcomes) {
-    std::fprintf(stderr, "labour: gate %s\n", gate_line(o).c_str());
+    // Expressions, scenario names and labels come from users and documents: escaped.
+    std::fprintf(stderr, "labour: gate %s\n", printable(gate_line(o)).c_str());
     all = all && o.passed();
   }
   return all;

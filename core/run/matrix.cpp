@@ -307,17 +307,29 @@ class Progress {
 }  // namespace
 
 std::vector<json> read_cells_file(const fs::path& file, const std::string& fix) {
-  std::istringstream in(read_input_file(file, "cells file", kMaxCellsFileBytes));
+  const std::string text = read_input_file(file, "cells file", kMaxCellsFileBytes);
+  std::istringstream in(text);
   std::vector<json> cells;
   std::string line;
   int number = 0;
+  std::size_t read = 0;
   while (std::getline(in, line)) {
     ++number;
+    read += line.size() + 1;
     if (line.empty()) continue;
     json cell = json::parse(line, nullptr, false);
-    if (cell.is_discarded() || !cell.is_object() || !cell.contains("label") || !cell["label"].is_string() ||
-        !cell.contains("scenario") || !cell["scenario"].is_object() || !cell["scenario"].contains("name") ||
-        !cell["scenario"]["name"].is_string())
+    const bool whole = cell.is_object() && cell.contains("label") && cell["label"].is_string() &&
+                       cell.contains("scenario") && cell["scenario"].is_object() &&
+                       cell["scenario"].contains("name") && cell["scenario"]["name"].is_string();
+    // Every cell is appended as one line with its newline: a last line without one is a cell
+    // whose append was cut short (labour killed, a full disk). It is left out, and a --resume
+    // runs that cell again; every line before it is whole.
+    if (!whole && read > text.size()) {
+      spdlog::warn("{}:{}: the last line is cut short (labour was stopped while it wrote it); left out",
+                   file.string(), number);
+      break;
+    }
+    if (!whole)
       throw UsageError(file.string() + ":" + std::to_string(number) + ": not a labour results line (" + fix +
                        ")");
     cells.push_back(std::move(cell));
@@ -387,11 +399,11 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
   plan.fingerprint = fingerprint(measured.dump());
   const auto figures = gate_figures();
   for (const auto& text : request.fail_on)
-    plan.gates.push_back(parse_gate(text, figures, "--fail-on '" + text + "'"));
+    plan.gates.push_back(parse_gate(text, figures, "--fail-on " + quote_input(text)));
   for (const auto& sc : plan.scenarios)
     for (const auto& g : sc->scenario.gates) {
       plan.gates.push_back(
-          parse_gate(g.expression, figures, g.where + ": [thresholds] '" + g.expression + "'"));
+          parse_gate(g.expression, figures, g.where + ": [thresholds] " + quote_input(g.expression)));
       plan.gates.back().scenario = sc->scenario.name;
     }
   const auto shards = assign_shards(costs, plan.shard.count);
@@ -423,14 +435,27 @@ TestResult run_repeated(const ServerConfig& server, const Availability& availabi
   TestResult first = run_test(server, availability, scenario, settings, stop, progress);
   if (repeat <= 1 || first.status != "completed") return first;
   std::vector<Summary> runs{*first.summary};
+  std::string ended = "interrupted", why;  // what ended the repetitions early
   for (std::uint32_t i = 1; i < repeat && !stop.load(); ++i) {
     TestResult next = run_test(server, availability, scenario, settings, stop, progress);
-    if (next.status != "completed") break;  // an interrupted run is not a repetition
+    if (next.status != "completed") {  // an interrupted run is not a repetition
+      ended = next.status;
+      why = next.error;
+      break;
+    }
     runs.push_back(*next.summary);
   }
   Repeats repeats;
   first.summary = combine(runs, repeats);
   first.repeats = std::move(repeats);
+  // A cell is completed only when all its runs are: one that Ctrl-C (or a run that failed)
+  // cut short keeps the runs it has but says so, and --resume runs it again.
+  if (runs.size() < repeat) {
+    first.status = ended == "completed" ? "interrupted" : ended;
+    first.error = std::string(first.status == "interrupted" ? "interrupted" : "ended") + " after " +
+                  std::to_string(runs.size()) + " of " + std::to_string(repeat) + " runs" +
+                  (why.empty() ? "" : ": " + why);
+  }
   return first;
 }
 

@@ -101,6 +101,16 @@ ShardDocument check_shard(std::string path, json document) {
 }
 
 ShardDocument read_shard(const std::string& given) {
+  // A shard's folder without results.json is a shard that has not finished (interrupted,
+  // killed, still running): "does not exist" would send the user looking for a lost file.
+  std::error_code ec;
+  const fs::path folder = given;
+  if (fs::is_directory(folder, ec) && !fs::exists(folder / "results.json", ec) &&
+      (fs::exists(folder / "cells.jsonl", ec) || fs::exists(folder / "plan.json", ec)))
+    throw UsageError("merge: '" + given +
+                     "' is an unfinished shard (it has cells.jsonl but no results.json): finish it with "
+                     "labour matrix ... --resume --out " +
+                     given + " (the options it was started with), then merge");
   return check_shard(results_path(given), read_results_document(given, "merge"));
 }
 

@@ -36,7 +36,8 @@ void reject_unknown_keys(const toml::table& table, const std::set<std::string>& 
     if (!known.count(std::string(key.str()))) {
       std::vector<std::string> valid(known.begin(), known.end());
       fail(origin, node,
-           "unknown key '" + std::string(key.str()) + "' in " + context + " (valid: " + join(valid) + ")");
+           "unknown key '" + std::string(key.str()) + "' in " + context + did_you_mean(key.str(), valid) +
+               " (valid: " + join(valid) + ")");
     }
   }
 }
@@ -73,7 +74,10 @@ std::string fmt_number(double v) {
   return s.str();
 }
 
-double non_negative_number(const toml::node& node, const std::string& origin, const std::string& key) {
+// A number of the scenario, finite and within [lo, hi]: the rules the load settings follow
+// (limits.hpp), so nan and inf are named as such, never as "negative".
+double number_in(const toml::node& node, const std::string& origin, const std::string& key, double lo,
+                 double hi) {
   double value = 0;
   if (auto i = node.as_integer())
     value = static_cast<double>(i->get());
@@ -81,22 +85,20 @@ double non_negative_number(const toml::node& node, const std::string& origin, co
     value = f->get();
   else
     fail(origin, node, "'" + key + "' must be a number");
-  if (!(value >= 0)) fail(origin, node, "'" + key + "' must not be negative");
+  const SettingLimit limit{key.c_str(), lo, hi, false, ""};
+  if (const std::string error = setting_error(value, limit); !error.empty())
+    fail(origin, node, "'" + key + "': " + error);
   return value;
+}
+
+double non_negative_number(const toml::node& node, const std::string& origin, const std::string& key) {
+  return number_in(node, origin, key, 0, 1e9);
 }
 
 const toml::table& as_table(const toml::node& node, const std::string& origin, const std::string& key) {
   const auto* table = node.as_table();
   if (!table) fail(origin, node, "'" + key + "' must be a table ([" + key + "])");
   return *table;
-}
-
-double number_in(const toml::node& node, const std::string& origin, const std::string& key, double lo,
-                 double hi) {
-  const double v = non_negative_number(node, origin, key);
-  if (v < lo || v > hi)
-    fail(origin, node, "'" + key + "' must be in [" + fmt_number(lo) + ", " + fmt_number(hi) + "]");
-  return v;
 }
 
 void parse_phases(const toml::node& node, const std::string& origin, Phases& p) {
@@ -321,9 +323,12 @@ Scenario parse(std::string_view text, const std::string& origin) {
   // The load settings, within the limits the command line has too (limits::).
   const auto setting = [&](const toml::node& n, const SettingLimit& limit) {
     double value = 0;
-    if (auto i = n.as_integer())
+    if (auto i = n.as_integer()) {
+      // Compared exactly, as the command line does: 2^53 + 1 is refused, not rounded to 2^53.
+      if (const std::string error = setting_error(i->get(), limit); !error.empty())
+        fail(origin, n, std::string("'") + limit.name + "': " + error);
       value = static_cast<double>(i->get());
-    else if (auto f = n.as_floating_point(); f && !limit.integer)
+    } else if (auto f = n.as_floating_point(); f && !limit.integer)
       value = f->get();
     else
       fail(origin, n,
@@ -412,8 +417,8 @@ Scenario load(const std::string& name_or_file) {
       name_or_file.find('/') != std::string::npos ||
       (name_or_file.size() > 5 && name_or_file.substr(name_or_file.size() - 5) == ".toml");
   if (!looks_like_file)
-    throw UsageError("unknown scenario '" + name_or_file + "'; built-in scenarios: " + join(builtin_names()) +
-                     " (or give a path to a .toml file)");
+    throw UsageError("unknown scenario '" + name_or_file + "'" + did_you_mean(name_or_file, builtin_names()) +
+                     "; built-in scenarios: " + join(builtin_names()) + " (or give a path to a .toml file)");
   return parse(read_input_file(name_or_file, "scenario file", kMaxScenarioBytes), name_or_file);
 }
 

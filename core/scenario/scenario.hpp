@@ -71,7 +71,9 @@ struct Scenario {
   std::string description;
   std::string source = "builtin";  // or the TOML file's path
   std::vector<MixEntry> mix;
-  engine::Policy policy = engine::Policy::Random;
+  // The built-in scenarios' policy: a file that does not say gets what they have, so a copy of
+  // one with a line removed still guarantees that its misbehaviour is sent.
+  engine::Policy policy = engine::Policy::Spaced;
   std::uint64_t requests = 0;  // 0: use duration_s
   double duration_s = 0;       // 0: use requests
   std::uint32_t concurrency = 4;

@@ -321,7 +321,11 @@ ServerProcess ServerProcess::start(const LaunchSpec& spec) {
     std::lock_guard lock(leaders_mutex);
     leaders.insert(pid);
   }
-  detail::watchdog_add(pid, marker);
+  // The run dir the server's log is in (make_run_dir's labour-XXXXXX): the watchdog removes it
+  // should labour die (SIGKILL) while the server runs.
+  const std::filesystem::path log_dir = spec.stdout_path.parent_path();
+  detail::watchdog_add(
+      pid, marker, log_dir.filename().string().rfind("labour-", 0) == 0 ? log_dir : std::filesystem::path());
   auto* state = new State;
   state->pid = pid;
   state->marker = marker;

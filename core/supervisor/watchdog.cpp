@@ -4,7 +4,8 @@
 // pipe. The host writes one line per server start/stop; the watchdog keeps the set. When
 // the pipe reaches EOF the host is gone (exit, crash or SIGKILL: the kernel closes the write
 // end in every case), so the watchdog SIGKILLs each registered group and every process
-// carrying a registered marker, then exits. After a normal shutdown the set is empty.
+// carrying a registered marker, removes the run dirs of the servers it killed (what a test
+// was writing: nobody else will), then exits. After a normal shutdown the set is empty.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -73,7 +75,8 @@ void send_line(const std::string& line) {
   if (read_fd > 3) ::close_range(3, read_fd - 1, 0);
   ::close_range(read_fd + 1, ~0U, 0);
 
-  std::map<std::string, pid_t> servers;  // marker -> process group (0 until spawned)
+  std::map<std::string, pid_t> servers;         // marker -> process group (0 until spawned)
+  std::map<std::string, std::string> run_dirs;  // marker -> its server's run dir
   std::string pending;
   char buf[4096];
   for (;;) {
@@ -85,11 +88,16 @@ void send_line(const std::string& line) {
     while ((newline = pending.find('\n')) != std::string::npos) {
       std::istringstream line(pending.substr(0, newline));
       pending.erase(0, newline + 1);
-      std::string verb, marker;
+      std::string verb, marker, dir;
       long pgid = 0;
       if (!(line >> verb >> pgid >> marker)) continue;
+      if (line.get() == ' ') std::getline(line, dir);  // the rest of the line: a path may hold spaces
       if (verb == "add") servers[marker] = static_cast<pid_t>(pgid);
-      if (verb == "del") servers.erase(marker);
+      if (verb == "add" && !dir.empty()) run_dirs[marker] = dir;
+      if (verb == "del") {
+        servers.erase(marker);
+        run_dirs.erase(marker);
+      }
     }
   }
 
@@ -108,6 +116,15 @@ void send_line(const std::string& line) {
     if (!found_any) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  // The host died with these servers running: their run dirs (worker app, configs, logs) are
+  // left to nobody. Only a folder labour made (labour-XXXXXX) is removed, and never a link.
+  for (const auto& [marker, dir] : run_dirs) {
+    std::error_code ec;
+    const std::filesystem::path path(dir);
+    if (path.filename().string().rfind("labour-", 0) == 0 && std::filesystem::is_directory(path, ec) &&
+        !std::filesystem::is_symlink(path, ec))
+      std::filesystem::remove_all(path, ec);
+  }
   ::_exit(0);
 }
 
@@ -115,8 +132,10 @@ void send_line(const std::string& line) {
 
 namespace detail {
 
-void watchdog_add(pid_t pgid, const std::string& marker) {
-  send_line("add " + std::to_string(pgid) + " " + marker + "\n");
+void watchdog_add(pid_t pgid, const std::string& marker, const std::filesystem::path& run_dir) {
+  const std::string dir = run_dir.string();
+  const bool named = !dir.empty() && dir.find('\n') == std::string::npos && dir.size() < 3000;  // one line
+  send_line("add " + std::to_string(pgid) + " " + marker + (named ? " " + dir : "") + "\n");
 }
 
 void watchdog_del(pid_t pgid, const std::string& marker) {

@@ -98,7 +98,7 @@ def test_sigkill_leaves_no_server(tmp_path):
 def test_interrupt_while_a_server_is_starting_stops_it_at_once(tmp_path):
     """A server that never answers: Ctrl-C must not wait out the readiness timeout."""
     before = set(marked_processes())
-    proc = subprocess.Popen([LABOUR, "run", "--server", "command:command=sleep 300", "--scenario", "Plain",
+    proc = subprocess.Popen([LABOUR, "run", "--server", "command:command=sleep 300 {port}", "--scenario", "Plain",
                              "--ready-timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL)
     try:

@@ -70,8 +70,21 @@ TEST_CASE("a comma written as \\, stays inside its value", "[params]") {
   // Every other backslash is the value's own (a command line's quoting, say).
   CHECK(parse_assignments("command=sh -c \"a\\, b\\\\\",label=x\\,y", "t") ==
         RawParams{{"command", "sh -c \"a, b\\\\\""}, {"label", "x,y"}});
-  // An unescaped comma inside a value starts a piece that is not name=value: refused, with the way out.
+  // An unescaped comma outside quotes starts a piece that is not name=value: refused, with the way out.
   CHECK_THROWS_WITH(
-      parse_assignments("command=sh -c \"a, b\"", "--server command"),
-      Catch::Contains("'b\"' is not name=value") && Catch::Contains("a comma inside a value as \\,"));
+      parse_assignments("command=sh -c exec a, b", "--server command"),
+      Catch::Contains("'b' is not name=value") && Catch::Contains("a comma inside a value as \\,"));
+}
+
+// Issue 21: a comma before label= inside a command's quotes cut the command there.
+TEST_CASE("a comma inside quotes stays inside its value", "[params]") {
+  CHECK(parse_assignments("command=sh -c \"echo a, label=b\",label=mine", "t") ==
+        RawParams{{"command", "sh -c \"echo a, label=b\""}, {"label", "mine"}});
+  CHECK(parse_assignments("command=python3 -c 'print(1, 2)',workers=true", "t") ==
+        RawParams{{"command", "python3 -c 'print(1, 2)'"}, {"workers", "true"}});
+  // An escaped quote does not open one; a quote of the other kind inside quotes is literal.
+  CHECK(split_options("a=x\\\",b=y") == std::vector<std::string>{"a=x\\\"", "b=y"});
+  CHECK(split_options("a=\"it's, here\",b=y") == std::vector<std::string>{"a=\"it's, here\"", "b=y"});
+  // An unclosed quote splits as if there were none, so the error names the piece at fault.
+  CHECK(split_options("a=\"x,b=y") == std::vector<std::string>{"a=\"x", "b=y"});
 }

@@ -28,3 +28,17 @@ TEST_CASE("printable escapes what a terminal would obey and keeps the rest", "[p
   CHECK(printable("\xef\xbf\xbd \xf4\x8f\xbf\xbf") ==
         "\xef\xbf\xbd \xf4\x8f\xbf\xbf");  // U+FFFD, U+10FFFF stay
 }
+
+TEST_CASE("printable escapes the characters that reorder or hide text", "[printable]") {
+  // U+202E RIGHT-TO-LEFT OVERRIDE would show "exe.txt" as "txt.exe".
+  CHECK(printable("a\xe2\x80\xae"
+                  "b") == "a\\u202eb");
+  CHECK(printable("\xe2\x80\x8bzero\xe2\x80\x8c\xe2\x80\x8d") == "\\u200bzero\\u200c\\u200d");  // zero width
+  CHECK(printable("\xe2\x81\xa6iso\xe2\x81\xa9") == "\\u2066iso\\u2069");                       // isolates
+  CHECK(printable("\xef\xbb\xbf"
+                  "bom") == "\\ufeffbom");  // zero-width no-break space
+  CHECK(printable("\xd8\x9c"
+                  "alm") == "\\u061calm");                                       // Arabic letter mark
+  CHECK(printable("\xe2\x80\x8e\xe2\x80\x8f") == "\\u200e\\u200f");              // LRM, RLM
+  CHECK(printable("\xe2\x80\x94 \xe2\x80\xa6") == "\xe2\x80\x94 \xe2\x80\xa6");  // em dash, ellipsis stay
+}

@@ -2,14 +2,18 @@
 // file and the reason, and never stops the scan.
 #include <catch2/catch.hpp>
 
+#include <elf.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/errors.hpp"
 #include "plugins/params.hpp"
 #include "plugins/registry.hpp"
 #include "scenario/scenario.hpp"
+#include "temp_dir.hpp"
 
 using labour::plugins::Kind;
 using labour::plugins::Registry;
@@ -40,6 +44,28 @@ TEST_CASE("a well-formed plugin loads with its descriptor", "[registry]") {
 
 TEST_CASE("registry rejects a file that is not a library", "[registry]") {
   CHECK_THAT(rejection("labour_behaviour_garbage.so"), Catch::Contains("not a loadable library"));
+}
+
+// Issue 21: dlopen says "No such file or directory" for a library of another machine.
+TEST_CASE("registry names a plugin built for another machine as such", "[registry]") {
+  TempDir dir;
+  const fs::path copy = dir.path / "labour_behaviour_good.so";
+  fs::copy_file(broken("labour_behaviour_good.so"), copy);
+  {
+    std::fstream f(copy, std::ios::in | std::ios::out | std::ios::binary);
+    std::uint16_t machine = 0;
+    f.seekg(18);
+    f.read(reinterpret_cast<char*>(&machine), 2);
+    machine = machine == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;  // whichever this machine is not
+    f.seekp(18);
+    f.write(reinterpret_cast<const char*>(&machine), 2);
+  }
+  Registry registry;
+  const auto why = registry.load_file(copy);
+  REQUIRE(why.has_value());
+  CHECK_THAT(*why, Catch::Contains("built for another machine (") && Catch::Contains("this labour is ") &&
+                       Catch::Contains("rebuild it for this one"));
+  CHECK_THAT(*why, !Catch::Contains("No such file"));
 }
 
 TEST_CASE("registry rejects a library without the entry symbol", "[registry]") {

@@ -101,7 +101,8 @@ TEST_CASE("bad scenario content gets a precise one-line error", "[scenario]") {
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[verdict]\nmax_p99 = 3\n" + ok_mix),
              Catch::Contains("unknown key 'max_p99' in [verdict]") && Catch::Contains("max_p99_ratio"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[verdict]\nmax_innocent_failure_pct = 200\n" + ok_mix),
-             Catch::Contains("my.toml:4:28:") && Catch::Contains("must be in [0, 100]"));
+             Catch::Contains("my.toml:4:28:") &&
+                 Catch::Contains("'max_innocent_failure_pct': must be 0 to 100, not 200"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[phases]\nrecovered_after = 0\n" + ok_mix),
              Catch::Contains("'recovered_after' must be a positive integer, not 0"));
   CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nphases = 3\n" + ok_mix),
@@ -236,4 +237,50 @@ TEST_CASE("the timeline's bucket is sized to the test's expected length", "[scen
   CHECK(scenario::timeline_bucket_ms(s) == 20);
   s.phases.baseline_s = 2;  // the baseline counts too: min(2 s, 1000 requests at 1000/s)
   CHECK(scenario::expected_load_s(s) == Approx(1.06));
+}
+
+// Issue 21: a number is finite and in its documented range everywhere it is read.
+TEST_CASE("numbers in a scenario are finite and within their range, integers compared exactly",
+          "[scenario]") {
+  const std::string mix = "\n[[behaviour]]\nname = \"PlainResponse\"\n";
+  // nan and inf are named as what they are, not as "negative".
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[phases]\nstall = nan\n" + mix),
+             Catch::Contains("my.toml:4:9:") &&
+                 Catch::Contains("'stall': must be a finite number, 0.1 to 3600, not nan"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\n[verdict]\nmax_p99_ratio = inf\n" + mix),
+             Catch::Contains("'max_p99_ratio': must be a finite number"));
+  // A seed of 2^53 + 1 would be rounded to 2^53 as a double: the command line refuses it, so does TOML.
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nseed = 9007199254740993\n" + mix),
+             Catch::Contains("'seed': must be 0 to 9007199254740992, not 9007199254740993"));
+  CHECK(scenario::parse("name = \"x\"\nrequests = 5\nseed = 9007199254740992\n" + mix, "my.toml").seed ==
+        9007199254740992ULL);
+  // A rate whose period overflows the engine's 64-bit nanoseconds is refused, 0 stays the closed model.
+  CHECK_THAT(
+      error_of("name = \"x\"\nrequests = 5\nrate = 1e-10\n" + mix),
+      Catch::Contains("'rate': must be 0 to 10000000 requests/s (0: the closed model; otherwise at least "
+                      "0.001), not 1e-10"));
+  CHECK_THAT(error_of("name = \"x\"\nrequests = 5\nrate = 1e-300\n" + mix), Catch::Contains("not 1e-300"));
+  CHECK(scenario::parse("name = \"x\"\nrequests = 5\nrate = 0\n" + mix, "my.toml").rate == 0);
+  CHECK(scenario::parse("name = \"x\"\nrequests = 5\nrate = 0.001\n" + mix, "my.toml").rate == 0.001);
+}
+
+TEST_CASE("command-line numbers: the rate's floor, nan, and long values cut in the message", "[scenario]") {
+  using scenario::setting_error;
+  std::string tiny = "1e-10";
+  CHECK_THAT(setting_error(tiny, scenario::limits::rate), Catch::Contains("otherwise at least 0.001"));
+  std::string zero = "0";
+  CHECK(setting_error(zero, scenario::limits::rate).empty());
+  std::string nan = "nan";
+  CHECK_THAT(setting_error(nan, scenario::limits::tolerance), Catch::Contains("must be a finite number"));
+  std::string huge(200000, '7');
+  const std::string error = setting_error(huge, scenario::limits::requests);
+  CHECK(error.size() < 200);
+  CHECK_THAT(error, Catch::Contains("(200000 characters)"));
+}
+
+TEST_CASE("a scenario file that names no policy gets the built-ins' policy", "[scenario]") {
+  const auto s =
+      scenario::parse("name = \"x\"\nrequests = 5\n[[behaviour]]\nname = \"PlainResponse\"\n", "my.toml");
+  CHECK(s.policy == engine::Policy::Spaced);
+  for (const auto& b : scenario::builtin()) CHECK(b.policy == s.policy);
 }

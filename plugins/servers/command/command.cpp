@@ -55,7 +55,16 @@ class Command : public sdk::ServerAdapter {
     sample.python = sample.app_dir = sample.app_module = sample.app_callable = sample.host = sample.run_dir =
         "x";
     sample.port = 1;
-    for (const auto& w : words_) substitute(w, sample);
+    LaunchContext other = sample;
+    other.port = 2;
+    bool takes_port = false;
+    for (const auto& w : words_) takes_port = substitute(w, sample) != substitute(w, other) || takes_port;
+    // labour picks a free port for each test and waits for the server there: a command that
+    // does not take it would listen elsewhere, and each try would look like a taken port.
+    if (!takes_port)
+      throw std::invalid_argument(
+          "command option 'command' has no {port}: labour picks the port of each test, so put {port} where "
+          "your server takes its port, e.g. --bind {host}:{port}");
   }
 
   sdk::Lifecycle lifecycle() override { return lifecycle_; }

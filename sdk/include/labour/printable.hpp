@@ -1,6 +1,8 @@
 // Text from outside (labels, names, file contents, server logs, plugin messages) as it may
 // reach a terminal: control characters would clear the screen, retitle the window or fake
-// lines, so every one is shown escaped. Printable UTF-8 passes as it is.
+// lines, so every one is shown escaped; so are the invisible characters that reorder or hide
+// what is shown (bidirectional overrides such as U+202E, zero-width spaces and joiners), which
+// would make a label read as another. Printable UTF-8 passes as it is.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +13,15 @@
 namespace labour {
 
 // "\n" -> "\\n", ESC -> "\\x1b", DEL -> "\\x7f", C1 controls (U+0080..U+009F, which some
-// terminals obey as ESC sequences) -> "\\u009b", bytes that are not UTF-8 -> "\\xNN".
+// terminals obey as ESC sequences) -> "\\u009b", bidirectional controls and invisible
+// characters (format_invisible) -> "\\u202e", bytes that are not UTF-8 -> "\\xNN".
+// U+061C, U+200B..U+200F, U+202A..U+202E, U+2060..U+2064, U+2066..U+206F, U+FEFF: shown by a
+// terminal as nothing, or as a reordering of what follows.
+inline bool format_invisible(char32_t cp) {
+  return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206f) || cp == 0xfeff;
+}
+
 inline std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -49,7 +59,13 @@ inline std::string printable(std::string_view text) {
         hex("\\u%04x", static_cast<unsigned char>(text[i + 1]));  // C1: U+0080..U+009F
         i += 2;
       } else {
-        out.append(text.substr(i, len));
+        char32_t cp = len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
+        for (std::size_t k = 1; k < len; ++k)
+          cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3fu);
+        if (format_invisible(cp))
+          hex("\\u%04x", static_cast<unsigned>(cp));
+        else
+          out.append(text.substr(i, len));
         i += len;
       }
     }
