@@ -303,6 +303,7 @@ Settled wait_until_settled(pid_t leader, const std::string& marker, std::chrono:
   };
   Settled out;
   auto before = look();
+  int steady = 0;  // samples in a row like the one before
   while (Clock::now() - start < bound && !(stop && stop->load())) {
     std::this_thread::sleep_for(interval);
     auto now = look();
@@ -311,12 +312,12 @@ Settled wait_until_settled(pid_t leader, const std::string& marker, std::chrono:
                                            [](const auto& a, const auto& b) { return a.first == b.first; });
     const auto a = rss(before), b = rss(now);
     const auto change = a > b ? a - b : b - a;
-    if (same_processes && (change <= (1u << 20) || change * 50 <= std::max(a, b))) {
+    steady = same_processes && (change <= (1u << 20) || change * 50 <= std::max(a, b)) ? steady + 1 : 0;
+    before = std::move(now);
+    if (steady >= kSettledSamples) {
       out.settled = true;
-      before = std::move(now);
       break;
     }
-    before = std::move(now);
   }
   out.waited_s = std::chrono::duration<double>(Clock::now() - start).count();
   out.processes = static_cast<std::uint32_t>(before.size());

@@ -91,10 +91,13 @@ class Monitor {
 };
 
 // Waits until the server's process tree is settled: the same processes, and their RSS within
-// 1 MiB or 2 %, in two samples `interval` apart, so that a reference is taken from a server
+// 1 MiB or 2 % from one sample to the next, over kSettledSamples samples `interval` apart (with
+// 50 ms, 300 ms: gunicorn waits up to 100 ms between two workers it spawns, arbiter.py
+// spawn_workers), so that a reference is taken from a server
 // whose workers have all started and loaded the application (gunicorn answers with its first
 // worker while the others still import). Gives up after `bound`; returns how long it waited
 // and whether the tree settled.
+constexpr int kSettledSamples = 6;
 struct Settled {
   bool settled = false;
   double waited_s = 0;

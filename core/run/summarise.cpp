@@ -142,16 +142,19 @@ std::vector<Outage> failure_outages(const std::vector<engine::TimelineBucket>& t
   return out;
 }
 
-// Stretches of at least `bound` seconds inside [from_s, to_s) in which no innocent answer (or
-// failure) arrived: the server said nothing to the innocent stream, whether or not a request
-// failed in the end. By arrival (the timeline's `completed`), to the bucket.
+// Stretches of at least `bound` seconds inside [from_s, to_s) in which innocent requests were
+// waiting and no innocent answer (or failure) arrived: the server said nothing to the innocent
+// stream, whether or not a request failed in the end. By arrival (the timeline's `completed`)
+// against what was sent and not yet answered, to the bucket; a stream with nothing in flight
+// (its requests all done, or the open model between two sends) is not silenced.
 std::vector<Outage> silent_outages(const std::vector<engine::TimelineBucket>& timeline,
                                    const std::vector<BehaviourInfo>& mix, double bucket_s, double from_s,
                                    double to_s, double bound) {
   std::vector<Outage> out;
   if (bucket_s <= 0 || to_s <= from_s) return out;
   const auto first = static_cast<std::size_t>(std::ceil(from_s / bucket_s - 1e-9));
-  const auto last = static_cast<std::size_t>(std::floor(to_s / bucket_s + 1e-9));  // exclusive
+  const auto last = std::min(timeline.size(),
+                             static_cast<std::size_t>(std::floor(to_s / bucket_s + 1e-9)));  // exclusive
   std::optional<std::size_t> quiet_since;
   auto close = [&](std::size_t end) {
     if (quiet_since && static_cast<double>(end - *quiet_since) * bucket_s >= bound - 1e-9)
@@ -159,15 +162,21 @@ std::vector<Outage> silent_outages(const std::vector<engine::TimelineBucket>& ti
           {static_cast<double>(*quiet_since) * bucket_s, static_cast<double>(end) * bucket_s, 0, true});
     quiet_since.reset();
   };
-  for (std::size_t i = first; i < last; ++i) {
+  std::uint64_t sent = 0, answered_before = 0;  // innocent: sent up to this bucket, answered before it
+  for (std::size_t i = 0; i < last; ++i) {
     std::uint64_t arrived = 0;
-    if (i < timeline.size())
-      for (std::size_t b = 0; b < mix.size() && b < timeline[i].completed.size(); ++b)
-        if (mix[b].innocent) arrived += timeline[i].completed[b];
-    if (arrived > 0)
-      close(i);
-    else if (!quiet_since)
-      quiet_since = i;
+    for (std::size_t b = 0; b < mix.size() && b < timeline[i].completed.size(); ++b)
+      if (mix[b].innocent) {
+        arrived += timeline[i].completed[b];
+        sent += timeline[i].sent[b];
+      }
+    if (i >= first) {
+      if (arrived > 0 || sent <= answered_before)
+        close(i);
+      else if (!quiet_since)
+        quiet_since = i;
+    }
+    answered_before += arrived;
   }
   close(last);
   return out;
@@ -477,13 +486,6 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                        outcomes + ")" + back,
                    fixed(*f.recovery_failed, 0) + " failed after", "recovery_failed");
   }
-  if (f.recovery_p99_ms && f.baseline_p99_ms &&
-      std::max(*f.recovery_p99_ms, th.latency_floor_ms) >
-          std::max(*f.baseline_p99_ms, th.latency_floor_ms) * th.max_p99_ratio)
-    return verdict(Verdict::Degraded,
-                   "innocent requests were still slow after the fault phase: p99 " +
-                       millis(*f.recovery_p99_ms) + " vs baseline " + millis(*f.baseline_p99_ms) + back,
-                   "slow after", "recovery_p99_ms");
   for (const Outage& o : s.outages)
     if (o.silent)
       return verdict(Verdict::Degraded,
