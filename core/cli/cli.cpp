@@ -34,6 +34,9 @@ plugins::Registry& Context::registry() {
     registry_->scan(plugins::search_path(dirs));
     for (const auto& r : registry_->rejections())
       spdlog::warn("rejected plugin {}: {}", r.file.string(), r.reason);
+    if (!worker_source.empty())
+      for (const auto& file : registry_->use_worker_sources(worker_source))
+        spdlog::info("worker half read from {} (--worker-source)", file.string());
   }
   return *registry_;
 }
@@ -81,6 +84,9 @@ void RunFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--repeat", repeat, "Run each cell N times, each on a fresh server (medians and ranges)")
       ->check(CLI::Range(1U, 1000U));
   cmd.add_flag("--no-keepalive", no_keepalive, "One connection per request");
+  cmd.add_flag("--no-innocent", no_innocent,
+               "Allow a scenario without an innocent behaviour, to watch what a server makes of a "
+               "behaviour alone (nothing measures good requests: such a test is inconclusive)");
   cmd.add_option("--timeout", overrides.timeout_ms, "Per-request timeout in milliseconds")
       ->transform(within(scenario::limits::timeout_ms));
   cmd.add_option("--python", settings.python, "Python interpreter that runs the server")
@@ -289,6 +295,10 @@ int main(int argc, char** argv) {
   Context ctx;
   app.add_option("--plugin-dir", ctx.plugin_dirs,
                  "Also load plugins from this folder (repeatable; searched first)");
+  app.add_option("--worker-source", ctx.worker_source,
+                 "Development: read behaviours' worker halves (<Name>.py) from this folder, laid out "
+                 "as the source tree's plugins/behaviours, instead of the copies built into their .so")
+      ->type_name("DIR");
   app.add_flag("-v,--verbose", ctx.verbosity, "More log output (-vv for debug)");
   app.add_flag("-q,--quiet", ctx.quiet,
                "No console summary (reports asked for with --report are still written)");

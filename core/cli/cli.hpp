@@ -22,6 +22,7 @@ using Action = std::function<int()>;
 // What every command shares: global options and the plugin registry (scanned on first use).
 struct Context {
   std::vector<std::string> plugin_dirs;
+  std::string worker_source;  // --worker-source: behaviours' worker halves read from a folder
   int verbosity = 0;
   std::string color = "auto";  // --color: the console's, unless --report-opt console.color says
   bool quiet = false;          // --quiet: no console summary unless a --report asks for one
@@ -51,6 +52,7 @@ struct RunFlags {
   std::string server_cpus, client_cpus;
   bool no_pin = false;
   bool no_keepalive = false;
+  bool no_innocent = false;  // --no-innocent: a scenario may lack an innocent behaviour
   std::uint32_t repeat = 1;  // runs of each cell, each on a fresh server
   run::Settings settings;
   double ready_timeout_s = 30;

@@ -64,6 +64,7 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   args.request.overrides = flags.overrides;
   args.request.repeat = flags.repeat;
   args.request.fail_on = flags.fail_on;
+  args.request.allow_no_innocent = flags.no_innocent;
   if (args.shard_given) {
     args.request.shard = run::parse_shard(args.shard, args.shard_count, getenv_text);
     if (args.out_dir.empty())

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/input_file.hpp"
 #include "engine/engine.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -591,6 +593,28 @@ void Registry::scan(const std::vector<fs::path>& dirs) {
         load_probed(file, *kind_from_file_name(file));
     }
   }
+}
+
+std::vector<std::filesystem::path> Registry::use_worker_sources(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw UsageError("--worker-source '" + dir.string() +
+                     "': no such folder (give the source tree's plugins/behaviours)");
+  std::vector<fs::path> used;
+  for (PluginInfo& p : plugins_) {
+    if (p.kind != Kind::Behaviour) continue;
+    std::string lower = p.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    for (const fs::path& file : {dir / lower / (p.name + ".py"), dir / (p.name + ".py")}) {
+      if (!fs::is_regular_file(file, ec)) continue;
+      p.worker.source = read_input_file(file, "--worker-source: the worker half", kMaxScenarioBytes);
+      used.push_back(file);
+      break;
+    }
+  }
+  return used;
 }
 
 const PluginInfo* Registry::find(Kind kind, std::string_view name) const {

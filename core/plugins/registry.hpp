@@ -101,6 +101,11 @@ class Registry {
   std::optional<std::string> load_file(const std::filesystem::path& file);
 
   const std::deque<PluginInfo>& plugins() const { return plugins_; }
+  // Development: each behaviour whose worker half is in `dir` (as in the source tree,
+  // <dir>/<lower-case name>/<Name>.py, or <dir>/<Name>.py) takes it from there instead of the
+  // copy built into its .so, so an edit of the .py needs no rebuild. Returns the files used.
+  // Throws UsageError for a folder that is not there or a file that cannot be read.
+  std::vector<std::filesystem::path> use_worker_sources(const std::filesystem::path& dir);
   const std::vector<Rejection>& rejections() const { return rejections_; }
   const PluginInfo* find(Kind kind, std::string_view name) const;
   // The plugin the run names: must be there, or UsageError listing the known names (and why

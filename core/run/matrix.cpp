@@ -362,11 +362,20 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
     request.overrides.apply(sc);
     scenario::check_events(sc);  // -d or -n may have moved the phase's end under an event
     auto prepared = prepare_scenario(registry, sc);
-    // Every connection is one of labour's descriptors (the mix's and the client-driven
-    // behaviours'), every client thread's event loop a few (times the cells run side by side).
+    // Innocent requests are the instrument: without one a test measures nothing, and says so
+    // only after its servers ran.
+    if (!prepared->has_innocent && !request.allow_no_innocent)
+      throw UsageError(
+          "scenario " + sc.name +
+          ": no behaviour is innocent, so nothing would measure what happens to good requests; add "
+          "[[behaviour]] name = \"PlainResponse\" beside it (or pass --no-innocent to watch the "
+          "behaviour alone: its tests are then inconclusive)");
+    // Every connection is one of labour's descriptors (the mix's two pools, innocent requests'
+    // and misbehaviours', and the client-driven behaviours'), every client thread's event loop
+    // a few (times the cells run side by side).
     const std::uint64_t scripts = prepared->script_connections;
     supervisor::check_descriptors(
-        (std::uint64_t{sc.concurrency} + scripts + 4 * std::uint64_t{sc.threads}) *
+        (2 * std::uint64_t{sc.concurrency} + scripts + 4 * std::uint64_t{sc.threads}) *
             std::max<std::uint32_t>(request.jobs, 1),
         "scenario " + sc.name + " at concurrency " + std::to_string(sc.concurrency) +
             (scripts ? " with " + std::to_string(scripts) + " client-driven connections" : "") +

@@ -28,6 +28,7 @@ struct MatrixRequest {
   Shard shard;                       // the part of the matrix this process runs
   std::uint32_t jobs = 1;            // cells run side by side
   std::vector<std::string> fail_on;  // --fail-on gates, over every test
+  bool allow_no_innocent = false;    // --no-innocent: a scenario may lack an innocent behaviour
 };
 
 // One server x scenario of the plan, in the matrix's order (servers, then scenarios).

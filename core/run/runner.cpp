@@ -202,6 +202,25 @@ bool port_in_use(std::uint16_t port) {
   return busy;
 }
 
+namespace {
+
+// An option's value as a default label shows it: whole when short, else its start and a hash
+// of all of it ("/usr/bin/python3...#5c1e"), so a command line does not become a 200-column
+// label and two long values still give two labels.
+std::string short_value(const std::string& value) {
+  constexpr std::size_t kShown = 16, kLongest = 24;
+  if (value.size() <= kLongest) return value;
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (const unsigned char c : value) hash = (hash ^ c) * 16777619u;
+  char tail[8];
+  std::snprintf(tail, sizeof tail, "#%04x", hash & 0xffffu);
+  std::string head = value.substr(0, kShown);
+  while (!head.empty() && head.back() == ' ') head.pop_back();
+  return head + "..." + tail;
+}
+
+}  // namespace
+
 ServerConfig parse_server_spec(const plugins::Registry& registry, const std::string& spec) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
@@ -225,7 +244,7 @@ ServerConfig parse_server_spec(const plugins::Registry& registry, const std::str
     label = name;
     std::string sep = ":";
     for (const auto& [k, v] : config.given) {
-      label += sep + k + "=" + v;
+      label += sep + k + "=" + short_value(v);
       sep = ",";
     }
   }

@@ -106,7 +106,8 @@ def behaviour(test, name):
 def run_behaviour(tmp_path, server, name, params="", requests=4, timeout=3.0, weight_plain=0, concurrency=1,
                   extra=(), prefix=()):
     """One test of `name` (beside PlainResponse at `weight_plain`) on `server`: (test, its behaviour)."""
-    doc = run_json(tmp_path, "run", "--server", server, "--no-pin", *extra, "--scenario",
+    alone = () if weight_plain else ("--no-innocent",)  # the behaviour alone: watched, not judged
+    doc = run_json(tmp_path, "run", "--server", server, "--no-pin", *alone, *extra, "--scenario",
                    scenario_file(tmp_path, name, params, weight_plain=weight_plain, requests=requests,
                                  concurrency=concurrency, timeout=timeout), prefix=prefix)
     test = the_test(doc)

@@ -198,7 +198,8 @@ def test_output_flood_lands_in_uwsgi_s_stderr_and_labour_stays_bounded(tmp_path,
     # and tail, core/supervisor), and labour itself does not read it into memory.
     flood = 300 * MiB
     out = tmp_path / "out.json"
-    proc = subprocess.Popen([LABOUR, "run", "--server", "gunicorn", "--no-pin", "--keep-run-dir", "--scenario",
+    proc = subprocess.Popen([LABOUR, "run", "--server", "gunicorn", "--no-pin", "--no-innocent", "--keep-run-dir",
+                             "--scenario",
                              scenario_file(tmp_path, "OutputFlood", f"bytes = {flood}", requests=1, timeout=60.0),
                              "--report", f"json:{out}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)

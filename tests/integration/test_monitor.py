@@ -6,7 +6,8 @@ MIB = 1024 * 1024
 
 
 def monitored(tmp_path, server, scenario, *extra):
-    doc = run_json(tmp_path, "run", "--server", server, "--scenario", scenario, "--monitor-interval", "20ms",
+    doc = run_json(tmp_path, "run", "--server", server, "--no-innocent", "--scenario", scenario,
+                   "--monitor-interval", "20ms",
                    *extra, timeout=180)
     (test,) = doc["tests"]
     assert test["status"] == "completed", test.get("error")

@@ -386,3 +386,57 @@ def test_scenarios_take_the_list_syntax_of_servers():
             "unknown scenario 'Nope'")
     refused(labour("matrix", "--servers", "wsgiref", "--scenarios", "Plain,Nope", timeout=30),
             "unknown scenario 'Nope'")
+
+
+def test_a_command_servers_default_label_is_short_and_still_tells_two_apart(tmp_path, no_leftovers):
+    # wsgiref started by the command adapter: the default label used to be the whole command line.
+    def bootstrap(tag):
+        return ("command:command={python} -c \"import sys, importlib; sys.path.insert(0, sys.argv[1]); "
+                "from wsgiref.simple_server import make_server as m; "
+                "m('127.0.0.1', int(sys.argv[2]), importlib.import_module(sys.argv[3]).application)"
+                f".serve_forever()  # {tag}\" {{app_dir}} {{port}} {{app_module}}")
+    out = tmp_path / "out.json"
+    proc = labour("-q", "matrix", "--servers", bootstrap("one"), bootstrap("two"), "--scenarios", "Plain", "-n", "20",
+                  "--no-pin", "--report", f"json:{out}", timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    labels = [t["server"]["label"] for t in json.loads(out.read_text())["tests"]]
+    assert len(labels) == 2 and labels[0] != labels[1], labels
+    for label in labels:
+        assert len(label) <= 40 and label.startswith("command:command=") and "..." in label, label
+
+
+def test_worker_source_reads_a_worker_half_from_a_folder_without_a_rebuild(tmp_path, no_leftovers):
+    # PlainResponse's worker half, edited to answer 203: the run sees the edit at once.
+    original = open(os.path.join(os.environ.get("LABOUR_SOURCE_DIR", "."),
+                                 "plugins/behaviours/plainresponse/PlainResponse.py")).read()
+    folder = tmp_path / "behaviours" / "plainresponse"
+    folder.mkdir(parents=True)
+    edited = original.replace("def handle(", "def _original_handle(")
+    edited += ("\n\ndef handle(environ, start_response, params, ctx):\n"
+               "    start_response('203 Non-Authoritative Information', [('Content-Type', 'text/plain')])\n"
+               "    return [b'edited']\n")
+    (folder / "PlainResponse.py").write_text(edited)
+    out = tmp_path / "out.json"
+    proc = labour("--worker-source", str(tmp_path / "behaviours"), "-v", "run", "--server", "wsgiref", "--no-pin",
+                  "--scenario", "Plain", "-n", "20", "--report", f"json:{out}", timeout=120)
+    assert "worker half read from" in proc.stderr and "PlainResponse.py" in proc.stderr, proc.stderr
+    (test,) = json.loads(out.read_text())["tests"]
+    outcomes = {k for b in test["behaviours"] for k in b["outcomes"]}
+    assert "http_203" in outcomes, test["behaviours"]
+    # A folder that is not there is refused by name.
+    refused(labour("--worker-source", str(tmp_path / "nope"), "run", "--server", "wsgiref", "--scenario", "Plain",
+                   timeout=30), "--worker-source", "no such folder")
+
+
+def test_a_scenario_without_an_innocent_behaviour_is_refused_before_any_server(tmp_path, no_leftovers):
+    alone = tmp_path / "alone.toml"
+    alone.write_text('name = "alone"\nrequests = 4\n[[behaviour]]\nname = "Sleeping"\nparams = { seconds = 0.01 }\n')
+    proc = labour("run", "--server", "wsgiref", "--no-pin", "--scenario", str(alone), timeout=60)
+    refused(proc, "scenario alone", "no behaviour is innocent", "PlainResponse", "--no-innocent")
+    assert "started" not in proc.stderr
+    # Asked for on purpose, it runs, and says what it could not judge.
+    out = tmp_path / "out.json"
+    labour("run", "--server", "wsgiref", "--no-pin", "--no-innocent", "--scenario", str(alone), "--report",
+           f"json:{out}", timeout=60)
+    (test,) = json.loads(out.read_text())["tests"]
+    assert test["verdict"]["value"] == "inconclusive" and "no innocent behaviour" in test["verdict"]["reason"]

@@ -93,7 +93,7 @@ def test_run_with_the_behaviour_fails_early_naming_it(tmp_path, no_leftovers):
 
 
 def test_matrix_with_the_behaviour_fails_early_and_runs_no_cell(tmp_path, no_leftovers):
-    scenario = scenario_file(tmp_path, "BadImport")
+    scenario = scenario_file(tmp_path, "BadImport", weight_plain=1)
     out = tmp_path / "out"
     proc = bad("matrix", "--servers", "wsgiref", "--scenarios", f"Plain,{scenario}", "--out", str(out),
                timeout=60)
@@ -116,7 +116,7 @@ def test_the_check_leaves_no_temporary_folder(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     for args in (["list", "behaviours"], ["run", "--server", "wsgiref", "--scenario",
-                                          scenario_file(tmp_path, "BadImport")]):
+                                          scenario_file(tmp_path, "BadImport", weight_plain=1)]):
         proc = subprocess.run([LABOUR, "--plugin-dir", BAD_DIR, *args], capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(tmp)})
         assert PYTHON_LINE in proc.stdout + proc.stderr, proc

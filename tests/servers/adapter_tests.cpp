@@ -286,7 +286,7 @@ TEST_CASE("python servers run the context's interpreter") {
     INFO("adapter " << adapter);
     Library lib(adapter);
     Instance instance(lib, adapter == "command"
-                               ? std::map<std::string, std::string>{{"command", "{python} -V"}}
+                               ? std::map<std::string, std::string>{{"command", "{python} -V {port}"}}
                                : minimal_options(adapter));
     Context ctx;
     ctx.python = "/opt/some/python3.11";
