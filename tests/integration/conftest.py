@@ -126,3 +126,16 @@ def no_leftovers():
 def available_servers():
     proc = labour("doctor", "--json", check=0, timeout=120)
     return {row["name"]: row for row in json.loads(proc.stdout)}
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """The names of the servers available here."""
+    return {n for n, row in available_servers().items() if row["available"]}
+
+
+def need(servers, *names):
+    """Skips the test, naming them, unless every server it needs is available."""
+    missing = [n for n in names if n not in servers]
+    if missing:
+        pytest.skip(f"not installed: {missing}")

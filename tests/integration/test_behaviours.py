@@ -14,7 +14,7 @@ def behaviour(doc, name):
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_plain_response(tmp_path, server, no_leftovers):
-    doc = run_json(tmp_path, "run", "--server", server, "--scenario", scenario(tmp_path, "PlainResponse", "status = 201, bytes = 1000"))
+    doc = run_json(tmp_path, "run", "--server", server, "--no-innocent", "--scenario", scenario(tmp_path, "PlainResponse", "status = 201, bytes = 1000"))
     b = behaviour(doc, "PlainResponse")
     assert b["sent"] == 6 and b["expected"] == 6
     assert b["outcomes"] == {"http_201": 6}
@@ -23,7 +23,7 @@ def test_plain_response(tmp_path, server, no_leftovers):
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_sleeping(tmp_path, server, no_leftovers):
-    doc = run_json(tmp_path, "run", "--server", server, "--scenario", scenario(tmp_path, "Sleeping", "seconds = 0.2", requests=3))
+    doc = run_json(tmp_path, "run", "--server", server, "--no-innocent", "--scenario", scenario(tmp_path, "Sleeping", "seconds = 0.2", requests=3))
     b = behaviour(doc, "Sleeping")
     assert b["expected"] == 3 and b["outcomes"] == {"http_200": 3}
     assert b["latency_us"]["min"] >= 200000 * 0.99
@@ -32,7 +32,7 @@ def test_sleeping(tmp_path, server, no_leftovers):
 @pytest.mark.parametrize("server", SERVERS)
 def test_io_bound(tmp_path, server, no_leftovers):
     for source in ("zero", "file"):
-        doc = run_json(tmp_path, "run", "--server", server, "--scenario",
+        doc = run_json(tmp_path, "run", "--server", server, "--no-innocent", "--scenario",
                        scenario(tmp_path, "IOBound", f'bytes = 3000000, source = "{source}"', requests=3))
         b = behaviour(doc, "IOBound")
         assert b["expected"] == 3 and b["outcomes"] == {"http_200": 3}
@@ -40,7 +40,7 @@ def test_io_bound(tmp_path, server, no_leftovers):
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_leak_memory(tmp_path, server, no_leftovers):
-    doc = run_json(tmp_path, "run", "--server", server, "--scenario", scenario(tmp_path, "LeakMemory", "bytes = 5000000", requests=4))
+    doc = run_json(tmp_path, "run", "--server", server, "--no-innocent", "--scenario", scenario(tmp_path, "LeakMemory", "bytes = 5000000", requests=4))
     b = behaviour(doc, "LeakMemory")
     assert b["expected"] == 4 and b["outcomes"] == {"http_200": 4}
 
@@ -51,7 +51,7 @@ def test_python_wedge(tmp_path, server, no_leftovers):
     # that kills the worker) is the expected outcome, a 200 is not. gunicorn's own worker
     # timeout is shortened so that it gets to act within the test.
     spec = server if server == "wsgiref" else "gunicorn:timeout=2"
-    doc = run_json(tmp_path, "run", "--server", spec, "--scenario", scenario(tmp_path, "PythonWedge", requests=1, timeout=4.0))
+    doc = run_json(tmp_path, "run", "--server", spec, "--no-innocent", "--scenario", scenario(tmp_path, "PythonWedge", requests=1, timeout=4.0))
     b = behaviour(doc, "PythonWedge")
     assert b["sent"] == 1 and b["expected"] == 1, b
     assert "http_200" not in b["outcomes"]
@@ -61,7 +61,7 @@ def test_python_wedge(tmp_path, server, no_leftovers):
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_sigsegv(tmp_path, server, no_leftovers):
-    doc = run_json(tmp_path, "run", "--server", server, "--scenario", scenario(tmp_path, "SIGSEGV", requests=2, timeout=3.0))
+    doc = run_json(tmp_path, "run", "--server", server, "--no-innocent", "--scenario", scenario(tmp_path, "SIGSEGV", requests=2, timeout=3.0))
     b = behaviour(doc, "SIGSEGV")
     # The first crash is always seen as a broken connection or a 5xx. wsgiref is a single
     # process, so it is dead afterwards and the second request is refused (not a crash).

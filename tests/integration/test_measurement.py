@@ -24,21 +24,8 @@ import signal
 import threading
 import time
 
-import pytest
-
-from conftest import (SESSION_TAG, available_servers, behaviour, labour, marked_processes, no_leftovers,  # noqa: F401
-                      run_json, the_test)
-
-
-@pytest.fixture(scope="module")
-def servers():
-    return {n for n, row in available_servers().items() if row["available"]}
-
-
-def need(servers, *names):
-    missing = [n for n in names if n not in servers]
-    if missing:
-        pytest.skip(f"not installed: {missing}")
+from conftest import (behaviour, marked_processes, need, no_leftovers, run_json, servers,  # noqa: F401
+                      the_test)
 
 
 def scenario(tmp_path, text, name="s"):

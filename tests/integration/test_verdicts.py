@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import SOURCE_DIR, available_servers, labour, run_json
+from conftest import SOURCE_DIR, available_servers, labour, need, run_json, servers  # noqa: F401
 
 WEDGE_ONCE = """
 name = "WedgeOnce"
@@ -36,17 +36,6 @@ name = "PythonWedge"
 weight = 1
 params = { seconds = 0 }
 """
-
-
-@pytest.fixture(scope="module")
-def servers():
-    return {n for n, row in available_servers().items() if row["available"]}
-
-
-def need(servers, *names):
-    missing = [n for n in names if n not in servers]
-    if missing:
-        pytest.skip(f"not installed: {missing}")
 
 
 def only_test(doc):

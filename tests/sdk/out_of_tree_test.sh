@@ -42,7 +42,7 @@ concurrency = 2
 name = "Teapot"
 params = { cups = 3 }
 TOML
-"$work/prefix/bin/labour" --plugin-dir "$work/plugins" run --server wsgiref --scenario "$work/tea.toml" \
+"$work/prefix/bin/labour" --plugin-dir "$work/plugins" run --server wsgiref --no-innocent --scenario "$work/tea.toml" \
   --report "json:$work/out.json" >/dev/null
 /usr/bin/python3 - "$work/out.json" <<'PY'
 import json, sys
