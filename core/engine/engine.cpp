@@ -68,6 +68,10 @@ void validate(const Target& target, const Workload& w, const LoadOptions& o) {
   if (o.threads == 0) throw invalid_argument("load options: threads is 0 (must be >= 1)");
   if (!(o.rate >= 0) || std::isinf(o.rate))
     throw invalid_argument("load options: rate must be a finite number >= 0 (0: closed model)");
+  // The schedule's times are 64-bit nanoseconds: a rate this low would overflow them (the
+  // host's limits refuse it first: scenario::limits::rate).
+  if (o.rate > 0 && o.rate < 1e-3)
+    throw invalid_argument("load options: rate must be 0 (closed model) or at least 0.001 requests/s");
   if (o.connect_timeout_ms == 0) throw invalid_argument("load options: connect_timeout_ms is 0");
   if (o.timeline_bucket_ms == 0) throw invalid_argument("load options: timeline_bucket_ms is 0");
   if (w.requests.empty()) throw invalid_argument("workload: no behaviours");
@@ -415,12 +419,13 @@ Worker::Worker(const Shared& s, std::uint32_t index, std::uint64_t quota)
       index_(index),
       quota_(quota),
       open_model_(s.options.rate > 0),
-      deadline_(s.deadline) {
+      deadline_(Clock::time_point::max()) {
   if (s.has_mix) {
-    for (std::uint32_t c = index; c < s.options.concurrency; c += s.threads) {
+    // Each pool's connections are dealt over the threads in turn: every thread has both.
+    for (std::uint32_t c = index; c < s.innocent_connections; c += s.threads)
       connections_.push_back(std::make_unique<Connection>(*this, Pool::Innocent));
-      if (s.split) connections_.push_back(std::make_unique<Connection>(*this, Pool::Misbehaviour));
-    }
+    for (std::uint32_t c = index; c < s.misbehaviour_connections; c += s.threads)
+      connections_.push_back(std::make_unique<Connection>(*this, Pool::Misbehaviour));
     // One sequence per thread, so a seed gives the same one whatever the concurrency.
     if (s.workload.policy != Policy::Spaced)
       selector_.emplace(s.workload.weights, s.workload.policy, s.workload.seed, index, s.threads);
@@ -684,7 +689,7 @@ void Worker::await_scripts() {
       now >= shared.start + kScriptSettleBound) {
     // The load's length is the mix's: the time the attack took to connect is not taken from it.
     mix_delay_ = now - shared.start;
-    if (deadline_ != Clock::time_point::max()) deadline_ += mix_delay_;
+    if (shared.deadline != Clock::time_point::max()) deadline_ = shared.deadline + mix_delay_;
     return start_mix();
   }
   settle_timer_.expires_after(std::chrono::milliseconds(1));
@@ -754,22 +759,20 @@ std::string_view load_end_name(LoadEnd e) {
 LoadResult run_load(const Target& target, const Workload& workload, const LoadOptions& options,
                     const std::atomic<bool>* stop) {
   validate(target, workload, options);
-  Shared shared{
-      workload, options, resolve_target(target, options.allow_remote), {}, {}, false, {}, {}, {}, stop, 0,
-      0,        {}};
-  bool innocent_in_mix = false, misbehaviour_in_mix = false;
+  Shared shared{workload, options, resolve_target(target, options.allow_remote), {}, {}, false, {}, {},
+                {},       stop};
+  // The misbehaviours' share of the mix: of the weights, or of the spaced schedule (which may
+  // leave a weighted behaviour out, as the baseline's innocent-only one does).
+  std::uint64_t innocent_share = 0, misbehaviour_share = 0;
   for (std::size_t b = 0; b < workload.requests.size(); ++b) {
     shared.has_mix = shared.has_mix || workload.weights[b] > 0;
-    if (workload.weights[b] == 0 || workload.innocent.empty()) continue;
-    (workload.innocent[b] ? innocent_in_mix : misbehaviour_in_mix) = true;
+    if (workload.policy == Policy::Spaced || workload.innocent.empty()) continue;
+    (workload.innocent[b] ? innocent_share : misbehaviour_share) += workload.weights[b];
   }
-  // A spaced schedule may leave a weighted behaviour out (the baseline's innocent-only one).
-  if (workload.policy == Policy::Spaced && !workload.innocent.empty()) {
-    innocent_in_mix = misbehaviour_in_mix = false;
+  if (workload.policy == Policy::Spaced && !workload.innocent.empty())
     for (const std::size_t b : workload.schedule)
-      (workload.innocent[b] ? innocent_in_mix : misbehaviour_in_mix) = true;
-  }
-  shared.split = innocent_in_mix && misbehaviour_in_mix;
+      ++(workload.innocent[b] ? innocent_share : misbehaviour_share);
+  shared.split = innocent_share > 0 && misbehaviour_share > 0;
   // Checks the weights before any thread starts.
   if (shared.has_mix) Selector check(workload.weights, workload.policy, workload.seed, 0, 1);
   for (const auto& r : workload.requests) {
@@ -778,6 +781,21 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
     shared.head_request.push_back(r.method == "HEAD");
   }
   shared.threads = std::min(options.threads, options.concurrency);
+  shared.innocent_connections = options.concurrency;
+  if (shared.split) {
+    // `concurrency` is the mix's connections, as a client of that many would have: the
+    // misbehaviours get their share (at least one per thread), innocent requests the rest (at
+    // least one per thread). At concurrency 1 that is one each: an innocent request must be
+    // able to be in flight beside a misbehaviour, or it cannot see what the misbehaviour does.
+    const std::uint32_t c = options.concurrency;
+    shared.threads = std::max<std::uint32_t>(1, std::min(shared.threads, c / 2));
+    const std::uint32_t t = shared.threads;
+    const double share =
+        static_cast<double>(misbehaviour_share) / static_cast<double>(innocent_share + misbehaviour_share);
+    shared.misbehaviour_connections =
+        c == 1 ? 1 : std::clamp<std::uint32_t>(static_cast<std::uint32_t>(std::llround(c * share)), t, c - t);
+    shared.innocent_connections = c == 1 ? 1 : c - shared.misbehaviour_connections;
+  }
   std::uint32_t smallest_timeout = options.connect_timeout_ms;
   for (const auto& r : workload.requests)
     if (!r.script) smallest_timeout = std::min(smallest_timeout, r.timeout_ms);

@@ -108,12 +108,13 @@ struct Workload {
   // requests, or empty: none). Their latency is kept per timeline bucket, and the stall
   // and recovery rules of LoadOptions watch them.
   // When the mix holds both kinds, innocent requests and misbehaviours run on connections of
-  // their own, `concurrency` of each: an innocent request never waits behind a misbehaving one
-  // on the client's side, nor reads a response a misbehaviour caused. The sequence (policy,
-  // schedule) is released by the innocent stream: in the closed model a misbehaviour is sent
-  // when the innocent connections reach its place (waiting for a free misbehaviour connection
-  // if need be); in the open model at its intended time. A misbehaviour always goes on a fresh
-  // connection, closed after its outcome, and is sent exactly once.
+  // their own: the misbehaviours get their share of `concurrency` (at least one per thread),
+  // innocent requests the rest (at concurrency 1, one each). An innocent request never waits
+  // behind a misbehaving one on the client's side, nor reads a response a misbehaviour caused. The sequence
+  // (policy, schedule) is released by the innocent stream: in the closed model a misbehaviour is sent when
+  // the innocent connections reach its place (waiting for a free misbehaviour connection if need be); in the
+  // open model at its intended time. A misbehaviour always goes on a fresh connection, closed after its
+  // outcome, and is sent exactly once.
   std::vector<bool> innocent;
   // Thread-safe; true when the observation is what the behaviour expects. Empty: expected
   // means a complete HTTP response with a status below 400. A judge that throws is the

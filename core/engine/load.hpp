@@ -107,11 +107,13 @@ struct Shared {
   Clock::time_point start;
   Clock::time_point deadline;  // Clock::time_point::max() without a duration
   const std::atomic<bool>* stop;
-  std::uint32_t threads;
+  std::uint32_t threads = 1;
   // Innocent requests and misbehaviours run in pools of connections of their own (the mix
   // holds both); false: one pool for every request (no innocent flags, or only one kind).
   bool split = false;
-  Clock::duration tick;
+  std::uint32_t innocent_connections = 0;      // Pool::Innocent's (all of them when not split)
+  std::uint32_t misbehaviour_connections = 0;  // Pool::Misbehaviour's
+  Clock::duration tick{};
   // An early end (stalled, recovered) found by one thread ends every thread's load.
   mutable std::atomic<int> early_end{0};  // a LoadEnd, 0 while none
   // Innocent outcomes of all threads, for the stall and recovery rules (nanoseconds since
@@ -311,7 +313,7 @@ class Worker {
   std::uint64_t issued_ = 0;
   std::uint64_t due_ = 0;  // open model: requests whose intended time has come
   bool open_model_;
-  Clock::time_point deadline_;        // shared.deadline, counted from when the mix started
+  Clock::time_point deadline_;        // shared.deadline, counted from when the mix started (max before)
   std::optional<Selector> selector_;  // Random/Repeat: this thread's sequence
   struct Released {
     std::size_t behaviour;

@@ -370,12 +370,12 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
           ": no behaviour is innocent, so nothing would measure what happens to good requests; add "
           "[[behaviour]] name = \"PlainResponse\" beside it (or pass --no-innocent to watch the "
           "behaviour alone: its tests are then inconclusive)");
-    // Every connection is one of labour's descriptors (the mix's two pools, innocent requests'
-    // and misbehaviours', and the client-driven behaviours'), every client thread's event loop
-    // a few (times the cells run side by side).
+    // Every connection is one of labour's descriptors (the mix's, plus one where concurrency 1
+    // gives innocent requests and misbehaviours one each, and the client-driven behaviours'),
+    // every client thread's event loop a few (times the cells run side by side).
     const std::uint64_t scripts = prepared->script_connections;
     supervisor::check_descriptors(
-        (2 * std::uint64_t{sc.concurrency} + scripts + 4 * std::uint64_t{sc.threads}) *
+        (std::uint64_t{sc.concurrency} + 1 + scripts + 4 * std::uint64_t{sc.threads}) *
             std::max<std::uint32_t>(request.jobs, 1),
         "scenario " + sc.name + " at concurrency " + std::to_string(sc.concurrency) +
             (scripts ? " with " + std::to_string(scripts) + " client-driven connections" : "") +

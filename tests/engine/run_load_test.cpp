@@ -214,6 +214,11 @@ TEST_CASE("bad options and targets are refused") {
   LoadOptions zero = o;
   zero.concurrency = 0;
   REQUIRE_THROWS_AS(run_load(local, w, zero), std::invalid_argument);
+  for (const double rate : {1e-10, 1e-300, -1.0}) {  // 1/rate would overflow the schedule's clock
+    LoadOptions slow = o;
+    slow.rate = rate;
+    REQUIRE_THROWS_AS(run_load(local, w, slow), std::invalid_argument);
+  }
   Workload bad = w;
   bad.weights = {1};
   REQUIRE_THROWS_AS(run_load(local, bad, o), std::invalid_argument);

@@ -217,8 +217,7 @@ def test_a_load_that_needs_more_descriptors_than_allowed_is_refused_before_any_s
     proc = subprocess.run([LABOUR, "run", "--server", "wsgiref", "--scenario", "Plain", "-c", "1000"],
                           capture_output=True, text=True, timeout=30, preexec_fn=low_limit,
                           stdin=subprocess.DEVNULL)
-    # 1000 innocent connections and 1000 for its misbehaviour (the 404), beside labour's own.
-    refused(proc, "scenario Plain at concurrency 1000: needs about 2068 file descriptors",
+    refused(proc, "scenario Plain at concurrency 1000: needs about 1069 file descriptors",
             "may open 512", "ulimit -n")
 
 
