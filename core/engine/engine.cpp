@@ -321,7 +321,8 @@ void Connection::close() {
 }
 
 void Connection::abort(bool hold) {
-  if (busy() && hold) {
+  // Held only once its bytes went out: one still connecting never reached the server.
+  if (phase_ == Phase::Requesting && hold) {
     // Sent, and what it does to the server goes on: its dose counts, with the held outcome.
     const auto now = Clock::now();
     Observation obs;
@@ -784,16 +785,19 @@ LoadResult run_load(const Target& target, const Workload& workload, const LoadOp
   shared.innocent_connections = options.concurrency;
   if (shared.split) {
     // `concurrency` is the mix's connections, as a client of that many would have: the
-    // misbehaviours get their share (at least one per thread), innocent requests the rest (at
-    // least one per thread). At concurrency 1 that is one each: an innocent request must be
+    // misbehaviours get their share, and at least half (and one per thread), innocent requests
+    // the rest (at least one per thread). At concurrency 1 that is one each: an innocent request must be
     // able to be in flight beside a misbehaviour, or it cannot see what the misbehaviour does.
     const std::uint32_t c = options.concurrency;
     shared.threads = std::max<std::uint32_t>(1, std::min(shared.threads, c / 2));
     const std::uint32_t t = shared.threads;
     const double share =
         static_cast<double>(misbehaviour_share) / static_cast<double>(innocent_share + misbehaviour_share);
-    shared.misbehaviour_connections =
-        c == 1 ? 1 : std::clamp<std::uint32_t>(static_cast<std::uint32_t>(std::llround(c * share)), t, c - t);
+    // Misbehaviours that hold their connection (a sleep, a wedge) would queue behind each
+    // other on fewer: they get at least half, as they could take that many in a shared pool.
+    const auto wanted =
+        std::max<std::uint32_t>(static_cast<std::uint32_t>(std::llround(c * share)), (c + 1) / 2);
+    shared.misbehaviour_connections = c == 1 ? 1 : std::clamp<std::uint32_t>(wanted, t, c - t);
     shared.innocent_connections = c == 1 ? 1 : c - shared.misbehaviour_connections;
   }
   std::uint32_t smallest_timeout = options.connect_timeout_ms;

@@ -153,7 +153,7 @@ class Connection {
   bool busy() const { return phase_ != Phase::Idle; }
   void check_timeout(Clock::time_point now);
   // Closes the socket; pending handlers then see the worker stopping. A request in flight is
-  // abandoned, or with `hold` recorded as held (sent, and still running at the load's end).
+  // abandoned, or with `hold` recorded as held if it was sent (and still running at the end).
   void abort(bool hold);
 
  private:
