@@ -496,14 +496,34 @@ void Worker::on_idle(Connection& c, Clock::time_point now) {
     return c.begin(r.intended, now, r.behaviour);
   }
   Clock::time_point intended;
-  if (c.pool() == Pool::Innocent && !open_model_)
+  if (c.pool() == Pool::Innocent && !open_model_) {
     while (pending_total() < kMaxPending && take_request(now, intended)) {
       const std::size_t b = pick();
       if (pool_of(b) == Pool::Innocent) return c.begin(intended, now, b);
       dispatch(b, intended, now);
     }
+    // The count is done but its misbehaviours are not: innocent requests go on observing
+    // until they end (beyond the count), or a long misbehaviour would act unseen.
+    if (!stopping && now < deadline_ && misbehaviours_outstanding())
+      return c.begin(now, now, next_innocent());
+  }
   idle_[p].push_back(&c);
   maybe_finish();
+}
+
+bool Worker::misbehaviours_outstanding() const {
+  if (!pending_[static_cast<std::size_t>(Pool::Misbehaviour)].empty()) return true;
+  return std::any_of(connections_.begin(), connections_.end(),
+                     [](const auto& c) { return c->pool() == Pool::Misbehaviour && c->busy(); });
+}
+
+std::size_t Worker::next_innocent() {
+  // Split loads always hold an innocent behaviour in their sequence, so these loops end.
+  for (;;) {
+    const std::size_t b = selector_ ? selector_->next()
+                                    : shared.workload.schedule[observed_++ % shared.workload.schedule.size()];
+    if (pool_of(b) == Pool::Innocent) return b;
+  }
 }
 
 void Worker::maybe_finish() {

@@ -292,6 +292,10 @@ class Worker {
                    bool refused_after_event, std::uint64_t latency_us, Clock::time_point now);
   bool take_request(Clock::time_point now, Clock::time_point& intended);
   std::size_t pick();  // the behaviour of the request just taken
+  // After the count: a misbehaviour is still running or waiting, and the innocent behaviour
+  // that observes meanwhile (the sequence's next innocent one).
+  bool misbehaviours_outstanding() const;
+  std::size_t next_innocent();
   // A request released by the sequence to a pool: an idle connection of the pool takes it,
   // else it waits in the pool's queue.
   void dispatch(std::size_t behaviour, Clock::time_point intended, Clock::time_point now);
@@ -311,7 +315,8 @@ class Worker {
   std::uint32_t index_;
   std::uint64_t quota_;  // requests this thread sends (UINT64_MAX: until the deadline)
   std::uint64_t issued_ = 0;
-  std::uint64_t due_ = 0;  // open model: requests whose intended time has come
+  std::uint64_t due_ = 0;       // open model: requests whose intended time has come
+  std::uint64_t observed_ = 0;  // innocent requests sent after the count (next_innocent)
   bool open_model_;
   Clock::time_point deadline_;        // shared.deadline, counted from when the mix started (max before)
   std::optional<Selector> selector_;  // Random/Repeat: this thread's sequence

@@ -81,7 +81,9 @@ TEST_CASE("live counters match the load's totals") {
     o.live = &live;
     const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
     const Totals t = totals(r, w.innocent);
-    REQUIRE(t.done == 2000);
+    // The count, and innocent requests that observed past it while its misbehaviours ended.
+    REQUIRE(t.done >= 2000);
+    REQUIRE(t.done - t.innocent_done <= 2000);
     CHECK(live.done.load() == t.done);
     CHECK(live.sent.load() == t.done + r.abandoned);
     CHECK(live.innocent_done.load() == t.innocent_done);
@@ -135,14 +137,15 @@ TEST_CASE("live counters sum several loads until reset") {
   o.concurrency = 2;
   o.requests = 100;
   o.live = &live;
-  run_load(Target{"127.0.0.1", server.port()}, w, o);
-  run_load(Target{"127.0.0.1", server.port()}, w, o);
-  CHECK(live.done.load() == 200);
+  const LoadResult first = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  const LoadResult second = run_load(Target{"127.0.0.1", server.port()}, w, o);
+  CHECK(live.done.load() == totals(first, w.innocent).done + totals(second, w.innocent).done);
+  CHECK(live.done.load() >= 200);
   live.reset();
   CHECK(live.done.load() == 0);
   CHECK(live.sent.load() == 0);
   o.live = nullptr;  // none: the load runs as before
   const LoadResult r = run_load(Target{"127.0.0.1", server.port()}, w, o);
-  CHECK(totals(r, w.innocent).done == 100);
+  CHECK(totals(r, w.innocent).done >= 100);
   CHECK(live.done.load() == 0);
 }

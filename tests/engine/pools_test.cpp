@@ -56,15 +56,15 @@ TEST_CASE("innocent requests keep their connection; each misbehaviour gets a fre
   o.concurrency = 1;
   o.requests = 100;
   const auto r = run_load({"127.0.0.1", server.port()}, w, o);
-  CHECK(r.behaviours[0].sent == 95);
+  CHECK(r.behaviours[0].sent >= 95);  // more if a misbehaviour outlasted the count (observers)
   CHECK(r.behaviours[1].sent == 5);
   // One kept-alive innocent connection, and one connection per misbehaviour, closed after it.
   CHECK(r.connections_opened == 1 + 5);
   CHECK(r.resends == 0);
 }
 
-TEST_CASE("an innocent request never waits behind a misbehaviour, even at concurrency 1") {
-  // The one misbehaviour takes 600 ms; the innocent requests around it go on meanwhile.
+TEST_CASE("innocent requests never wait behind a misbehaviour, and observe until it ends") {
+  // The one misbehaviour takes 600 ms; innocent requests go on meanwhile, past their count.
   TestServer server(slow_path(std::chrono::milliseconds(600)));
   const Workload w = mix(199, 1, 200);
   LoadOptions o;
@@ -73,14 +73,17 @@ TEST_CASE("an innocent request never waits behind a misbehaviour, even at concur
   o.timeline_bucket_ms = 100;
   const auto r = run_load({"127.0.0.1", server.port()}, w, o);
   REQUIRE(r.behaviours[1].sent == 1);
-  CHECK(r.behaviours[0].expected == 199);
-  // Every innocent answer came before the misbehaviour's: none waited for it.
-  std::size_t last_innocent = 0, misbehaviour = 0;
+  CHECK(r.behaviours[0].expected >= 199);
+  CHECK(r.behaviours[0].unexpected == 0);
+  // Innocent answers arrived in (nearly) every bucket while the misbehaviour ran.
+  std::size_t sent_at = 0, done_at = 0, observed = 0;
   for (std::size_t i = 0; i < r.timeline.size(); ++i) {
-    if (r.timeline[i].completed[0]) last_innocent = i;
-    if (r.timeline[i].completed[1]) misbehaviour = i;
+    if (r.timeline[i].sent[1]) sent_at = i;
+    if (r.timeline[i].completed[1]) done_at = i;
   }
-  CHECK(last_innocent < misbehaviour);
+  for (std::size_t i = sent_at + 1; i < done_at; ++i) observed += r.timeline[i].completed[0] > 0 ? 1 : 0;
+  CHECK(done_at - sent_at >= 5);
+  CHECK(observed + 1 >= done_at - sent_at - 1);
   CHECK(r.behaviours[0].latency.percentile(100) < 600000);
 }
 
