@@ -78,7 +78,9 @@ def test_gunicorn_sigsegv_scenario_acceptance(tmp_path, no_leftovers):
     assert test["status"] == "completed"
     plain = behaviour(doc, "PlainResponse")
     segv = behaviour(doc, "SIGSEGV")
-    assert plain["sent"] + segv["sent"] == 200
+    # The dose is exact: half of the 200 crash. Innocent requests keep observing past their
+    # half while a crash is still in flight (docs/results-schema.md, innocent_sent).
+    assert segv["sent"] == 100 and plain["sent"] >= 100, (plain, segv)
     assert segv["expected"] == segv["sent"] > 0
     assert plain["expected"] == plain["sent"] > 0, plain
     assert test["supervision"]["orphans"] == 0
@@ -94,7 +96,8 @@ def test_wsgiref_lightsleep_json_report(tmp_path, no_leftovers):
     assert test["server"]["name"] == "wsgiref" and test["server"]["version"]
     assert isinstance(test["server"]["options"], dict)
     assert test["scenario"]["name"] == "LightSleep"
-    assert test["totals"]["sent"] == 200
+    sleeping = behaviour(doc, "Sleeping")
+    assert sleeping["sent"] == 2 and test["totals"]["sent"] >= 200  # innocent ones observe to the end
     assert test["duration_s"] > 0 and test["requests_per_second"] > 0
     for b in test["behaviours"]:
         for key in ("name", "params", "weight", "sent", "expected", "unexpected", "outcomes"):
