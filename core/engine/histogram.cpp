@@ -81,18 +81,44 @@ std::uint64_t BasicHistogram<B, C>::percentile(double p) const {
   if (!(p > 0)) return min();  // also NaN
   if (p >= 100) return max_;
   // Rank of the wanted record, 1-based: the smallest value with at least p % at or below it.
-  auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
+  return value_at_rank(static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+}
+
+namespace {
+// A bucket reports its midpoint, within the records' own extremes.
+template <class H>
+std::uint64_t reported(const H& h, std::size_t i) {
+  const std::uint64_t lo = H::bucket_lowest(i), hi = H::bucket_highest(i);
+  return std::clamp(lo + (hi - lo) / 2, h.min(), h.max());
+}
+}  // namespace
+
+template <unsigned B, class C>
+std::uint64_t BasicHistogram<B, C>::value_at_rank(std::uint64_t rank) const {
+  if (count_ == 0) return 0;
   rank = std::clamp<std::uint64_t>(rank, 1, count_);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
-    if (seen >= rank) {
-      const std::uint64_t lo = bucket_lowest(i), hi = bucket_highest(i);
-      const std::uint64_t mid = lo + (hi - lo) / 2;
-      return std::clamp(mid, min(), max_);
-    }
+    if (seen >= rank) return reported(*this, i);
   }
   return max_;
+}
+
+template <unsigned B, class C>
+std::uint64_t BasicHistogram<B, C>::count_above(std::uint64_t value) const {
+  std::uint64_t above = 0;
+  for (std::size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i] && reported(*this, i) > value) above += counts_[i];
+  return above;
+}
+
+template <unsigned B, class C>
+std::vector<typename BasicHistogram<B, C>::Bin> BasicHistogram<B, C>::bins() const {
+  std::vector<Bin> out;
+  for (std::size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i]) out.push_back({reported(*this, i), counts_[i]});
+  return out;
 }
 
 template class BasicHistogram<8, std::uint64_t>;

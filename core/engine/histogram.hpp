@@ -30,6 +30,17 @@ class BasicHistogram {
   // p in [0, 100]; the value at or below which p % of the records lie (within the
   // precision); 0 when empty.
   std::uint64_t percentile(double p) const;
+  // The rank-th smallest record (1-based, clamped to [1, count()]), as percentile() reports it.
+  std::uint64_t value_at_rank(std::uint64_t rank) const;
+  // How many records are above `value` (by the value each bucket reports).
+  std::uint64_t count_above(std::uint64_t value) const;
+
+  // The non-empty buckets in order, each with the value it reports: the sorted sample, for
+  // resampling it (run/confidence).
+  struct Bin {
+    std::uint64_t value, count;
+  };
+  std::vector<Bin> bins() const;
 
   // The bucket a value falls in, and the range of a bucket (for tests and exporters).
   static std::size_t bucket_index(std::uint64_t value);
