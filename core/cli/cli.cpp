@@ -81,8 +81,11 @@ void RunFlags::add_to(CLI::App& cmd) {
       ->transform(within(scenario::limits::seed));
   cmd.add_option("--policy", policy, "Selection policy: random, repeat or spaced")
       ->check(CLI::IsMember({"random", "repeat", "spaced"}));
-  cmd.add_option("--repeat", repeat, "Run each cell N times, each on a fresh server (medians and ranges)")
-      ->check(CLI::Range(1U, 1000U));
+  cmd.add_option("--repeat", repeat_text,
+                 "Run each cell N times, each on a fresh server (medians and ranges); auto: run a "
+                 "borderline cell again until a run is certain (at most 5 runs, within --repeat-budget)");
+  cmd.add_option("--repeat-budget", repeat_budget,
+                 "With --repeat auto: the reruns the whole matrix may take, e.g. 5m (default 300s)");
   cmd.add_flag("--no-keepalive", no_keepalive, "One connection per request");
   cmd.add_flag("--no-innocent", no_innocent,
                "Allow a scenario without an innocent behaviour, to watch what a server makes of a "
@@ -116,6 +119,28 @@ void RunFlags::finish() {
                        : policy == "spaced" ? engine::Policy::Spaced
                                             : engine::Policy::Random;
   if (no_keepalive) overrides.keep_alive = false;
+  if (repeat_text == "auto") {
+    repeat_auto = true;
+  } else if (!repeat_text.empty()) {
+    const std::string what = "--repeat '" + repeat_text + "'";
+    std::size_t used = 0;
+    unsigned long n = 0;
+    try {
+      n = std::stoul(repeat_text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != repeat_text.size() || repeat_text[0] == '-' || n < 1 || n > 1000)
+      throw UsageError(what + ": give a number of runs from 1 to 1000, or auto");
+    repeat = static_cast<std::uint32_t>(n);
+  }
+  if (!repeat_budget.empty()) {
+    const std::string what = "--repeat-budget '" + repeat_budget + "'";
+    if (!repeat_auto)
+      throw UsageError(what + ": only means something with --repeat auto (add it, or drop this)");
+    repeat_budget_s = static_cast<double>(parse_duration(repeat_budget, what).count()) / 1000.0;
+    if (repeat_budget_s <= 0) throw UsageError(what + ": must be more than 0 (e.g. 5m)");
+  }
   settings.ready_timeout = std::chrono::milliseconds(static_cast<long>(ready_timeout_s * 1000));
   if (!monitor_interval.empty()) {
     const std::string what = "--monitor-interval '" + monitor_interval + "'";

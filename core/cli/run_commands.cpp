@@ -63,6 +63,8 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   // Everything the user gave is checked before the first server starts.
   args.request.overrides = flags.overrides;
   args.request.repeat = flags.repeat;
+  args.request.repeat_auto = flags.repeat_auto;
+  args.request.repeat_budget_s = flags.repeat_budget_s;
   args.request.fail_on = flags.fail_on;
   args.request.allow_no_innocent = flags.no_innocent;
   if (args.shard_given) {

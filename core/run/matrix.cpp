@@ -226,7 +226,9 @@ class Progress {
     std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
     return buf;
   }
-  static bool load_phase(const std::string& phase) { return phase != "starting" && phase != "stopping"; }
+  static bool load_phase(const std::string& phase) {
+    return phase != "starting" && phase != "idle" && phase != "stopping";
+  }
 
   // The cell's line as of `now`, with the running test's phase and counts if given.
   std::string line(Clock::time_point now, const TestProgress::Snapshot* live) const {
@@ -341,6 +343,8 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
                        const Settings& settings) {
   MatrixPlan plan;
   plan.repeat = request.repeat;
+  plan.repeat_auto = request.repeat_auto;
+  plan.repeat_budget_s = request.repeat_budget_s;
   plan.single = request.single;
   plan.shard = request.shard;
   plan.jobs = request.jobs;
@@ -385,7 +389,7 @@ MatrixPlan plan_matrix(const plugins::Registry& registry, const MatrixRequest& r
 
   json measured = {{"servers", json::array()},
                    {"scenarios", json::array()},
-                   {"repeat", plan.repeat},
+                   {"repeat", plan.repeat_auto ? json("auto") : json(plan.repeat)},
                    {"python", settings.python},
                    {"monitor_interval_ms", settings.monitor_interval.count()}};
   for (const auto& server : plan.servers) {
@@ -440,29 +444,43 @@ json plan_json(const MatrixPlan& plan) {
 
 TestResult run_repeated(const ServerConfig& server, const Availability& availability,
                         const PreparedScenario& scenario, const Settings& settings, std::uint32_t repeat,
-                        const std::atomic<bool>& stop, TestProgress* progress) {
+                        const std::atomic<bool>& stop, TestProgress* progress, AutoRepeat* automatic) {
   TestResult first = run_test(server, availability, scenario, settings, stop, progress);
-  if (repeat <= 1 || first.status != "completed") return first;
+  if (first.status != "completed" || !first.summary) return first;
+  // Another run is wanted: the next of `repeat`, or (auto) while the last was borderline.
+  auto wanted = [&](const std::vector<Summary>& runs) {
+    if (!automatic) return runs.size() < repeat;
+    return runs.back().verdict.borderline && runs.size() < kAutoRepeatMaxRuns &&
+           automatic->budget_s.load() > 0;
+  };
   std::vector<Summary> runs{*first.summary};
+  if (!wanted(runs)) return first;
   std::string ended = "interrupted", why;  // what ended the repetitions early
-  for (std::uint32_t i = 1; i < repeat && !stop.load(); ++i) {
+  bool cut_short = false;
+  while (wanted(runs) && !(cut_short = stop.load())) {
+    const auto started = std::chrono::steady_clock::now();
     TestResult next = run_test(server, availability, scenario, settings, stop, progress);
+    if (automatic)
+      automatic->budget_s.fetch_sub(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (next.status != "completed") {  // an interrupted run is not a repetition
       ended = next.status;
       why = next.error;
+      cut_short = true;
       break;
     }
     runs.push_back(*next.summary);
   }
   Repeats repeats;
+  repeats.automatic = automatic != nullptr;
   first.summary = combine(runs, repeats);
   first.repeats = std::move(repeats);
   // A cell is completed only when all its runs are: one that Ctrl-C (or a run that failed)
   // cut short keeps the runs it has but says so, and --resume runs it again.
-  if (runs.size() < repeat) {
+  if (cut_short) {
     first.status = ended == "completed" ? "interrupted" : ended;
     first.error = std::string(first.status == "interrupted" ? "interrupted" : "ended") + " after " +
-                  std::to_string(runs.size()) + " of " + std::to_string(repeat) + " runs" +
+                  std::to_string(runs.size()) + (automatic ? "" : " of " + std::to_string(repeat)) + " runs" +
                   (why.empty() ? "" : ": " + why);
   }
   return first;
@@ -503,7 +521,8 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
   std::vector<double> todo_costs;
   for (std::size_t i : todo) todo_costs.push_back(cells[i]->cost_s);
   Progress progress(todo_costs, jobs == 1, plan.single, quiet);
-  std::mutex mutex;                                  // guards availability, next, entries and any_failed
+  std::mutex mutex;  // guards availability, next, entries and any_failed
+  AutoRepeat automatic{plan.repeat_budget_s};
   std::map<std::string, Availability> availability;  // probe each server once
   std::size_t next = 0;
   const auto job = [&](const Settings& job_settings) {
@@ -531,8 +550,8 @@ MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, c
         available = &it->second;  // std::map: stays valid while others are added
       }
       const auto& scenario = *plan.scenarios[cells[index]->scenario];
-      const TestResult test =
-          run_repeated(*server, *available, scenario, job_settings, plan.repeat, stop, live);
+      const TestResult test = run_repeated(*server, *available, scenario, job_settings, plan.repeat, stop,
+                                           live, plan.repeat_auto ? &automatic : nullptr);
       progress.finished(n);  // its live line ends with the cell
       const json entry = to_json(test);
       results.append(entry);

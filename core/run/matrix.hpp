@@ -24,6 +24,8 @@ struct MatrixRequest {
   std::vector<std::string> scenarios;  // built-in names or TOML files
   scenario::Overrides overrides;
   std::uint32_t repeat = 1;          // runs of each cell, each on a fresh server
+  bool repeat_auto = false;          // --repeat auto: rerun a borderline cell until it settles
+  double repeat_budget_s = 300;      // ... within this much rerunning, the whole matrix together
   bool single = false;               // `labour run`: an unavailable server is the user's error
   Shard shard;                       // the part of the matrix this process runs
   std::uint32_t jobs = 1;            // cells run side by side
@@ -43,6 +45,8 @@ struct MatrixPlan {
   std::vector<std::shared_ptr<const PreparedScenario>> scenarios;
   std::vector<PlannedCell> cells;  // every cell of the whole matrix, whatever the shard
   std::uint32_t repeat = 1;
+  bool repeat_auto = false;
+  double repeat_budget_s = 300;
   bool single = false;
   Shard shard;
   std::uint32_t jobs = 1;
@@ -90,11 +94,20 @@ struct MatrixOutcome {
 MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
                              bool resume, const std::atomic<bool>& stop, bool quiet = false);
 
+// --repeat auto: a borderline cell is run again, on a fresh server, until a run is certain,
+// kAutoRepeatMaxRuns runs, or the matrix's rerun budget (shared by every cell) is spent.
+inline constexpr std::uint32_t kAutoRepeatMaxRuns = 5;
+struct AutoRepeat {
+  std::atomic<double> budget_s;  // rerunning left to the whole matrix
+};
+
 // One cell `repeat` times, each on a fresh server: the first run's details with the
 // medians, ranges and verdicts of all (a run that does not complete ends the repetitions).
+// With `automatic`, `repeat` is ignored: runs are added while the last is borderline.
 // `progress` (optional) follows each run in turn.
 TestResult run_repeated(const ServerConfig& server, const Availability& availability,
                         const PreparedScenario& scenario, const Settings& settings, std::uint32_t repeat,
-                        const std::atomic<bool>& stop, TestProgress* progress = nullptr);
+                        const std::atomic<bool>& stop, TestProgress* progress = nullptr,
+                        AutoRepeat* automatic = nullptr);
 
 }  // namespace labour::run

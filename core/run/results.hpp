@@ -17,6 +17,7 @@
 #include "engine/engine.hpp"
 #include "monitor/monitor.hpp"
 #include "plugins/params.hpp"
+#include "run/confidence.hpp"
 #include "run/events.hpp"
 #include "scenario/scenario.hpp"
 #include "supervisor/supervisor.hpp"
@@ -58,6 +59,9 @@ struct Measurements {
   // workers started), and whether they did within the bound: the baseline starts after.
   double settle_s = 0;
   bool settled = true;
+  // When the load ended and the server was left idle to see what it still burns (seconds after
+  // the epoch; the monitor's samples from then on); absent: no idle stretch was watched.
+  std::optional<double> idle_from_s;
 
   const engine::LoadResult* phase(Phase p) const {
     const auto& r = phases[static_cast<std::size_t>(p)];
@@ -81,12 +85,15 @@ struct Figures {
       events_slowest_ms;                                   // lifecycle events (absent without any)
   std::optional<double> recovery_failed, recovery_p99_ms;  // innocent requests after the fault phase
   std::optional<double> resends;  // innocent requests sent twice (a kept-alive connection closed under them)
+  std::optional<double> damage_pct;  // innocent requests of the fault phase that failed or were late
+  // What the server consumed or left behind (judged against [verdict]'s resource bounds).
+  std::optional<double> fds_growth, threads_growth, busy_after_pct, processes_left, stop_sigkill;
 };
 struct FigureField {
   const char* name;
   std::optional<double> Figures::*member;
 };
-extern const std::array<FigureField, 29> kFigures;
+extern const std::array<FigureField, 35> kFigures;
 
 // A stretch in which innocent requests failed (by send time), or in which none was answered
 // for longer than kSilentOutageFloorS (or four of the innocent stream's usual intervals),
@@ -97,6 +104,9 @@ struct Outage {
   bool silent = false;            // found as a stretch without answers
 };
 constexpr double kSilentOutageFloorS = 1.0;
+
+// How long the server is left idle after the load, watched for CPU it still burns.
+constexpr double kIdleWatchS = 0.25;
 
 // What one lifecycle event did to innocent requests and to the server's processes, in its window:
 // from when it fired until the next one fired or the fault phase ended.
@@ -114,11 +124,21 @@ struct EventResult {
   std::vector<monitor::Join> joins;  // ... and that started
 };
 
+// A figure's interval against the bound it was judged by.
+struct JudgedInterval {
+  std::string figure;  // its name in kFigures
+  Interval range;
+  double bound = 0;
+};
+
 struct VerdictResult {
   Verdict value = Verdict::Inconclusive;
   std::string reason;   // one line naming the figure that decided it
-  std::string summary;  // the deciding figure, short: "p99 x140", "down at 0.3 s"
+  std::string summary;  // the deciding figure, short: "p99 327 ms (x35)", "down at 0.3 s"
   std::string figure;   // its name in kFigures ("" when none)
+  // The evidence straddles a bound: an identical rerun may land in another verdict class.
+  bool borderline = false;
+  std::optional<JudgedInterval> interval;  // the deciding (or straddling) figure's
 };
 
 struct Summary {
@@ -128,8 +148,10 @@ struct Summary {
   std::map<std::string, std::uint64_t> innocent_failures;  // fault phase, outcome key -> count
   std::vector<engine::TimelineBucket> timeline;            // all phases on one axis
   std::uint32_t bucket_ms = 100;
-  bool labour_failed = false;       // Labour's 2010 rule: more than 10 % unexpected
-  std::vector<EventResult> events;  // Measurements::events, in order
+  bool labour_failed = false;                 // Labour's 2010 rule: more than 10 % unexpected
+  std::vector<EventResult> events;            // Measurements::events, in order
+  double confidence = 0.95;                   // the scenario's, of every interval
+  std::map<std::string, Interval> intervals;  // by figure name: innocent_failure_pct, p50_ratio, p99_ratio
 };
 
 // The innocent behaviours of one phase, added up.
@@ -150,6 +172,7 @@ struct Repeats {
   std::vector<Summary> runs;
   Figures min, max;  // the summary's figures are the medians
   std::map<Verdict, int> seen;
+  bool automatic = false;  // --repeat auto: reruns of a borderline cell until it settled
 };
 // The first run's details with median figures and the worst verdict seen (its reason says
 // in how many runs).

@@ -835,7 +835,7 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
   for (const auto& e : sc.events)
     if (auto why = unsupported_event(server, e)) {
       result.summary.emplace();
-      result.summary->verdict = {Verdict::Unsupported, *why, "unsupported", ""};
+      result.summary->verdict = {Verdict::Unsupported, *why, "unsupported", "", false, std::nullopt};
       return result;
     }
 
@@ -958,6 +958,13 @@ TestResult run_test(const ServerConfig& server, const Availability& availability
       return watch.leader_exited() && Clock::now() >= confirmed_after;
     };
     interrupted = run_phase(Phase::Recovery, innocent_only, recovery);
+  }
+  // Left idle a moment with nothing in flight: a worker that still burns CPU now spins on a
+  // request long gone (summarise: busy_after_pct).
+  if (!interrupted && !watch.leader_exited()) {
+    set_phase("idle");
+    m.idle_from_s = std::chrono::duration<double>(Clock::now() - *options.epoch).count();
+    std::this_thread::sleep_for(std::chrono::duration<double>(kIdleWatchS));
   }
   set_phase("stopping");
   m.monitor = watch.finish();  // before the stop, whose exits are not misbehaviour

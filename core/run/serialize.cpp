@@ -62,7 +62,15 @@ json scenario_json(const scenario::Scenario& s) {
             {"latency_floor_ms", t.latency_floor_ms},
             {"min_throughput_pct", t.min_throughput_pct},
             {"min_misbehaviour", t.min_misbehaviour},
-            {"max_baseline_failure_pct", t.max_baseline_failure_pct}}},
+            {"max_baseline_failure_pct", t.max_baseline_failure_pct},
+            {"confidence", t.confidence},
+            {"max_rss_growth_mib", t.max_rss_growth_mib},
+            {"max_fds_growth", t.max_fds_growth},
+            {"max_threads_growth", t.max_threads_growth},
+            {"max_busy_after_pct", t.max_busy_after_pct},
+            {"max_respawns", t.max_respawns},
+            {"max_processes_left", t.max_processes_left},
+            {"allow_sigkill_stop", t.allow_sigkill_stop}}},
           {"mix", mix},
           {"events", events}};
 }
@@ -128,11 +136,19 @@ json figures_json(const Figures& f) {
   return out;
 }
 
-json verdict_json(const VerdictResult& v) {
-  return {{"value", verdict_name(v.value)},
-          {"reason", v.reason},
-          {"summary", v.summary},
-          {"figure", v.figure.empty() ? json(nullptr) : json(v.figure)}};
+json verdict_json(const VerdictResult& v, double confidence) {
+  json out = {{"value", verdict_name(v.value)},
+              {"reason", v.reason},
+              {"summary", v.summary},
+              {"figure", v.figure.empty() ? json(nullptr) : json(v.figure)},
+              {"certainty", v.borderline ? "borderline" : "certain"},
+              {"confidence", confidence}};
+  if (v.interval)
+    out["interval"] = {{"figure", v.interval->figure},
+                       {"low", round3(v.interval->range.low)},
+                       {"high", round3(v.interval->range.high)},
+                       {"bound", v.interval->bound}};
+  return out;
 }
 
 json phase_json(Phase p, const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
@@ -269,14 +285,19 @@ json to_json(const TestResult& t) {
   if (!t.error.empty()) test["error"] = t.error;
   if (!t.measured) {
     // Decided without running (unsupported): the verdict and its reason only.
-    if (t.summary && t.status == "completed") test["verdict"] = verdict_json(t.summary->verdict);
+    if (t.summary && t.status == "completed")
+      test["verdict"] = verdict_json(t.summary->verdict, t.summary->confidence);
     return test;
   }
   const Measurements& m = *t.measured;
   if (t.summary) {
     const Summary& s = *t.summary;
-    if (t.status == "completed") test["verdict"] = verdict_json(s.verdict);
+    if (t.status == "completed") test["verdict"] = verdict_json(s.verdict, s.confidence);
     test["figures"] = figures_json(s.figures);
+    json intervals = json::object();
+    for (const auto& [name, range] : s.intervals)
+      intervals[name] = {{"low", round3(range.low)}, {"high", round3(range.high)}};
+    test["intervals"] = intervals;
     json outages = json::array();
     for (const auto& o : s.outages)
       outages.push_back({{"start_s", round3(o.start_s)},
@@ -317,8 +338,10 @@ json to_json(const TestResult& t) {
     for (const auto& [v, n] : r.seen) seen[std::string(verdict_name(v))] = n;
     json runs = json::array();
     for (const auto& run : r.runs)
-      runs.push_back({{"verdict", verdict_json(run.verdict)}, {"figures", figures_json(run.figures)}});
+      runs.push_back(
+          {{"verdict", verdict_json(run.verdict, run.confidence)}, {"figures", figures_json(run.figures)}});
     test["repeat"] = {{"count", r.runs.size()},
+                      {"auto", r.automatic},
                       {"verdicts", seen},
                       {"figures_min", figures_json(r.min)},
                       {"figures_max", figures_json(r.max)},

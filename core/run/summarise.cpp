@@ -39,7 +39,7 @@ std::string_view phase_name(Phase p) {
   return "?";
 }
 
-const std::array<FigureField, 29> kFigures{{
+const std::array<FigureField, 35> kFigures{{
     {"innocent_sent", &Figures::innocent_sent},
     {"innocent_failed", &Figures::innocent_failed},
     {"innocent_failure_pct", &Figures::innocent_failure_pct},
@@ -69,6 +69,12 @@ const std::array<FigureField, 29> kFigures{{
     {"recovery_failed", &Figures::recovery_failed},
     {"recovery_p99_ms", &Figures::recovery_p99_ms},
     {"resends", &Figures::resends},
+    {"damage_pct", &Figures::damage_pct},
+    {"fds_growth", &Figures::fds_growth},
+    {"threads_growth", &Figures::threads_growth},
+    {"busy_after_pct", &Figures::busy_after_pct},
+    {"processes_left", &Figures::processes_left},
+    {"stop_sigkill", &Figures::stop_sigkill},
 }};
 
 InnocentStats innocent_stats(const engine::LoadResult& load, const std::vector<BehaviourInfo>& mix) {
@@ -109,6 +115,38 @@ std::string percent(double pct) { return pct > 0 && pct < 0.05 ? "<0.1" : fixed(
 std::string times(double ratio) { return "x" + fixed(ratio, ratio >= 10 ? 0 : 1); }
 
 std::string millis(double v) { return fixed(v, v >= 100 ? 0 : v >= 1 ? 1 : 2) + " ms"; }
+
+// "327 ms", "1.1 s": a latency as a person reads it, beside its ratio on the scorecard.
+std::string latency(double ms) { return ms >= 1000 ? fixed(ms / 1000, 1) + " s" : millis(ms); }
+
+// A decision's statistic: its value, its interval, and the bound it is judged by.
+struct Statistic {
+  const char* figure;
+  std::optional<double> value;
+  std::optional<Interval> range;
+  double bound;
+  // A failed request is a fact the server caused: its share crosses the bound as measured. A
+  // latency percentile is an estimate (one slow request on a busy host is noise), so it
+  // crosses only when its whole interval does.
+  bool fact;
+
+  bool crossed() const {
+    if (!value) return false;
+    return fact || !range ? *value > bound : range->low > bound;
+  }
+  bool borderline() const { return value && range && range->straddles(bound); }
+  std::optional<JudgedInterval> judged() const {
+    if (!range) return std::nullopt;
+    return JudgedInterval{figure, *range, bound};
+  }
+};
+
+// "(interval 0.4..14 at 95 %)" for a borderline reason.
+std::string interval_text(const Interval& r, double confidence) {
+  auto short_number = [](double v) { return fixed(v, v >= 10 ? 0 : v >= 1 ? 1 : 2); };
+  return "interval " + short_number(r.low) + ".." + short_number(r.high) + " at " +
+         fixed(confidence * 100, confidence * 100 == std::floor(confidence * 100) ? 0 : 1) + " %";
+}
 
 // Runs of buckets in which innocent requests failed, by send time; buckets in which no
 // innocent request was sent at all (every connection stuck) neither end nor extend one.
@@ -280,7 +318,7 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
   const auto* fault = m.phase(Phase::Fault);
   const auto* recovery = m.phase(Phase::Recovery);
   auto verdict = [](Verdict v, std::string reason, std::string summary, std::string figure = "") {
-    return VerdictResult{v, std::move(reason), std::move(summary), std::move(figure)};
+    return VerdictResult{v, std::move(reason), std::move(summary), std::move(figure), false, std::nullopt};
   };
 
   // Inconclusive: the test did not test what it claims.
@@ -444,29 +482,56 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                    "no innocent request got an answer in the fault phase: " +
                        std::to_string(fault->innocent_abandoned) + " were still waiting when it ended" + back,
                    "no answers", "innocent_sent");
-  if (f.innocent_failure_pct && *f.innocent_failure_pct > th.max_innocent_failure_pct) {
-    std::string outcomes;
-    for (const auto& [key, count] : s.innocent_failures)
-      outcomes += (outcomes.empty() ? "" : ", ") + key + " " + std::to_string(count);
-    return verdict(Verdict::Degraded,
-                   percent(*f.innocent_failure_pct) + " % of innocent requests failed (" +
-                       fixed(f.innocent_failed.value_or(0), 0) + " of " +
-                       fixed(f.innocent_sent.value_or(0), 0) + (outcomes.empty() ? "" : ": " + outcomes) +
-                       ")" + back,
-                   percent(*f.innocent_failure_pct) + "% failed", "innocent_failure_pct");
+  // The statistics, each with its interval: a certain crossing decides first, so a verdict is
+  // borderline only when no other evidence is sure.
+  auto range_of = [&s](const char* figure) -> std::optional<Interval> {
+    const auto it = s.intervals.find(figure);
+    return it == s.intervals.end() ? std::nullopt : std::optional<Interval>(it->second);
+  };
+  const std::array<Statistic, 3> statistics{{
+      {"innocent_failure_pct", f.innocent_failure_pct, range_of("innocent_failure_pct"),
+       th.max_innocent_failure_pct, true},
+      {"p99_ratio", f.p99_ratio, range_of("p99_ratio"), th.max_p99_ratio, false},
+      {"p50_ratio", f.p50_ratio, range_of("p50_ratio"), th.max_p50_ratio, false},
+  }};
+  const Statistic* decider = nullptr;
+  for (const auto& st : statistics)
+    if (st.crossed() && !st.borderline()) {
+      decider = &st;
+      break;
+    }
+  for (const auto& st : statistics)
+    if (!decider && st.crossed()) decider = &st;
+  if (decider) {
+    const std::string figure = decider->figure;
+    VerdictResult v;
+    if (figure == "innocent_failure_pct") {
+      std::string outcomes;
+      for (const auto& [key, count] : s.innocent_failures)
+        outcomes += (outcomes.empty() ? "" : ", ") + key + " " + std::to_string(count);
+      v = verdict(Verdict::Degraded,
+                  percent(*f.innocent_failure_pct) + " % of innocent requests failed (" +
+                      fixed(f.innocent_failed.value_or(0), 0) + " of " +
+                      fixed(f.innocent_sent.value_or(0), 0) + (outcomes.empty() ? "" : ": " + outcomes) +
+                      ")" + back,
+                  percent(*f.innocent_failure_pct) + "% failed", figure);
+    } else {
+      const bool p99 = figure == "p99_ratio";
+      const double now = (p99 ? f.fault_p99_ms : f.fault_p50_ms).value_or(0);
+      const double before = (p99 ? f.baseline_p99_ms : f.baseline_p50_ms).value_or(0);
+      const std::string name = p99 ? "p99" : "p50";
+      v = verdict(Verdict::Degraded,
+                  "innocent " + name + " " + times(*decider->value) + " of baseline (" + millis(now) +
+                      " vs " + millis(before) + ")" + back,
+                  name + " " + latency(now) + " (" + times(*decider->value) + ")", figure);
+    }
+    v.interval = decider->judged();
+    v.borderline = decider->borderline();
+    if (v.borderline)
+      v.reason += "; borderline: " + interval_text(v.interval->range, s.confidence) + " around the bound " +
+                  fixed(decider->bound, decider->bound >= 10 ? 0 : 1);
+    return v;
   }
-  if (f.p99_ratio && *f.p99_ratio > th.max_p99_ratio)
-    return verdict(Verdict::Degraded,
-                   "innocent p99 " + times(*f.p99_ratio) + " of baseline (" +
-                       millis(f.fault_p99_ms.value_or(0)) + " vs " + millis(f.baseline_p99_ms.value_or(0)) +
-                       ")" + back,
-                   "p99 " + times(*f.p99_ratio), "p99_ratio");
-  if (f.p50_ratio && *f.p50_ratio > th.max_p50_ratio)
-    return verdict(Verdict::Degraded,
-                   "innocent p50 " + times(*f.p50_ratio) + " of baseline (" +
-                       millis(f.fault_p50_ms.value_or(0)) + " vs " + millis(f.baseline_p50_ms.value_or(0)) +
-                       ")" + back,
-                   "p50 " + times(*f.p50_ratio), "p50_ratio");
   if (th.min_throughput_pct > 0 && f.throughput_retained_pct &&
       *f.throughput_retained_pct < th.min_throughput_pct)
     return verdict(
@@ -492,6 +557,45 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                      "no innocent request was answered for " + fixed(o.end_s - o.start_s, 1) + " s (from " +
                          fixed(o.start_s, 1) + " s)" + back,
                      "silent " + fixed(o.end_s - o.start_s, 1) + " s", "longest_outage_s");
+  // What the server consumed or left behind: past a bound it is not robust, whatever innocent
+  // requests saw.
+  struct Resource {
+    std::optional<double> value;
+    double bound;
+    const char* figure;
+    std::string what;  // the reason, given the value
+  };
+  const double fault_s = fault ? fault->duration_s : 0;
+  auto growth = [&](const char* what, double v, const char* unit) {
+    return what + std::string(" +") + fixed(v, 0) + unit + " over a " + fixed(fault_s, 1) + " s fault phase";
+  };
+  const Resource resources[] = {
+      {f.rss_growth_mib, th.max_rss_growth_mib, "rss_growth_mib",
+       growth("RSS", f.rss_growth_mib.value_or(0), " MiB") + " (bound " + fixed(th.max_rss_growth_mib, 0) +
+           " MiB)"},
+      {f.fds_growth, th.max_fds_growth, "fds_growth",
+       growth("open descriptors", f.fds_growth.value_or(0), "") + " (bound " + fixed(th.max_fds_growth, 0) +
+           ")"},
+      {f.threads_growth, th.max_threads_growth, "threads_growth",
+       growth("threads", f.threads_growth.value_or(0), "") + " (bound " + fixed(th.max_threads_growth, 0) +
+           ")"},
+      {f.busy_after_pct, th.max_busy_after_pct, "busy_after_pct",
+       "still burning " + fixed(f.busy_after_pct.value_or(0), 0) +
+           " % of a core with no request in flight (bound " + fixed(th.max_busy_after_pct, 0) + " %)"},
+      {f.respawns, th.max_respawns, "respawns",
+       fixed(f.respawns.value_or(0), 0) + " workers respawned (bound " + fixed(th.max_respawns, 0) + ")"},
+      {f.processes_left, th.max_processes_left, "processes_left",
+       fixed(f.processes_left.value_or(0), 0) + " processes left behind after the server stopped (bound " +
+           fixed(th.max_processes_left, 0) + ")"},
+      {f.stop_sigkill, th.allow_sigkill_stop ? 1.0 : 0.0, "stop_sigkill",
+       "it did not stop on SIGINT or SIGTERM: labour needed SIGKILL"},
+  };
+  for (const auto& r : resources)
+    if (r.value && *r.value > r.bound) {
+      const auto space = r.what.find(" (");
+      return verdict(Verdict::Degraded, r.what + back,
+                     r.what.substr(0, space == std::string::npos ? r.what.size() : space), r.figure);
+    }
   // No damage seen, but the attack was not all there: that proves nothing.
   for (std::size_t b = 0; b < m.behaviours.size() && fault; ++b) {
     const auto wanted = m.behaviours[b].connections;
@@ -505,10 +609,25 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                      m.behaviours[b].name + " " + std::to_string(connected) + "/" + std::to_string(wanted),
                      "");
   }
-  return verdict(Verdict::Robust,
-                 "no innocent request failed" +
-                     (f.p99_ratio ? "; innocent p99 " + times(*f.p99_ratio) + " of baseline" : std::string()),
-                 "robust");
+  // A verdict of no damage is borderline when a statistic's evidence straddles its bound.
+  std::string robust = "no innocent request failed" +
+                       (f.p99_ratio ? "; innocent p99 " + times(*f.p99_ratio) + " of baseline (" +
+                                          millis(f.fault_p99_ms.value_or(0)) + ")"
+                                    : std::string());
+  if (f.rss_growth_mib)
+    robust += "; RSS " + std::string(*f.rss_growth_mib < 0 ? "" : "+") + fixed(*f.rss_growth_mib, 0) + " MiB";
+  // A server that contains a leak does it by recycling workers: say so.
+  if (f.respawns && *f.respawns > 0) robust += "; " + fixed(*f.respawns, 0) + " workers replaced";
+  VerdictResult v = verdict(Verdict::Robust, robust, "robust");
+  for (const auto& st : statistics)
+    if (st.borderline()) {
+      v.borderline = true;
+      v.interval = st.judged();
+      v.reason += "; borderline: " + std::string(st.figure) + " " + interval_text(*st.range, s.confidence) +
+                  " around the bound " + fixed(st.bound, st.bound >= 10 ? 0 : 1);
+      break;
+    }
+  return v;
 }
 
 }  // namespace
@@ -546,6 +665,24 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
     };
     f.p50_ratio = ratio(f.fault_p50_ms, f.baseline_p50_ms);
     f.p99_ratio = ratio(f.fault_p99_ms, f.baseline_p99_ms);
+    // Where an identical rerun would find each decision's figure.
+    s.confidence = sc.thresholds.confidence;
+    if (in.sent > 0)
+      s.intervals["innocent_failure_pct"] = rate_interval(in.unexpected, in.sent, s.confidence);
+    if (base)
+      for (const auto& [name, p] : {std::pair{"p50_ratio", 50.0}, std::pair{"p99_ratio", 99.0}})
+        if (auto r = ratio_interval(in.latency, base->latency, p, floor * 1000, s.confidence))
+          s.intervals[name] = *r;
+    // The size of the damage: innocent requests that failed, or answered later than a degraded
+    // verdict's latency allows.
+    if (in.sent > 0) {
+      std::uint64_t late = 0;
+      if (f.baseline_p99_ms) {
+        const double bound_ms = std::max(*f.baseline_p99_ms, floor) * sc.thresholds.max_p99_ratio;
+        late = in.latency.count_above(static_cast<std::uint64_t>(bound_ms * 1000));
+      }
+      f.damage_pct = pct(in.unexpected + late, in.sent);
+    }
     if (fault->duration_s > 0) f.fault_innocent_rps = static_cast<double>(in.responses) / fault->duration_s;
     if (f.fault_innocent_rps && f.baseline_rps && *f.baseline_rps > 0)
       f.throughput_retained_pct = 100.0 * *f.fault_innocent_rps / *f.baseline_rps;
@@ -640,10 +777,22 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
     f.fault_innocent_rps.reset();
     f.throughput_retained_pct.reset();
   } else if (!m.monitor.samples.empty()) {
-    const double growth = static_cast<double>(m.monitor.samples.back().rss_bytes) -
-                          static_cast<double>(m.monitor.samples.front().rss_bytes);
-    f.rss_growth_mib = growth / (1024.0 * 1024.0);
+    const auto& first = m.monitor.samples.front();
+    const auto& last = m.monitor.samples.back();
+    f.rss_growth_mib =
+        (static_cast<double>(last.rss_bytes) - static_cast<double>(first.rss_bytes)) / (1024.0 * 1024.0);
+    f.threads_growth = static_cast<double>(last.threads) - static_cast<double>(first.threads);
+    if (first.fds >= 0 && last.fds >= 0) f.fds_growth = static_cast<double>(last.fds - first.fds);
+    // CPU burnt while idle, after the load: a worker still spinning on a request long gone.
+    if (m.idle_from_s) {
+      const auto from = std::find_if(m.monitor.samples.begin(), m.monitor.samples.end(),
+                                     [&](const monitor::Sample& x) { return x.at_s >= *m.idle_from_s; });
+      if (from != m.monitor.samples.end() && last.at_s - from->at_s >= kIdleWatchS / 2)
+        f.busy_after_pct = 100.0 * (last.cpu_s - from->cpu_s) / (last.at_s - from->at_s);
+    }
   }
+  f.stop_sigkill = m.stop.signal_needed == "SIGKILL" ? 1.0 : 0.0;
+  f.processes_left = static_cast<double>(m.stop.orphans_killed);
 
   s.verdict = decide(m, sc, f, s);
   return s;
@@ -683,6 +832,8 @@ Summary combine(const std::vector<Summary>& runs, Repeats& repeats) {
   const int times_seen = repeats.seen[worst->verdict.value];
   out.verdict.reason = "in " + std::to_string(times_seen) + " of " + std::to_string(runs.size()) +
                        " runs: " + worst->verdict.reason;
+  // Runs that all agree are the evidence a single borderline run lacked.
+  out.verdict.borderline = repeats.seen.size() > 1;
   // Labour's rule on the median failure %, like every other figure.
   out.labour_failed = out.figures.failure_pct && *out.figures.failure_pct > kLabourFailedAbovePct;
   return out;

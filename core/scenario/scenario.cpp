@@ -121,7 +121,9 @@ void parse_thresholds(const toml::node& node, const std::string& origin, Thresho
   const auto& t = as_table(node, origin, "verdict");
   reject_unknown_keys(t,
                       {"max_innocent_failure_pct", "max_p50_ratio", "max_p99_ratio", "latency_floor_ms",
-                       "min_throughput_pct", "min_misbehaviour", "max_baseline_failure_pct"},
+                       "min_throughput_pct", "min_misbehaviour", "max_baseline_failure_pct", "confidence",
+                       "max_rss_growth_mib", "max_fds_growth", "max_threads_growth", "max_busy_after_pct",
+                       "max_respawns", "max_processes_left", "allow_sigkill_stop"},
                       origin, "[verdict]");
   if (auto* n = t.get("max_innocent_failure_pct"))
     v.max_innocent_failure_pct = number_in(*n, origin, "max_innocent_failure_pct", 0, 100);
@@ -135,6 +137,27 @@ void parse_thresholds(const toml::node& node, const std::string& origin, Thresho
     v.min_misbehaviour = positive_integer<std::uint64_t>(*n, origin, "min_misbehaviour", true);
   if (auto* n = t.get("max_baseline_failure_pct"))
     v.max_baseline_failure_pct = number_in(*n, origin, "max_baseline_failure_pct", 0, 100);
+  if (auto* n = t.get("confidence")) {
+    v.confidence = number_in(*n, origin, "confidence", 0.5, 0.999);
+    if (v.confidence <= 0.5 || v.confidence >= 0.999)
+      fail(origin, *n,
+           "'confidence' must be above 0.5 and below 0.999 (e.g. 0.95), not " + fmt_number(v.confidence));
+  }
+  if (auto* n = t.get("max_rss_growth_mib"))
+    v.max_rss_growth_mib = non_negative_number(*n, origin, "max_rss_growth_mib");
+  if (auto* n = t.get("max_fds_growth")) v.max_fds_growth = non_negative_number(*n, origin, "max_fds_growth");
+  if (auto* n = t.get("max_threads_growth"))
+    v.max_threads_growth = non_negative_number(*n, origin, "max_threads_growth");
+  if (auto* n = t.get("max_busy_after_pct"))
+    v.max_busy_after_pct = number_in(*n, origin, "max_busy_after_pct", 0, 1e6);
+  if (auto* n = t.get("max_respawns")) v.max_respawns = non_negative_number(*n, origin, "max_respawns");
+  if (auto* n = t.get("max_processes_left"))
+    v.max_processes_left = non_negative_number(*n, origin, "max_processes_left");
+  if (auto* n = t.get("allow_sigkill_stop")) {
+    const auto* b = n->as_boolean();
+    if (!b) fail(origin, *n, "'allow_sigkill_stop' must be true or false");
+    v.allow_sigkill_stop = b->get();
+  }
 }
 
 // [thresholds]: FIGURE = "CONDITION" or a list of them, e.g. p99_ratio = "<5",

@@ -226,6 +226,56 @@ const std::vector<Row>& rows() {
          phase(m, Phase::Fault).scripts_connected[kBad] = 20;
        },
        Verdict::Robust, "", "no innocent request failed"},
+      {"RSS grew past its bound",
+       [](Measurements& m, scenario::Scenario&) {
+         m.monitor.samples = {{0, 1, 4, 100 << 20, 0, 10}, {3.5, 1, 4, 400 << 20, 1, 10}};
+       },
+       Verdict::Degraded, "rss_growth_mib", "RSS +300 MiB over a 2.0 s fault phase (bound 256 MiB)"},
+      {"descriptors grew past their bound",
+       [](Measurements& m, scenario::Scenario& sc) {
+         sc.thresholds.max_fds_growth = 50;
+         m.monitor.samples = {{0, 1, 4, 100 << 20, 0, 10}, {3.5, 1, 4, 100 << 20, 1, 70}};
+       },
+       Verdict::Degraded, "fds_growth", "open descriptors +60"},
+      {"threads grew past their bound",
+       [](Measurements& m, scenario::Scenario&) {
+         m.monitor.samples = {{0, 1, 4, 100 << 20, 0, 10}, {3.5, 1, 304, 100 << 20, 1, 10}};
+       },
+       Verdict::Degraded, "threads_growth", "threads +300"},
+      {"a worker still spins once the load is over",
+       [](Measurements& m, scenario::Scenario&) {
+         m.idle_from_s = 3.2;
+         m.monitor.samples = {
+             {0, 1, 4, 100 << 20, 0, 10}, {3.2, 1, 4, 100 << 20, 1, 10}, {3.45, 1, 4, 100 << 20, 1.2, 10}};
+       },
+       Verdict::Degraded, "busy_after_pct", "still burning 80 % of a core"},
+      {"a respawn storm",
+       [](Measurements& m, scenario::Scenario& sc) {
+         sc.thresholds.max_respawns = 2;
+         for (int i = 0; i < 3; ++i)
+           m.monitor.exits.push_back({2.0, 50 + i, false, true, "killed by SIGKILL"});
+         m.monitor.workers_joined = 3;
+       },
+       Verdict::Degraded, "respawns", "3 workers respawned (bound 2)"},
+      {"processes left behind", [](Measurements& m, scenario::Scenario&) { m.stop.orphans_killed = 2; },
+       Verdict::Degraded, "processes_left", "2 processes left behind"},
+      {"a stop that needed SIGKILL",
+       [](Measurements& m, scenario::Scenario&) { m.stop.signal_needed = "SIGKILL"; }, Verdict::Degraded,
+       "stop_sigkill", "labour needed SIGKILL"},
+      {"a stop that needed SIGKILL, where the scenario allows it",
+       [](Measurements& m, scenario::Scenario& sc) {
+         sc.thresholds.allow_sigkill_stop = true;
+         m.stop.signal_needed = "SIGKILL";
+       },
+       Verdict::Robust, "", "no innocent request failed"},
+      {"one slow innocent request in fifty is borderline, not degraded",
+       [](Measurements& m, scenario::Scenario&) {
+         auto& fault = phase(m, Phase::Fault) = load({1, 2, 49, 0, 20});
+         fault.behaviours[kInnocent].latency.record(100000);
+         ++fault.behaviours[kInnocent].sent;
+         ++fault.behaviours[kInnocent].expected;
+       },
+       Verdict::Robust, "", "borderline: p99_ratio interval 1.0..20 at 95 %"},
   };
   return table;
 }
@@ -325,4 +375,47 @@ TEST_CASE("silence is an outage only past its bound, and at the open model's pac
   sc.rate = 0.25;
   s = run::summarise(m, sc);
   CHECK(s.outages.empty());
+}
+
+namespace {
+// A fault phase of `n` innocent answers at 1 ms of which `slow` took 100 ms, and `failed` more.
+run::Summary with_fault(std::uint64_t n, std::uint64_t slow, std::uint64_t failed) {
+  Measurements m = healthy();
+  auto& fault = phase(m, Phase::Fault) = load({1, 2, n - slow, failed, 20});
+  for (std::uint64_t i = 0; i < slow; ++i) fault.behaviours[kInnocent].latency.record(100000);
+  fault.behaviours[kInnocent].sent += slow;
+  fault.behaviours[kInnocent].expected += slow;
+  return run::summarise(m, scenario::Scenario{});
+}
+}  // namespace
+
+TEST_CASE("a verdict is borderline exactly when a deciding figure's interval straddles its bound",
+          "[verdict][confidence]") {
+  const scenario::Scenario sc;
+  int borderline = 0, certain = 0;
+  for (std::uint64_t slow = 0; slow <= 12; ++slow) {
+    const run::Summary s = with_fault(100, slow, 0);
+    INFO(slow << " slow of 100: " << s.verdict.reason);
+    const auto& p99 = s.intervals.at("p99_ratio");
+    CHECK(s.verdict.borderline == p99.straddles(sc.thresholds.max_p99_ratio));
+    // Degraded on latency only when the whole interval is past the bound.
+    CHECK((s.verdict.value == Verdict::Degraded) == (p99.low > sc.thresholds.max_p99_ratio));
+    (s.verdict.borderline ? borderline : certain)++;
+  }
+  for (std::uint64_t failed = 0; failed <= 12; ++failed) {
+    const run::Summary s = with_fault(2000, 0, failed);
+    INFO(failed << " failed of 2000: " << s.verdict.reason);
+    const auto& rate = s.intervals.at("innocent_failure_pct");
+    CHECK(s.verdict.borderline == rate.straddles(sc.thresholds.max_innocent_failure_pct));
+    // A failed request is a fact: any failure past a 0 % bound is degraded.
+    CHECK((s.verdict.value == Verdict::Degraded) == (failed > 0));
+    if (s.verdict.borderline) {
+      REQUIRE(s.verdict.interval);
+      CHECK(s.verdict.interval->figure == "innocent_failure_pct");
+    }
+    (s.verdict.borderline ? borderline : certain)++;
+  }
+  // Both kinds were seen: the sweep crossed the bounds.
+  CHECK(borderline > 0);
+  CHECK(certain > 0);
 }
