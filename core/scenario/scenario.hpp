@@ -41,9 +41,8 @@ struct Thresholds {
   double min_throughput_pct = 0;        // innocent throughput retained; below: degraded (0: not judged)
   std::uint64_t min_misbehaviour = 1;   // each misbehaviour sent at least this often, or inconclusive
   double max_baseline_failure_pct = 0;  // above: the baseline failed, inconclusive
-  // The level of every interval a decision rests on (run/confidence): a latency ratio crosses
-  // its bound only when its whole interval does; a verdict whose evidence straddles a bound is
-  // borderline. In (0.5, 0.999).
+  // The level of every interval a decision rests on (run/confidence): a verdict whose
+  // evidence straddles a bound is borderline. In (0.5, 0.999).
   double confidence = 0.95;
   // What the server may consume or leave behind; past a bound it is degraded, never robust.
   double max_rss_growth_mib = 256;  // the server's RSS, all processes, first to last sample
