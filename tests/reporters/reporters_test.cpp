@@ -294,6 +294,69 @@ TEST_CASE("the SDK's reader holds the one schema version and reads v2 views", "[
   CHECK(r::labour_cell(minimal.tests[0]) == "-");
 }
 
+TEST_CASE("the SDK's reader reads certainty, intervals and gates, and older documents as certain",
+          "[reporters][sdk]") {
+  namespace r = labour::reporters;
+  std::ifstream in(LABOUR_REPORTER_TEST_RESULTS_CERTAINTY);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const r::Document doc = r::read_document(text.str());
+  REQUIRE(doc.tests.size() == 4);
+  const r::TestView& border = doc.tests[2];  // gunicorn x SIGSEGV
+  REQUIRE(border.verdict);
+  CHECK(border.verdict->certainty == std::optional<std::string>("borderline"));
+  CHECK(border.verdict->borderline());
+  CHECK(border.borderline());
+  CHECK(border.verdict->confidence == Approx(0.95));
+  REQUIRE(border.verdict->interval);
+  CHECK(border.verdict->interval->figure == "p99_ratio");
+  CHECK(border.verdict->interval->low == Approx(3.1));
+  CHECK(border.verdict->interval->high == Approx(14.2));
+  CHECK(border.verdict->interval->bound == Approx(10));
+  REQUIRE(border.interval("innocent_failure_pct"));
+  CHECK(border.interval("innocent_failure_pct")->high == Approx(0.03));
+  CHECK_FALSE(border.interval("fault_p99_ms"));
+  CHECK_FALSE(doc.tests[1].interval("p50_ratio"));  // null: not measured
+  REQUIRE(border.repeat);
+  CHECK(border.repeat->automatic);
+  CHECK(border.repeat->runs[1].verdict->borderline());
+  CHECK(r::verdict_cell_marked(border) == "degraded? p99 x132");
+  CHECK(r::verdict_cell(border) == "degraded p99 x132");  // the unmarked cell stays as it was
+  CHECK(r::interval_text(*border.verdict) == "p99_ratio 3.1..14.2 (bound 10) at 95 %");
+  CHECK(r::damage_text(border) == "damage 12.5 %");
+  CHECK(r::damage_text(doc.tests[0]).empty());  // down: no damage to rank
+  // A verdict with certainty "certain", and one without (an older document): certain.
+  CHECK(doc.tests[1].verdict->certainty == std::optional<std::string>("certain"));
+  CHECK_FALSE(doc.tests[1].borderline());
+  CHECK_FALSE(doc.tests[3].verdict->certainty);
+  CHECK_FALSE(doc.tests[3].borderline());
+  CHECK(r::certainty_note(doc.tests[3]).empty());
+  CHECK(r::verdict_cell_marked(doc.tests[3]) == "robust");
+
+  REQUIRE(doc.gates.size() == 3);
+  CHECK(doc.gates[0].expression == "verdict in robust");
+  CHECK_FALSE(doc.gates[0].passed);
+  CHECK(doc.gates[0].checked == std::optional<std::uint64_t>(4));
+  CHECK(doc.gates[2].scenario == std::optional<std::string>("Plain"));
+  CHECK(r::gate_text(doc.gates[1]) ==
+        "FAIL certainty == certain: 1 of 4 tests: gunicorn x SIGSEGV (borderline)");
+  CHECK(r::gate_text(doc.gates[2]) == "PASS innocent_failure_pct<1 [scenario Plain] (2 tests)");
+
+  // Strict on types: a certainty that is not text, an interval without its ends.
+  Json bad = Json::parse(text.str());
+  bad["tests"][2]["verdict"]["certainty"] = 1;
+  CHECK_THROWS_WITH(r::read_document(bad.dump()),
+                    Catch::Contains("tests[2].verdict.certainty is not a string"));
+  bad = Json::parse(text.str());
+  bad["tests"][2]["intervals"]["p99_ratio"] = {{"low", 1}};
+  CHECK_THROWS_WITH(r::read_document(bad.dump()),
+                    Catch::Contains("tests[2].intervals.p99_ratio has no low or high"));
+  bad = Json::parse(text.str());
+  bad["gates"][0]["passed"] = "no";
+  CHECK_THROWS_WITH(r::read_document(bad.dump()), Catch::Contains("gates[0].passed is not true or false"));
+}
+
 // ------------------------------------------------------------------ descriptors ------
 
 TEST_CASE("reporter descriptors declare their kind, name and options", "[reporters]") {
