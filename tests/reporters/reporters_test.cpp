@@ -992,6 +992,42 @@ TEST_CASE("html renders a document the new producer wrote", "[reporters][html]")
   }
 }
 
+TEST_CASE("html marks a borderline verdict, shows damage, intervals and the gates with FAIL",
+          "[reporters][html]") {
+  Library lib("html");
+  Instance html(lib);
+  std::ifstream in(LABOUR_REPORTER_TEST_RESULTS_CERTAINTY);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const Rendered r = html.render(text.str());
+  REQUIRE(r.rc == 0);
+  const std::string& page = r.output;
+  CHECK(page.find("<td class=\"v-degraded borderline\" title=\"borderline: the evidence straddles a bound "
+                  "(p99_ratio 3.1..14.2 (bound 10) at 95 %); a rerun may give another verdict\n") !=
+        std::string::npos);
+  CHECK(page.find("<a href=\"#test-2\">degraded? p99 x132, damage 12.5 %</a>") != std::string::npos);
+  CHECK(page.find("<td class=\"v-robust\" title=") != std::string::npos);  // certain cells: as before
+  CHECK(page.find("<span class=\"badge v-degraded borderline\">degraded? p99 x132, damage 12.5 %</span>") !=
+        std::string::npos);
+  CHECK(page.find("<span class=\"borderline\">verdict?</span> borderline") != std::string::npos);
+  CHECK(page.find("<h2>Gates: 2 of 3 FAILED</h2>") != std::string::npos);
+  CHECK(
+      page.find("<tr><td class=\"failed\">FAIL</td><td>certainty == certain</td><td>every test</td><td>4</td>"
+                "<td>gunicorn x SIGSEGV (borderline)</td></tr>") != std::string::npos);
+  CHECK(page.find(
+            "<tr><td class=\"passed\">PASS</td><td>innocent_failure_pct&lt;1</td><td>scenario Plain</td>") !=
+        std::string::npos);
+  CHECK(page.find("132.291 (8.2..140.5) [3.1..14.2]") != std::string::npos);  // median, runs' range, interval
+  CHECK(page.find("3 runs (auto: rerun while borderline)") != std::string::npos);
+  // A document without certainty or gates: nothing of it on the page.
+  const Rendered before = html.render(read_fixture());
+  REQUIRE(before.rc == 0);
+  CHECK(before.output.find(" borderline\"") == std::string::npos);         // no cell or badge marked
+  CHECK(before.output.find("class=\"borderline\"") == std::string::npos);  // nor the legend
+  CHECK(before.output.find("Gates") == std::string::npos);
+}
+
 TEST_CASE("html chart data holds only numbers a chart can place, whatever the document says",
           "[reporters][html]") {
   Library lib("html");
