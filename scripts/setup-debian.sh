@@ -22,7 +22,7 @@ server_pkgs=(
 # tests/integration/test_slurm.py, never as services); Kubernetes' models that load
 # examples/kubernetes.
 test_pkgs=(chromium python3-pil fonts-dejavu-core slurm-wlm munge python3-kubernetes)
-bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux slowhttptest)
+bench_pkgs=(wrk nginx-light clang libclang-rt-14-dev util-linux slowhttptest stress-ng)
 
 what=${1:-all}
 case "$what" in

@@ -65,6 +65,59 @@ std::optional<std::pair<double, double>> spread(const json& t, const char* name)
   return std::make_pair(*lo, *hi);
 }
 
+// A figure's interval in a test's "intervals" block ({low, high}), if the document has one.
+std::optional<std::pair<double, double>> interval_at(const json& t, const std::string& name) {
+  if (!t.contains("intervals") || !t["intervals"].is_object() || !t["intervals"].contains(name))
+    return std::nullopt;
+  const json& i = t["intervals"][name];
+  if (!i.is_object()) return std::nullopt;
+  if (!i.contains("low") || !i.contains("high") || !i["low"].is_number() || !i["high"].is_number())
+    return std::nullopt;
+  return std::make_pair(i["low"].get<double>(), i["high"].get<double>());
+}
+
+// The interval a figure is judged by: its own, or an absolute latency's ratio's (the ratio
+// to the same run's baseline is what a verdict judges; the absolute figure moves with the
+// machine).
+std::string interval_figure(const std::string& name) {
+  if (name == "fault_p99_ms") return "p99_ratio";
+  if (name == "fault_p50_ms") return "p50_ratio";
+  return name;
+}
+
+bool apart(const std::pair<double, double>& a, const std::pair<double, double>& b) {
+  return b.first > a.second || b.second < a.first;
+}
+
+const json& verdict_of(const json& t) {
+  static const json none = json::object();
+  return t.contains("verdict") && t["verdict"].is_object() ? t["verdict"] : none;
+}
+
+// verdict.certainty == "borderline"; a verdict without certainty (an older document) is certain.
+bool borderline(const json& t) {
+  const json& v = verdict_of(t);
+  return t.value("status", "") == "completed" && v.contains("certainty") && v["certainty"] == "borderline";
+}
+
+// The figure a verdict was decided (or straddled) by: its interval's, else its own.
+std::string deciding_figure(const json& t) {
+  const json& v = verdict_of(t);
+  if (v.contains("interval") && v["interval"].is_object() && v["interval"].contains("figure") &&
+      v["interval"]["figure"].is_string())
+    return v["interval"]["figure"].get<std::string>();
+  if (v.contains("figure") && v["figure"].is_string()) return v["figure"].get<std::string>();
+  return "";
+}
+
+std::string confidence_of(const json& t) {
+  const json& v = verdict_of(t);
+  if (!v.contains("confidence") || !v["confidence"].is_number()) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " at %.4g%%", v["confidence"].get<double>() * 100);
+  return buf;
+}
+
 std::string runs_of(const json& t) {
   return t.contains("repeat") && t["repeat"].is_object() ? t["repeat"].value("count", json(0)).dump() : "1";
 }
@@ -89,6 +142,8 @@ const char* kind_text(CellChange::Kind k) {
       return "worse";
     case CellChange::Kind::Changed:
       return "changed";
+    case CellChange::Kind::Uncertain:
+      return "uncertain";
     default:
       return "same";
   }
@@ -124,12 +179,19 @@ json read_results_document(const std::string& given, const std::string& command)
 
 bool CellChange::regression() const {
   return verdict_change == Kind::Worse ||
-         std::any_of(figures.begin(), figures.end(), [](const FigureChange& f) { return f.worse; });
+         std::any_of(figures.begin(), figures.end(),
+                     [](const FigureChange& f) { return f.worse && !f.uncertain; });
 }
 
 std::size_t Comparison::regressions() const {
   return static_cast<std::size_t>(
       std::count_if(cells.begin(), cells.end(), [](const CellChange& c) { return c.regression(); }));
+}
+
+std::size_t Comparison::uncertain() const {
+  return static_cast<std::size_t>(std::count_if(cells.begin(), cells.end(), [](const CellChange& c) {
+    return c.verdict_change == CellChange::Kind::Uncertain;
+  }));
 }
 
 Comparison compare_documents(const json& old_doc, const json& new_doc, double tolerance_pct) {
@@ -156,18 +218,41 @@ Comparison compare_documents(const json& old_doc, const json& new_doc, double to
     cell.scenario = t["scenario"].value("name", "?");
     cell.old_verdict = outcome_of(o);
     cell.new_verdict = outcome_of(t);
+    cell.old_borderline = borderline(o);
+    cell.new_borderline = borderline(t);
     const int before = severity(cell.old_verdict), after = severity(cell.new_verdict);
-    if (cell.old_verdict != cell.new_verdict)
+    if (cell.old_verdict != cell.new_verdict) {
       cell.verdict_change = before < 0 || after < 0 ? CellChange::Kind::Changed
                             : after > before        ? CellChange::Kind::Worse
                                                     : CellChange::Kind::Better;
+      // A borderline side may change class on an identical rerun: no regression, unless the
+      // deciding figure's intervals say the runs differ.
+      if (cell.old_borderline || cell.new_borderline) {
+        std::string figure = deciding_figure(cell.new_borderline ? t : o);
+        if (figure.empty()) figure = deciding_figure(cell.new_borderline ? o : t);
+        const auto ia = figure.empty() ? std::nullopt : interval_at(o, figure);
+        const auto ib = figure.empty() ? std::nullopt : interval_at(t, figure);
+        if (!(ia && ib && apart(*ia, *ib))) cell.verdict_change = CellChange::Kind::Uncertain;
+      }
+    }
+    // Inside an unchanged down or hung, figures measure what a dead or hung server's innocent
+    // requests met (timeouts, refusals): their moves are no change of the server's.
+    const bool stuck = cell.old_verdict == cell.new_verdict && (before == 2 || before == 3);
     for (const Judged& j : kJudged) {
+      if (stuck) break;
       const auto a = number_at(o, "figures", j.name), b = number_at(t, "figures", j.name);
       if (!a || !b) continue;  // not measured on one side: the verdict says why
+      const std::string by = interval_figure(j.name);
+      const auto ia = interval_at(o, by), ib = interval_at(t, by);
       const auto sa = spread(o, j.name), sb = spread(t, j.name);
       FigureChange f{j.name, *a, *b, false, ""};
       bool moved = false;
-      if (sa && sb) {
+      if (ia && ib) {
+        moved = apart(*ia, *ib);  // overlapping intervals: a rerun could give either figure
+        f.basis = "intervals" + std::string(by == j.name ? "" : " of " + by) +
+                  " apart: " + number(ia->first) + ".." + number(ia->second) + " and " + number(ib->first) +
+                  ".." + number(ib->second) + confidence_of(t);
+      } else if (sa && sb) {
         moved = sb->first > sa->second || sb->second < sa->first;  // the ranges do not overlap
         f.basis = "beyond the spread of " + runs_of(o) + " and " + runs_of(t) + " runs";
       } else {
@@ -175,8 +260,10 @@ Comparison compare_documents(const json& old_doc, const json& new_doc, double to
         moved = change > j.floor && change > tolerance_pct / 100 * std::fabs(*a);
         f.basis = "beyond " + number(tolerance_pct) + "% and " + number(j.floor);
       }
-      if (!moved) continue;
+      if (!moved || *a == *b) continue;
       f.worse = (*b > *a) == j.higher_is_worse;
+      f.uncertain = !(ia && ib) && (cell.old_borderline || cell.new_borderline);
+      if (f.uncertain) f.basis += "; a borderline verdict: not a regression";
       cell.figures.push_back(f);
     }
     c.cells.push_back(std::move(cell));
@@ -202,18 +289,27 @@ std::string compare_text(const Comparison& c, const std::string& old_name_given,
     if (cell.verdict_change == CellChange::Kind::Same && cell.figures.empty()) continue;
     ++changed;
     s += "  " + printable(cell.label) + " x " + printable(cell.scenario) + ": " +
-         printable(cell.old_verdict) + " -> " + printable(cell.new_verdict);
-    if (cell.verdict_change != CellChange::Kind::Same)
+         printable(cell.old_verdict) + (cell.old_borderline ? "?" : "") + " -> " +
+         printable(cell.new_verdict) + (cell.new_borderline ? "?" : "");
+    if (cell.verdict_change == CellChange::Kind::Uncertain)
+      s += std::string(" (changed, uncertain: borderline in ") +
+           (cell.old_borderline && cell.new_borderline ? "both"
+            : cell.old_borderline                      ? old_name
+                                                       : new_name) +
+           ")";
+    else if (cell.verdict_change != CellChange::Kind::Same)
       s += std::string(" (") + kind_text(cell.verdict_change) + ")";
     s += cell.regression() ? "  REGRESSION\n" : "\n";
     for (const auto& f : cell.figures)
       s += "      " + printable(f.name) + " " + number(f.old_value) + " -> " + number(f.new_value) +
            (f.worse ? " worse" : " better") + " (" + f.basis + ")\n";
   }
-  if (changed == 0) s += "  no verdict changed and no figure moved beyond its spread or tolerance\n";
+  if (changed == 0)
+    s += "  no verdict changed and no figure moved beyond its intervals, spread or tolerance\n";
   for (const auto& k : c.only_in_old) s += "  only in " + old_name + ": " + printable(k) + "\n";
   for (const auto& k : c.only_in_new) s += "  only in " + new_name + ": " + printable(k) + "\n";
   s += std::to_string(c.cells.size()) + " cells compared, " + std::to_string(changed) + " changed, " +
+       (c.uncertain() ? std::to_string(c.uncertain()) + " uncertain (borderline: not a regression), " : "") +
        std::to_string(c.regressions()) + " regressed\n";
   return s;
 }
@@ -239,7 +335,9 @@ std::string compare_markdown(const Comparison& c, const std::string& old_name, c
       moved += (moved.empty() ? "" : "; ") + f.name + " " + number(f.old_value) + " → " +
                number(f.new_value) + (f.worse ? " (worse)" : " (better)");
     s += "| " + cell_text(cell.label) + " | " + cell_text(cell.scenario) + " | " +
-         cell_text(cell.old_verdict) + " → " + cell_text(cell.new_verdict) +
+         cell_text(cell.old_verdict) + (cell.old_borderline ? "?" : "") + " → " +
+         cell_text(cell.new_verdict) + (cell.new_borderline ? "?" : "") +
+         (cell.verdict_change == CellChange::Kind::Uncertain ? " (uncertain: borderline)" : "") +
          (cell.regression() ? " **regression**" : "") + " | " + cell_text(moved) + " |\n";
   }
   for (const auto& k : c.only_in_old) s += "\nonly in the old run: " + cell_text(k);
@@ -256,11 +354,14 @@ json compare_json(const Comparison& c, const std::string& old_name, const std::s
                          {"old", f.old_value},
                          {"new", f.new_value},
                          {"worse", f.worse},
+                         {"uncertain", f.uncertain},
                          {"basis", f.basis}});
     cells.push_back({{"label", cell.label},
                      {"scenario", cell.scenario},
                      {"old_verdict", cell.old_verdict},
                      {"new_verdict", cell.new_verdict},
+                     {"old_certainty", cell.old_borderline ? "borderline" : "certain"},
+                     {"new_certainty", cell.new_borderline ? "borderline" : "certain"},
                      {"verdict_change", kind_text(cell.verdict_change)},
                      {"regression", cell.regression()},
                      {"figures", figures}});
@@ -270,7 +371,8 @@ json compare_json(const Comparison& c, const std::string& old_name, const std::s
           {"cells", cells},
           {"only_in_old", c.only_in_old},
           {"only_in_new", c.only_in_new},
-          {"regressions", c.regressions()}};
+          {"regressions", c.regressions()},
+          {"uncertain", c.uncertain()}};
 }
 
 }  // namespace labour::run

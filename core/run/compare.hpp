@@ -1,7 +1,13 @@
 // `labour compare OLD NEW`: what changed between two runs of the same cells. The verdicts
-// that changed, and the figures that moved beyond what repetition explains: beyond the
-// spread of their repetitions when both runs have one (--repeat), else beyond a documented
-// tolerance. A verdict that got worse, or a figure that moved the bad way, is a regression.
+// that changed, and the figures that moved beyond what the noise explains: their intervals
+// apart when both runs have them (a figure's `intervals`, at the verdict's confidence; an
+// absolute latency is judged by its ratio's), else beyond the spread of their repetitions
+// when both runs have one (--repeat), else beyond a documented tolerance. Figures are not
+// compared inside an unchanged `down` or `hung` (what a dead or hung server's innocent
+// requests measured is no figure of its own). A verdict that got worse, or a figure that
+// moved the bad way, is a regression; a verdict that changed where either run's was
+// borderline is `uncertain` (an identical rerun may change it), unless the deciding
+// figure's intervals are apart.
 #pragma once
 
 #include <optional>
@@ -23,14 +29,19 @@ struct FigureChange {
   std::string name;
   double old_value = 0, new_value = 0;
   bool worse = false;  // moved the bad way (higher innocent failures, slower, longer outages...)
-  std::string basis;   // "beyond the spread of N and M runs" or "beyond 25% and 1 point"
+  std::string basis;   // "intervals apart ...", "beyond the spread of N and M runs", "beyond 25% and 1"
+  // Moved by the spread or the tolerance alone in a cell where either run's verdict was
+  // borderline: shown, but no regression (only intervals apart say more than the noise there).
+  bool uncertain = false;
 };
 
 struct CellChange {
   std::string label, scenario;
-  std::string old_verdict, new_verdict;  // or the status of a test that did not complete
-  enum class Kind { Same, Better, Worse, Changed } verdict_change = Kind::Same;  // Changed: no order
-  std::vector<FigureChange> figures;                                             // only those that moved
+  std::string old_verdict, new_verdict;                 // or the status of a test that did not complete
+  bool old_borderline = false, new_borderline = false;  // verdict.certainty (absent: certain)
+  // Changed: no order; Uncertain: changed where either side was borderline, no regression.
+  enum class Kind { Same, Better, Worse, Changed, Uncertain } verdict_change = Kind::Same;
+  std::vector<FigureChange> figures;  // only those that moved
   bool regression() const;
 };
 
@@ -38,6 +49,7 @@ struct Comparison {
   std::vector<CellChange> cells;                      // in NEW's order, cells found in both
   std::vector<std::string> only_in_old, only_in_new;  // "label x scenario"
   std::size_t regressions() const;
+  std::size_t uncertain() const;  // verdict changes where either run was borderline
 };
 
 // Relative tolerance for figures of runs without repetitions, in percent (--tolerance).

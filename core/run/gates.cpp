@@ -68,15 +68,24 @@ const std::vector<std::string>& gate_verdicts() {
   return v;
 }
 
+const std::vector<std::string>& gate_certainties() {
+  static const std::vector<std::string> v = {"certain", "borderline"};
+  return v;
+}
+
 Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, const std::string& what,
                 bool verdicts) {
   Gate g;
   g.text = trim(text);
   const std::string& t = g.text;
-  // "verdict in a,b" / "verdict not in a,b" / "verdict == a" / "verdict != a"
-  if (t.rfind("verdict", 0) == 0 && (t.size() == 7 || t[7] == ' ' || t[7] == '=' || t[7] == '!')) {
-    if (!verdicts) throw UsageError(what + ": there is no verdict here (known: " + join(figures) + ")");
-    std::string rest = trim(std::string_view(t).substr(7));
+  // "verdict in a,b" / "verdict not in a,b" / "verdict == a" / "verdict != a", and the same
+  // forms for "certainty" (certain / borderline).
+  for (const std::string word : {"verdict", "certainty"}) {
+    const std::size_t n = word.size();
+    if (t.rfind(word, 0) != 0 || !(t.size() == n || t[n] == ' ' || t[n] == '=' || t[n] == '!')) continue;
+    const auto& known = word == "verdict" ? gate_verdicts() : gate_certainties();
+    if (!verdicts) throw UsageError(what + ": there is no " + word + " here (known: " + join(figures) + ")");
+    std::string rest = trim(std::string_view(t).substr(n));
     std::string list;
     if (rest.rfind("not in ", 0) == 0) {
       g.op = Gate::Op::NotIn;
@@ -88,25 +97,26 @@ Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, 
       g.op = rest[0] == '=' ? Gate::Op::Equal : Gate::Op::NotEqual;
       list = rest.substr(2);
     } else {
-      throw UsageError(what +
-                       ": write verdict in V,V..., verdict not in V,..., verdict == V or verdict != V");
+      const std::string v = word == "verdict" ? "V" : "C";
+      throw UsageError(what + ": write " + word + " in " + v + "," + v + "..., " + word + " not in " + v +
+                       ",..., " + word + " == " + v + " or " + word + " != " + v + " (" + v + " one of " +
+                       join(known) + ")");
     }
     std::size_t start = 0;
     while (start <= list.size()) {
       const auto comma = list.find(',', start);
       const std::string v = trim(std::string_view(list).substr(
           start, comma == std::string::npos ? std::string::npos : comma - start));
-      const auto& known = gate_verdicts();
       if (std::find(known.begin(), known.end(), v) == known.end())
-        throw UsageError(what + ": unknown verdict " + quote_input(v) + did_you_mean(v, known) +
+        throw UsageError(what + ": unknown " + word + " " + quote_input(v) + did_you_mean(v, known) +
                          " (known: " + join(known) + ")");
       g.verdicts.push_back(v);
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
     if ((g.op == Gate::Op::Equal || g.op == Gate::Op::NotEqual) && g.verdicts.size() != 1)
-      throw UsageError(what + ": == and != take one verdict (use in for several)");
-    g.figure = "verdict";
+      throw UsageError(what + ": == and != take one " + word + " (use in for several)");
+    g.figure = word;
     return g;
   }
   std::size_t at = std::string::npos;
@@ -126,7 +136,7 @@ Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, 
   g.op = found->op;
   if (std::find(figures.begin(), figures.end(), g.figure) == figures.end())
     throw UsageError(what + ": unknown figure " + quote_input(g.figure) + did_you_mean(g.figure, figures) +
-                     " (known: " + join(figures) + (verdicts ? ", verdict)" : ")"));
+                     " (known: " + join(figures) + (verdicts ? ", verdict, certainty)" : ")"));
   const std::string number = trim(std::string_view(t).substr(at + std::string_view(found->text).size()));
   std::size_t used = 0;
   try {
@@ -163,10 +173,14 @@ std::vector<GateOutcome> check_gates(const std::vector<Gate>& gates, const json&
         o.breaches.push_back(cell + " (" + status + ")");
         continue;
       }
-      if (g.figure == "verdict") {
+      if (g.figure == "verdict" || g.figure == "certainty") {
         const json& v = t.contains("verdict") && t["verdict"].is_object() ? t["verdict"] : json::object();
-        const std::string value =
-            v.contains("value") && v["value"].is_string() ? v["value"].get<std::string>() : "none";
+        std::string value;
+        if (g.figure == "verdict")
+          value = v.contains("value") && v["value"].is_string() ? v["value"].get<std::string>() : "none";
+        else  // a verdict without certainty (an older document) is certain
+          value = v.contains("certainty") && v["certainty"].is_string() ? v["certainty"].get<std::string>()
+                                                                        : "certain";
         if (!holds(g, value)) o.breaches.push_back(cell + " (" + value + ")");
         continue;
       }

@@ -15,14 +15,15 @@ namespace labour::run {
 struct Gate {
   enum class Op { Less, LessEqual, Greater, GreaterEqual, Equal, NotEqual, In, NotIn };
   std::string text;    // as written, for the pass/fail line
-  std::string figure;  // a name of `figures`, or "verdict"
+  std::string figure;  // a name of `figures`, "verdict" or "certainty"
   Op op = Op::Less;
   double value = 0;                     // figures
-  std::vector<std::string> verdicts;    // verdict: ==/!= one, in/not in several
+  std::vector<std::string> verdicts;    // verdict or certainty: ==/!= one, in/not in several
   std::optional<std::string> scenario;  // a scenario's [thresholds]: its tests only
 };
 
-// "innocent_failure_pct<1", "p99_ratio <= 5", "verdict in robust,degraded", "verdict != down".
+// "innocent_failure_pct<1", "p99_ratio <= 5", "verdict in robust,degraded", "verdict != down",
+// "certainty == certain" (a verdict without certainty, from an older document, is certain).
 // `figures` are the names a gate may use (besides "verdict"). Throws UsageError naming
 // `what` (e.g. "--fail-on 'x<1'"), what is wrong, and the known figures or verdicts.
 // `verdicts`: false where there is no verdict (`labour load`).
@@ -31,6 +32,9 @@ Gate parse_gate(std::string_view text, const std::vector<std::string>& figures, 
 
 // The verdict values a gate may name.
 const std::vector<std::string>& gate_verdicts();
+
+// The certainties a gate may name ("certainty == certain", "certainty != borderline").
+const std::vector<std::string>& gate_certainties();
 
 struct GateOutcome {
   Gate gate;

@@ -5,10 +5,14 @@ sleeps 2 s holds up the innocent ones behind it (degraded: p99 some 2000 ms agai
 baseline of a few ms, far beyond the x40 allowed, however busy the machine); waitress's
 thread pool does not."""
 import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from conftest import labour
+from conftest import SOURCE_DIR, labour
 from test_load import serving, Hello
 
 SLEEPY = """name = "Sleepy"
@@ -81,6 +85,7 @@ def test_a_scenarios_thresholds_gate_its_own_tests_in_a_matrix(tmp_path):
     ("p99_ratio~5", "write FIGURE OP NUMBER"),
     ("p99_ratio<five", "'five' is not a finite number"),
     ("verdict in robust,wobbly", "unknown verdict 'wobbly'"),
+    ("certainty == sure", "unknown certainty 'sure' (known: certain, borderline)"),
 ])
 def test_a_bad_gate_is_exit_2_before_any_server_starts(gate, message, tmp_path):
     proc = labour("matrix", "--servers", "wsgiref", "--scenarios", "Plain", "--fail-on", gate,
@@ -89,6 +94,40 @@ def test_a_bad_gate_is_exit_2_before_any_server_starts(gate, message, tmp_path):
     line = proc.stderr.strip()
     assert "\n" not in line and f"--fail-on '{gate}'" in line and message in line, line
     assert not (tmp_path / "out").exists()
+
+
+def test_a_gate_that_fails_the_run_fails_its_junit_report_too(tmp_path):
+    # innocent_sent is never below 1 in a test that ran: the gate fails whatever the server
+    # did, and the job with it (exit 1); the JUnit report must not be green.
+    out, xml = tmp_path / "out", tmp_path / "junit.xml"
+    md, html = tmp_path / "report.md", tmp_path / "report.html"
+    proc = labour("matrix", "--servers", "wsgiref", "--scenarios", "Plain", "-n", "60", "--no-pin",
+                  "--fail-on", "innocent_sent<1", "--fail-on", "certainty == certain", "--out", str(out),
+                  "--report", f"junit:{xml}", "--report", f"markdown:{md}", "--report", f"html:{html}", timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "labour: gate FAIL innocent_sent<1: 1 of 1 test: wsgiref x Plain (" in proc.stderr, proc.stderr
+    root = ET.parse(xml).getroot()
+    assert int(root.get("failures")) >= 1, ET.tostring(root)
+    (gates,) = [s for s in root.iter("testsuite") if s.get("name") == "gates"]
+    cases = {c.get("name"): c for c in gates.iter("testcase")}
+    assert set(cases) == {"innocent_sent<1", "certainty == certain"}
+    failure = cases["innocent_sent<1"].find("failure")
+    assert failure is not None and failure.get("type") == "gate", ET.tostring(gates)
+    assert failure.get("message").startswith("FAIL innocent_sent<1: 1 of 1 test: wsgiref x Plain (")
+    # A document without certainty (or with a certain verdict) passes the certainty gate.
+    doc = json.loads((out / "results.json").read_text())
+    if doc["tests"][0]["verdict"].get("certainty", "certain") == "certain":
+        assert cases["certainty == certain"].find("failure") is None
+    if shutil.which("xmllint"):
+        xsd = Path(SOURCE_DIR) / "tests" / "reporters" / "junit.xsd"
+        check = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(xml)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    assert "**FAIL** innocent\\_sent&lt;1" in md.read_text()
+    assert '<td class="failed">FAIL</td><td>innocent_sent&lt;1</td>' in html.read_text()
+    # `labour report` renders the saved document with its gates: still a failure.
+    again = tmp_path / "again.xml"
+    labour("report", str(out), "--report", f"junit:{again}", timeout=60)
+    assert 'type="gate"' in again.read_text()
 
 
 def test_a_bad_threshold_in_a_scenario_names_the_file_and_line(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image  # python3-pil, installed by scripts/setup-debian.sh
 
-from conftest import LABOUR, available_servers, labour
+from conftest import LABOUR, SOURCE_DIR, available_servers, labour
 
 CHROMIUM = shutil.which("chromium")
 # Chromium must not reach the network: no background services, every host name unresolvable.
@@ -192,6 +192,46 @@ def test_lifecycle_events_and_unsupported_cells_in_chromium(tmp_path, no_leftove
     image = Image.open(shot).convert("RGB")
     assert colour_pixels(image, (0x00, 0x83, 0x8f), tolerance=20) > 300  # the event's line and label
     assert colour_pixels(image, (0xe6, 0xe1, 0xf2)) > 200  # the unsupported cell (.v-unsupported)
+
+
+def test_borderline_cell_and_failed_gate_are_visible_in_chromium(tmp_path):
+    # A hand-made document (tests/reporters/results-certainty.json): gunicorn x SIGSEGV is
+    # degraded but borderline, and two of its gates failed. Rendered by the real binary.
+    source = Path(SOURCE_DIR) / "tests" / "reporters" / "results-certainty.json"
+    page = tmp_path / "certainty.html"
+    labour("report", str(source), "--report", f"html:{page}", timeout=60)
+    probe = tmp_path / "certainty-probe.html"
+    probe.write_text(page.read_text().replace("</body>", BORDER_PROBE + "</body>"))
+    dom = Dom()
+    dom.feed(chromium(tmp_path, probe, 1280, 900, "--dump-dom"))
+    by_row = {dom.cells[i]["text"]: dom.cells[i + 1:i + 3] for i in range(0, len(dom.cells), 3)}
+    border = by_row["gunicorn"][0]  # SIGSEGV
+    assert border["class"].split() == ["v-degraded", "borderline"], border
+    assert border["text"].startswith("degraded?") and "damage 12.5 %" in border["text"], border
+    for cell in by_row["wsgiref"] + by_row["gunicorn"][1:]:
+        assert "borderline" not in cell["class"] and "?" not in cell["text"], cell  # certain: unmarked
+    # Seen, not only named: the borderline cell has a dashed border the certain ones lack.
+    assert dom.body["data-borderline-style"] == "dashed", dom.body
+    assert dom.body["data-certain-style"] != "dashed", dom.body
+    assert "borderline: the evidence straddles a bound" in dom.body["data-borderline-title"], dom.body
+    text = " ".join(dom.text)
+    assert "Gates: 2 of 3 FAILED" in text
+    assert dom.body["data-gate-fail"] == "2" and dom.body["data-gate-fail-colour"] != "rgba(0, 0, 0, 0)", dom.body
+
+
+BORDER_PROBE = """<script>
+window.addEventListener('load', function () {
+  var b = document.querySelector('table.scorecard td.borderline');
+  var c = document.querySelector('table.scorecard td.v-robust');
+  document.body.setAttribute('data-borderline-style', b ? getComputedStyle(b).borderTopStyle : 'none');
+  document.body.setAttribute('data-borderline-title', b ? b.title : '');
+  document.body.setAttribute('data-certain-style', c ? getComputedStyle(c).borderTopStyle : 'none');
+  var fails = Array.prototype.filter.call(document.querySelectorAll('table.gates td.failed'),
+                                          function (td) { return td.textContent === 'FAIL'; });
+  document.body.setAttribute('data-gate-fail', String(fails.length));
+  document.body.setAttribute('data-gate-fail-colour', fails.length ? getComputedStyle(fails[0]).backgroundColor : '');
+});
+</script>"""
 
 
 PROBE = """<script>

@@ -56,6 +56,10 @@ const std::string& edge_text() {
   static const std::string s = slurp(LABOUR_REPORTER_TEST_RESULTS_EDGE);
   return s;
 }
+const std::string& certainty_text() {
+  static const std::string s = slurp(LABOUR_REPORTER_TEST_RESULTS_CERTAINTY);
+  return s;
+}
 
 std::string render(const std::string& reporter, const std::string& document,
                    const std::map<std::string, std::string>& options = {}) {
@@ -693,6 +697,82 @@ TEST_CASE("markdown escapes what would break the table or become markup", "[repo
   CHECK(items[3] == "- &#9;Tabbed × SIGSEGV: failed: server 'tornado' did not start: port in use");
   CHECK(items[4] == "- **Warning:** figures from 2 kinds of machine &lt;see machines>");
   CHECK(contains(md, " [n/N]: n of N runs gave this verdict."));
+}
+
+// ------------------------------------------------------------------ certainty, gates --
+// results-certainty.json: gunicorn x SIGSEGV is degraded but borderline (p99_ratio 3.1..14.2
+// straddles 10), with damage_pct 12.5; two of its three gates failed.
+
+TEST_CASE("junit: a gate that failed the run is a failing case, a borderline verdict says so",
+          "[reporters][machine][junit]") {
+  const Report r = parse_junit(render("junit", certainty_text()));
+  check_consistent(r);
+  // 4 tests (wsgiref x SIGSEGV down fails) + 3 gates, 2 of them breached.
+  CHECK(declared(r.tag) == Counts{7, 3, 0, 0});
+  REQUIRE(r.suites.size() == 3);
+  CHECK(r.suites[2].name() == "gates");
+  CHECK(declared(r.suites[2].tag) == Counts{3, 2, 0, 0});
+  const auto gates = testcases(r.suites[2].body);
+  REQUIRE(gates.size() == 3);
+  CHECK(attribute(gates[0], "classname") == "gates");
+  CHECK(attribute(gates[0], "name") == "verdict in robust");
+  CHECK(contains(gates[0],
+                 "<failure message=\"FAIL verdict in robust: 2 of 4 tests: wsgiref x SIGSEGV (down), "
+                 "gunicorn x SIGSEGV (degraded)\" type=\"gate\">"));
+  CHECK(attribute(gates[1], "name") == "certainty == certain");
+  CHECK(contains(gates[1], "gunicorn x SIGSEGV (borderline)"));
+  CHECK(attribute(gates[2], "name") == "innocent_failure_pct<1 [scenario Plain]");
+  CHECK_FALSE(contains(gates[2], "<failure"));
+  CHECK(contains(gates[2], "PASS innocent_failure_pct&lt;1 [scenario Plain] (2 tests)"));
+
+  const auto gunicorn = testcases(r.suites[1].body);
+  REQUIRE(gunicorn.size() == 2);
+  CHECK(contains(gunicorn[0], "<property name=\"verdict.certainty\" value=\"borderline\"/>"));
+  CHECK(contains(gunicorn[0], "<property name=\"verdict.confidence\" value=\"0.95\"/>"));
+  CHECK(contains(gunicorn[0],
+                 "<property name=\"verdict.interval\" value=\"p99_ratio 3.1..14.2 (bound 10) at 95 %\"/>"));
+  CHECK(contains(gunicorn[0], "<property name=\"damage_pct\" value=\"12.5\"/>"));
+  CHECK(contains(gunicorn[0], "verdict: degraded? p99 x132, damage 12.5 %\n"));
+  CHECK(contains(gunicorn[0],
+                 "certainty: borderline: the evidence straddles a bound (p99_ratio 3.1..14.2 (bound 10) "
+                 "at 95 %); a rerun may give another verdict\n"));
+  CHECK(contains(gunicorn[0], "repeat: 3 runs (auto: rerun while borderline): degraded 2, robust 1\n"));
+  CHECK_FALSE(contains(gunicorn[1], "verdict.certainty"));  // an older verdict: no certainty written
+
+  // Not accepted, a borderline verdict's failure says first that a rerun may pass.
+  const std::string strict = render("junit", certainty_text(), {{"accept", "robust"}});
+  CHECK(contains(strict,
+                 "<failure message=\"borderline: the evidence straddles a bound (p99_ratio 3.1..14.2 "
+                 "(bound 10) at 95 %); a rerun may give another verdict: innocent p99 x132"));
+  // Without gates in the document, no gates suite.
+  CHECK_FALSE(contains(render("junit", v2_text()), "name=\"gates\""));
+}
+
+TEST_CASE("markdown: a borderline cell is marked, a degraded one shows its damage, gates show FAIL",
+          "[reporters][machine][markdown]") {
+  const std::string md = render("markdown", certainty_text());
+  const auto rows = table(md);
+  check_shape(rows);
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[2] == std::vector<std::string>{"wsgiref", "down at 0.3 s", "robust"});
+  CHECK(rows[3] ==
+        std::vector<std::string>{"gunicorn", "degraded? p99 x132, damage 12.5 % \\[2/3\\]", "robust"});
+  CHECK(contains(md, " ?: borderline, the evidence straddles a bound"));
+  CHECK(contains(md, " damage: the share of innocent requests that failed or were late"));
+  CHECK(contains(md, "\n**Gates: 2 of 3 FAILED**\n\n"));
+  CHECK(contains(md,
+                 "\n- **FAIL** verdict in robust: 2 of 4 tests: wsgiref x SIGSEGV (down), gunicorn x SIGSEGV "
+                 "(degraded)\n"));
+  CHECK(contains(md, "\n- **FAIL** certainty == certain: 1 of 4 tests: gunicorn x SIGSEGV (borderline)\n"));
+  CHECK(contains(md, "\n- **PASS** innocent\\_failure\\_pct&lt;1 \\[scenario Plain\\] (2 tests)\n"));
+  CHECK(contains(md,
+                 "\n- gunicorn × SIGSEGV: borderline: the evidence straddles a bound (p99\\_ratio 3.1..14.2 "
+                 "(bound 10) at 95 %); a rerun may give another verdict\n"));
+  // A document without any of it reads as before.
+  const std::string before = render("markdown", v2_text());
+  CHECK_FALSE(contains(before, "Gates"));
+  CHECK_FALSE(contains(before, "borderline"));
+  CHECK_FALSE(contains(before, "damage"));
 }
 
 // ------------------------------------------------------------------ bad input --------

@@ -294,6 +294,69 @@ TEST_CASE("the SDK's reader holds the one schema version and reads v2 views", "[
   CHECK(r::labour_cell(minimal.tests[0]) == "-");
 }
 
+TEST_CASE("the SDK's reader reads certainty, intervals and gates, and older documents as certain",
+          "[reporters][sdk]") {
+  namespace r = labour::reporters;
+  std::ifstream in(LABOUR_REPORTER_TEST_RESULTS_CERTAINTY);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const r::Document doc = r::read_document(text.str());
+  REQUIRE(doc.tests.size() == 4);
+  const r::TestView& border = doc.tests[2];  // gunicorn x SIGSEGV
+  REQUIRE(border.verdict);
+  CHECK(border.verdict->certainty == std::optional<std::string>("borderline"));
+  CHECK(border.verdict->borderline());
+  CHECK(border.borderline());
+  CHECK(border.verdict->confidence == Approx(0.95));
+  REQUIRE(border.verdict->interval);
+  CHECK(border.verdict->interval->figure == "p99_ratio");
+  CHECK(border.verdict->interval->low == Approx(3.1));
+  CHECK(border.verdict->interval->high == Approx(14.2));
+  CHECK(border.verdict->interval->bound == Approx(10));
+  REQUIRE(border.interval("innocent_failure_pct"));
+  CHECK(border.interval("innocent_failure_pct")->high == Approx(0.03));
+  CHECK_FALSE(border.interval("fault_p99_ms"));
+  CHECK_FALSE(doc.tests[1].interval("p50_ratio"));  // null: not measured
+  REQUIRE(border.repeat);
+  CHECK(border.repeat->automatic);
+  CHECK(border.repeat->runs[1].verdict->borderline());
+  CHECK(r::verdict_cell_marked(border) == "degraded? p99 x132");
+  CHECK(r::verdict_cell(border) == "degraded p99 x132");  // the unmarked cell stays as it was
+  CHECK(r::interval_text(*border.verdict) == "p99_ratio 3.1..14.2 (bound 10) at 95 %");
+  CHECK(r::damage_text(border) == "damage 12.5 %");
+  CHECK(r::damage_text(doc.tests[0]).empty());  // down: no damage to rank
+  // A verdict with certainty "certain", and one without (an older document): certain.
+  CHECK(doc.tests[1].verdict->certainty == std::optional<std::string>("certain"));
+  CHECK_FALSE(doc.tests[1].borderline());
+  CHECK_FALSE(doc.tests[3].verdict->certainty);
+  CHECK_FALSE(doc.tests[3].borderline());
+  CHECK(r::certainty_note(doc.tests[3]).empty());
+  CHECK(r::verdict_cell_marked(doc.tests[3]) == "robust");
+
+  REQUIRE(doc.gates.size() == 3);
+  CHECK(doc.gates[0].expression == "verdict in robust");
+  CHECK_FALSE(doc.gates[0].passed);
+  CHECK(doc.gates[0].checked == std::optional<std::uint64_t>(4));
+  CHECK(doc.gates[2].scenario == std::optional<std::string>("Plain"));
+  CHECK(r::gate_text(doc.gates[1]) ==
+        "FAIL certainty == certain: 1 of 4 tests: gunicorn x SIGSEGV (borderline)");
+  CHECK(r::gate_text(doc.gates[2]) == "PASS innocent_failure_pct<1 [scenario Plain] (2 tests)");
+
+  // Strict on types: a certainty that is not text, an interval without its ends.
+  Json bad = Json::parse(text.str());
+  bad["tests"][2]["verdict"]["certainty"] = 1;
+  CHECK_THROWS_WITH(r::read_document(bad.dump()),
+                    Catch::Contains("tests[2].verdict.certainty is not a string"));
+  bad = Json::parse(text.str());
+  bad["tests"][2]["intervals"]["p99_ratio"] = {{"low", 1}};
+  CHECK_THROWS_WITH(r::read_document(bad.dump()),
+                    Catch::Contains("tests[2].intervals.p99_ratio has no low or high"));
+  bad = Json::parse(text.str());
+  bad["gates"][0]["passed"] = "no";
+  CHECK_THROWS_WITH(r::read_document(bad.dump()), Catch::Contains("gates[0].passed is not true or false"));
+}
+
 // ------------------------------------------------------------------ descriptors ------
 
 TEST_CASE("reporter descriptors declare their kind, name and options", "[reporters]") {
@@ -927,6 +990,42 @@ TEST_CASE("html renders a document the new producer wrote", "[reporters][html]")
     CHECK(d["phases"].size() == 3);
     CHECK(!d["buckets"]["t"].empty());
   }
+}
+
+TEST_CASE("html marks a borderline verdict, shows damage, intervals and the gates with FAIL",
+          "[reporters][html]") {
+  Library lib("html");
+  Instance html(lib);
+  std::ifstream in(LABOUR_REPORTER_TEST_RESULTS_CERTAINTY);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const Rendered r = html.render(text.str());
+  REQUIRE(r.rc == 0);
+  const std::string& page = r.output;
+  CHECK(page.find("<td class=\"v-degraded borderline\" title=\"borderline: the evidence straddles a bound "
+                  "(p99_ratio 3.1..14.2 (bound 10) at 95 %); a rerun may give another verdict\n") !=
+        std::string::npos);
+  CHECK(page.find("<a href=\"#test-2\">degraded? p99 x132, damage 12.5 %</a>") != std::string::npos);
+  CHECK(page.find("<td class=\"v-robust\" title=") != std::string::npos);  // certain cells: as before
+  CHECK(page.find("<span class=\"badge v-degraded borderline\">degraded? p99 x132, damage 12.5 %</span>") !=
+        std::string::npos);
+  CHECK(page.find("<span class=\"borderline\">verdict?</span> borderline") != std::string::npos);
+  CHECK(page.find("<h2>Gates: 2 of 3 FAILED</h2>") != std::string::npos);
+  CHECK(
+      page.find("<tr><td class=\"failed\">FAIL</td><td>certainty == certain</td><td>every test</td><td>4</td>"
+                "<td>gunicorn x SIGSEGV (borderline)</td></tr>") != std::string::npos);
+  CHECK(page.find(
+            "<tr><td class=\"passed\">PASS</td><td>innocent_failure_pct&lt;1</td><td>scenario Plain</td>") !=
+        std::string::npos);
+  CHECK(page.find("132.291 (8.2..140.5) [3.1..14.2]") != std::string::npos);  // median, runs' range, interval
+  CHECK(page.find("3 runs (auto: rerun while borderline)") != std::string::npos);
+  // A document without certainty or gates: nothing of it on the page.
+  const Rendered before = html.render(read_fixture());
+  REQUIRE(before.rc == 0);
+  CHECK(before.output.find(" borderline\"") == std::string::npos);         // no cell or badge marked
+  CHECK(before.output.find("class=\"borderline\"") == std::string::npos);  // nor the legend
+  CHECK(before.output.find("Gates") == std::string::npos);
 }
 
 TEST_CASE("html chart data holds only numbers a chart can place, whatever the document says",

@@ -96,3 +96,42 @@ TEST_CASE("gates check every test: absent figures and runs that did not complete
   CHECK(block[3]["scenario"] == "Plain");
   CHECK(block[0]["passed"] == false);
 }
+
+TEST_CASE("a certainty gate passes certain verdicts and breaches borderline ones") {
+  CHECK(labour::run::parse_gate("certainty == certain", kNames, "x").figure == "certainty");
+  CHECK(labour::run::parse_gate("certainty != borderline", kNames, "x").op == Gate::Op::NotEqual);
+  CHECK(labour::run::parse_gate("certainty in certain,borderline", kNames, "x").verdicts ==
+        std::vector<std::string>{"certain", "borderline"});
+  CHECK_THAT(gate_error("certainty == sure"),
+             Catch::Contains("--fail-on 'certainty == sure': unknown certainty 'sure'") &&
+                 Catch::Contains("(known: certain, borderline)"));
+  CHECK_THAT(gate_error("certainty is certain"),
+             Catch::Contains("write certainty in C,C...") && Catch::Contains("C one of certain, borderline"));
+  CHECK_THAT(gate_error("certainty == robust"), Catch::Contains("unknown certainty 'robust'"));
+  CHECK_THAT(gate_error("verdict == certain"), Catch::Contains("unknown verdict 'certain'"));
+  CHECK_THAT(gate_error("latency<5"), Catch::Contains("verdict, certainty)"));
+  CHECK_THAT(gate_error("certainty == certain,borderline"), Catch::Contains("take one certainty"));
+  try {  // `labour load` has no verdict, so no certainty either
+    labour::run::parse_gate("certainty == certain", kNames, "x", false);
+    FAIL("a certainty gate without verdicts was accepted");
+  } catch (const labour::UsageError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("there is no certainty here"));
+  }
+
+  json borderline = test("b", "Leak", "degraded", {{"p99_ratio", 11}});
+  borderline["verdict"]["certainty"] = "borderline";
+  json certain = test("a", "Leak", "robust", {{"p99_ratio", 1}});
+  certain["verdict"]["certainty"] = "certain";
+  const json old = test("c", "Leak", "robust", {{"p99_ratio", 1}});  // no certainty: certain
+  const json doc = {{"tests", json::array({certain, borderline, old, test("d", "Leak", "", {}, "failed")})}};
+  const auto out = labour::run::check_gates({labour::run::parse_gate("certainty == certain", kNames, "x"),
+                                             labour::run::parse_gate("certainty != borderline", kNames, "x"),
+                                             labour::run::parse_gate("certainty in borderline", kNames, "x")},
+                                            doc);
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].checked == 4);
+  CHECK(out[0].breaches == std::vector<std::string>{"b x Leak (borderline)", "d x Leak (failed)"});
+  CHECK(out[1].breaches == out[0].breaches);
+  CHECK(out[2].breaches ==
+        std::vector<std::string>{"a x Leak (certain)", "c x Leak (certain)", "d x Leak (failed)"});
+}

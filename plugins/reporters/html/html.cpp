@@ -1,10 +1,11 @@
 // html reporter: one self-contained page to keep or share, readable at phone width. At the
 // top the scorecard (servers x scenarios coloured by verdict, each cell with its deciding
-// figure, the reason on hover, a link to its test), Labour's table, the server-processes
-// table; then per test its verdict and reason, one chart on the test's time axis (drawn in
-// the browser by Chart.js and page.js, both inlined), its phases, figures, outages and
-// behaviours, and how to run it again; last the environment. Everything shown is read from
-// the document (<labour/results.hpp>); nothing is derived.
+// figure, the reason on hover, a link to its test; a borderline verdict marked "?" with a
+// dashed border, its interval on hover; a degraded one with its damage), the gates when the
+// run had any (FAIL in red), Labour's table, the server-processes table; then per test its verdict and
+// reason, one chart on the test's time axis (drawn in the browser by Chart.js and page.js, both inlined), its
+// phases, figures, outages and behaviours, and how to run it again; last the environment. Everything shown is
+// read from the document (<labour/results.hpp>); nothing is derived.
 #include <labour/results.hpp>
 #include <labour/sdk.hpp>
 
@@ -69,10 +70,18 @@ std::string css_class(const std::string& prefix, const std::string& value) {
   return out;
 }
 
-// The class a test's scorecard cell is coloured with: its verdict, or its status.
+// The class a test's scorecard cell is coloured with: its verdict, or its status; a
+// borderline verdict is marked too.
 std::string verdict_class(const TestView& t) {
-  if (t.status == "completed" && t.verdict) return css_class("v-", t.verdict->value);
+  if (t.status == "completed" && t.verdict)
+    return css_class("v-", t.verdict->value) + (t.borderline() ? " borderline" : "");
   return css_class("s-", t.status);
+}
+
+// A cell's text: the verdict ("?" when borderline) and, when degraded, the damage.
+std::string verdict_text(const TestView& t) {
+  const std::string damage = damage_text(t);
+  return verdict_cell_marked(t) + (damage.empty() ? "" : ", " + damage);
 }
 
 // ------------------------------------------------------------------ charts -----------
@@ -212,6 +221,8 @@ th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#faf
 .v-inconclusive{background:#e0e0e0;color:#444}.v-unsupported{background:#e6e1f2;color:#463a6e}.s-skipped{background:#f6efdc;color:#8a5a00}
 .s-failed{background:#f3d6d6;color:#900}.s-interrupted{background:#ece4f3;color:#524}
 .badge{padding:.1em .5em;border-radius:.3em;font-weight:600}.reason{margin-left:.4em}
+.scorecard td.borderline,.badge.borderline,.legend .borderline{border:2px dashed #555;font-style:italic}
+.gates td{text-align:left}.gates .failed{background:#f3d6d6}
 .legend span{display:inline-block;padding:0 .6em;margin:0 .4em .3em 0;border-radius:.3em}
 .behaviours td:last-child,.behaviours th:last-child{text-align:left}
 .warning{background:#fde9b5;color:#6b4400;padding:.4em .8em;border-radius:.3em;font-weight:600}
@@ -322,17 +333,22 @@ class HtmlReporter final : public labour::sdk::Reporter {
   static std::string tables(const Document& doc) {
     const auto none = [](const TestView&) { return std::string(); };
     std::string s = tag("h2", "Verdicts") + "\n";
-    const auto verdict_text = [](const TestView& t) {
-      return verdict_cell(t) + (t.machine ? " (machine " + std::to_string(*t.machine) + ")" : "");
+    const auto cell_text = [](const TestView& t) {
+      return verdict_text(t) + (t.machine ? " (machine " + std::to_string(*t.machine) + ")" : "");
     };
-    s += grid(doc, "grid scorecard", verdict_text, verdict_class, [](const TestView& t) {
-      if (t.verdict) return t.verdict->reason.value_or("");
-      return t.error.value_or("");
+    s += grid(doc, "grid scorecard", cell_text, verdict_class, [](const TestView& t) {
+      if (!t.verdict) return t.error.value_or("");
+      const std::string note = certainty_note(t), reason = t.verdict->reason.value_or("");
+      return note.empty() ? reason : note + (reason.empty() ? "" : "\n" + reason);
     });
     s += "<p class=\"legend note\">";
     for (const char* v : labour::reporters::kVerdicts)
       s += "<span class=\"v-" + std::string(v) + "\">" + v + "</span>";
+    if (std::any_of(doc.tests.begin(), doc.tests.end(), [](const TestView& t) { return t.borderline(); }))
+      s += "<span class=\"borderline\">verdict?</span> borderline: the evidence straddles a bound, a rerun "
+           "may give another verdict;";
     s += " hover a cell for the reason</p>\n";
+    if (!doc.gates.empty()) s += gates_table(doc.gates);
     s += tag("h2", "Labour's table: failure % and requests/s in the fault phase") + "\n";
     s += grid(doc, "grid", labour_cell, labour_class, none);
     s += tag("p", "\"Failed\": Labour's rule, as the document's labour_verdict says.", "note") + "\n";
@@ -344,6 +360,26 @@ class HtmlReporter final : public labour::sdk::Reporter {
     return s;
   }
 
+  // The gates of the run: each with PASS or FAIL and what breached it.
+  static std::string gates_table(const std::vector<GateView>& gates) {
+    std::size_t failed = 0;
+    for (const GateView& g : gates) failed += g.passed ? 0 : 1;
+    std::string s =
+        tag("h2", failed
+                      ? "Gates: " + std::to_string(failed) + " of " + std::to_string(gates.size()) + " FAILED"
+                      : "Gates: all " + std::to_string(gates.size()) + " passed") +
+        "\n<div class=\"scroll\"><table class=\"gates\"><tr>" + tag("th", "result") + tag("th", "gate") +
+        tag("th", "scope") + tag("th", "tests") + tag("th", "breaches") + "</tr>\n";
+    for (const GateView& g : gates) {
+      std::string breaches;
+      for (const std::string& b : g.breaches) breaches += (breaches.empty() ? "" : ", ") + b;
+      s += "<tr>" + tag("td", g.passed ? "PASS" : "FAIL", g.passed ? "passed" : "failed") +
+           tag("td", g.expression) + tag("td", g.scenario ? "scenario " + *g.scenario : "every test") +
+           tag("td", count(g.checked)) + tag("td", breaches.empty() ? "-" : breaches) + "</tr>\n";
+    }
+    return s + "</table></div>\n";
+  }
+
   // A test: its verdict (or why there is none) in the heading, how to run it again, its
   // figures and tables, and one chart on the test's time axis.
   static std::string test_section(const Document& doc, const TestView& t, std::size_t index) {
@@ -351,10 +387,11 @@ class HtmlReporter final : public labour::sdk::Reporter {
     const bool judged = t.status == "completed" && t.verdict;
     s += "<h2>" +
          escape(t.label + (t.server_version ? " " + *t.server_version : "") + " × " + t.scenario.name) +
-         " <span class=\"badge " + verdict_class(t) + "\">" + escape(judged ? verdict_cell(t) : t.status) +
+         " <span class=\"badge " + verdict_class(t) + "\">" + escape(judged ? verdict_text(t) : t.status) +
          "</span></h2>\n";
     if (t.error) s += tag("p", "error: " + *t.error, "failed") + "\n";
     if (judged && t.verdict->reason) s += tag("p", *t.verdict->reason, "reason") + "\n";
+    if (judged && t.borderline()) s += tag("p", certainty_note(t), "reason certainty") + "\n";
     if (t.status != "completed" && t.verdict)
       s += tag("p", "verdict so far: " + t.verdict->value, "note") + "\n";
     if (t.repeat) s += repeat_block(*t.repeat);
@@ -534,7 +571,8 @@ class HtmlReporter final : public labour::sdk::Reporter {
         TestView one;  // the run's verdict, written as the scorecard writes one
         one.status = "completed";
         one.verdict = v;
-        cell = "<span class=\"badge " + verdict_class(one) + "\">" + escape(verdict_cell(one)) + "</span>";
+        cell = "<span class=\"badge " + verdict_class(one) + "\">" + escape(verdict_cell_marked(one)) +
+               "</span>";
       }
       s += "<tr>" + tag("td", std::to_string(i + 1)) + "<td>" + cell + "</td>" +
            tag("td", v ? v->reason.value_or("") : "") + "</tr>\n";
@@ -563,7 +601,16 @@ class HtmlReporter final : public labour::sdk::Reporter {
   static std::string figures_table(const TestView& t) {
     const std::string decisive = t.verdict ? t.verdict->figure.value_or("") : "";
     constexpr std::size_t kPerRow = 3;
-    std::string s = tag("h3", "Figures") + "\n<table class=\"figures\">\n";
+    std::string s = tag("h3", "Figures") + "\n";
+    if (!t.intervals.empty())
+      s += tag("p",
+               "[low..high]: the figure's interval" +
+                   (t.verdict && t.verdict->confidence ? " at " + plain(*t.verdict->confidence * 100) + " %"
+                                                       : "") +
+                   " confidence; a rerun's figure lands in it",
+               "note") +
+           "\n";
+    s += "<table class=\"figures\">\n";
     for (std::size_t i = 0; i < t.figures.size(); i += kPerRow) {
       s += "<tr>";
       for (std::size_t j = i; j < i + kPerRow; ++j) {
@@ -573,9 +620,11 @@ class HtmlReporter final : public labour::sdk::Reporter {
         }
         const auto& [name, value] = t.figures[j];
         const bool is_decisive = name == decisive;
+        std::string text = figure_text(t, name, value);
+        if (const auto i = t.interval(name)) text += " [" + plain(i->low) + ".." + plain(i->high) + "]";
         s += std::string(is_decisive ? "<td class=\"decisive\" title=\"decided the verdict\">" : "<td>") +
-             escape(name) + "</td>" + (is_decisive ? "<td class=\"decisive\">" : "<td>") +
-             escape(figure_text(t, name, value)) + "</td>";
+             escape(name) + "</td>" + (is_decisive ? "<td class=\"decisive\">" : "<td>") + escape(text) +
+             "</td>";
       }
       s += "</tr>\n";
     }

@@ -9,18 +9,24 @@
 //                     plan.fingerprint (each when the document has it)
 //       <testcase classname=LABEL name=SCENARIO time=DURATION>
 //         <properties>  scenario, scenario.source, status, verdict, verdict.figure,
+//                       verdict.certainty, verdict.confidence, verdict.interval, damage_pct,
 //                       labour_verdict, machine
-//         one of: <failure message=REASON type=VERDICT>  a verdict not in `accept`
+//         one of: <failure message=REASON type=VERDICT>  a verdict not in `accept` (a
+//                                                        borderline one says so)
 //                 <error message=ERROR type="failed">   status "failed" (did not run)
 //                 <skipped message=ERROR/>              status "skipped"
 //                 <skipped message="interrupted">       status "interrupted"
 //         <system-out>  the verdict cell, its reason, labour_verdict, what the processes
 //                       went through and every figure, as the document holds them
 //       <system-err>    the document's warnings, in every suite
+//     <testsuite name="gates">    when the run had gates (--fail-on, [thresholds])
+//       <testcase classname="gates" name=EXPRESSION [scenario S] time="0">
+//         <failure message="FAIL ..." type="gate">  a gate that was breached, with its breaches
 //
 // One suite per server label (in order of first appearance), one case per test (a matrix
 // cell) in the document's order. A completed test passes when its verdict is one of the
-// option `accept` (default "robust,degraded"). `time` is the test's `duration_s` (its fault
+// option `accept` (default "robust,degraded"); a gate that failed the run is a failure of its
+// own, so a job that labour failed by a gate is never green. `time` is the test's `duration_s` (its fault
 // phase), 0 when absent; suites carry no time, since a sum would be a figure of the
 // reporter's making. Counts are of the cases written. Text is XML-escaped; characters XML
 // 1.0 forbids (control characters, U+FFFE/U+FFFF, bytes that are not UTF-8) become U+FFFD.
@@ -204,9 +210,15 @@ class JunitReporter final : public labour::sdk::Reporter {
       total.add(c.result);
     }
 
+    Counts gates;
+    for (const GateView& g : doc.gates) gates.add(g.passed ? Result::Passed : Result::Failure);
+    total.tests += gates.tests;
+    total.failures += gates.failures;
+
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out << "<testsuites" << attr("name", doc.tool_name.value_or("labour")) << total.attributes() << ">\n";
     for (std::size_t s = 0; s < suites.size(); ++s) out << suite(doc, labels[s], suites[s]);
+    if (!doc.gates.empty()) out << gate_suite(doc, gates);
     out << "</testsuites>\n";
   }
 
@@ -267,6 +279,28 @@ class JunitReporter final : public labour::sdk::Reporter {
     return s + "  </testsuite>\n";
   }
 
+  // The gates (--fail-on, a scenario's [thresholds]): one case each, a failure when breached.
+  static std::string gate_suite(const Document& doc, const Counts& counts) {
+    std::string s = "  <testsuite" + attr("name", "gates") + counts.attributes();
+    if (doc.started_at) s += attr("timestamp", *doc.started_at);
+    if (doc.hostname) s += attr("hostname", *doc.hostname);
+    s += ">\n";
+    for (const GateView& g : doc.gates) {
+      const std::string name = g.expression + (g.scenario ? " [scenario " + *g.scenario + "]" : "");
+      s += "    <testcase" + attr("classname", "gates") + attr("name", name) + attr("time", "0") + ">\n";
+      const std::string line = gate_text(g);
+      if (!g.passed) {
+        std::string breaches;
+        for (const std::string& b : g.breaches) breaches += b + "\n";
+        s += "      <failure" + attr("message", line) + attr("type", "gate") + ">" + xml(breaches, false) +
+             "</failure>\n";
+      }
+      s += "      <system-out>" + xml(line + "\n", false) + "</system-out>\n";
+      s += "    </testcase>\n";
+    }
+    return s + "  </testsuite>\n";
+  }
+
   static std::string testcase(const Case& c) {
     const TestView& t = *c.test;
     std::string s = "    <testcase" + attr("classname", t.label) + attr("name", t.scenario.name) +
@@ -279,6 +313,11 @@ class JunitReporter final : public labour::sdk::Reporter {
     if (t.verdict) {
       s += property(in, "verdict", t.verdict->value);
       if (t.verdict->figure) s += property(in, "verdict.figure", *t.verdict->figure);
+      if (t.verdict->certainty) s += property(in, "verdict.certainty", *t.verdict->certainty);
+      if (t.verdict->confidence) s += property(in, "verdict.confidence", plain(*t.verdict->confidence));
+      if (t.verdict->interval) s += property(in, "verdict.interval", interval_text(*t.verdict));
+      if (const auto damage = t.figure("damage_pct"); damage && t.verdict->value == "degraded")
+        s += property(in, "damage_pct", plain(*damage));
     }
     if (t.labour_verdict) s += property(in, "labour_verdict", *t.labour_verdict);
     if (t.machine) s += property(in, "machine", std::to_string(*t.machine));
@@ -290,9 +329,12 @@ class JunitReporter final : public labour::sdk::Reporter {
         break;
       case Result::Failure:
         if (t.verdict) {
-          const std::string reason = t.verdict->reason.value_or(verdict_cell(t));
+          // A borderline verdict says so first: a rerun may pass.
+          const std::string note = certainty_note(t);
+          const std::string reason =
+              (note.empty() ? "" : note + ": ") + t.verdict->reason.value_or(verdict_cell_marked(t));
           s += "      <failure" + attr("message", reason) + attr("type", t.verdict->value) + ">" +
-               xml(verdict_cell(t) + ": " + reason, false) + "</failure>\n";
+               xml(verdict_cell_marked(t) + ": " + reason, false) + "</failure>\n";
         } else {
           s += "      <failure" + attr("message", "completed without a verdict") + attr("type", "none") +
                "/>\n";
@@ -321,8 +363,10 @@ class JunitReporter final : public labour::sdk::Reporter {
   static std::string system_out(const TestView& t) {
     std::string s;
     if (t.verdict) {
-      s += "verdict: " + verdict_cell(t) + "\n";
+      const std::string damage = damage_text(t);
+      s += "verdict: " + verdict_cell_marked(t) + (damage.empty() ? "" : ", " + damage) + "\n";
       if (t.verdict->reason) s += "reason: " + *t.verdict->reason + "\n";
+      if (t.borderline()) s += "certainty: " + certainty_note(t) + "\n";
     }
     if (t.labour_verdict) s += "labour_verdict: " + labour_cell(t) + "\n";
     if (t.repeat) s += "repeat: " + repeat_summary(*t.repeat) + "\n";

@@ -14,9 +14,13 @@
 // Rows are server labels, columns scenarios, both in order of first appearance (the first
 // test of a pair wins, as in the console's grid); each cell is verdict_cell (the verdict
 // and the figure that decided it), with "[n/N]" when the cell ran N times and n gave this
-// verdict. Under the table: a legend, one line per test that did not complete with its
-// error, and the document's warnings. Option `emoji` prefixes each cell with a colour:
-// 🟢 robust, 🟡 degraded, 🟠 hung, 🔴 down, ⚪ anything else.
+// verdict. A borderline verdict (the evidence straddles a bound, so a rerun may give another)
+// is marked "?" ("degraded? p99 x11"); a degraded cell adds its damage ("damage 12 %", the
+// share of innocent requests that failed or were late). Under the table: a legend, the gates
+// with PASS or FAIL when the run had any, one line per borderline test with its interval, one
+// line per test that did not complete with its error, and the document's warnings. Option
+// `emoji` prefixes each cell with a colour: 🟢 robust, 🟡 degraded, 🟠 hung, 🔴 down, ⚪
+// anything else.
 //
 // Text from the document is escaped so that it stays text: backslash, | (it would split the
 // cell), and the characters Markdown would read as emphasis, code or links get a backslash;
@@ -132,8 +136,10 @@ class MarkdownReporter final : public labour::sdk::Reporter {
 
     std::vector<std::string> servers, scenarios;
     std::map<std::pair<std::string, std::string>, const TestView*> cells;
-    bool repeated = false;
+    bool repeated = false, borderline = false, damage = false;
     for (const TestView& t : doc.tests) {
+      borderline = borderline || t.borderline();
+      damage = damage || !damage_text(t).empty();
       if (std::find(servers.begin(), servers.end(), t.label) == servers.end()) servers.push_back(t.label);
       if (std::find(scenarios.begin(), scenarios.end(), t.scenario.name) == scenarios.end())
         scenarios.push_back(t.scenario.name);
@@ -155,10 +161,27 @@ class MarkdownReporter final : public labour::sdk::Reporter {
         }
         out << row(r);
       }
-      out << "\n" << legend(repeated);
+      out << "\n" << legend(repeated, borderline, damage);
+    }
+
+    if (!doc.gates.empty()) {
+      std::size_t failed = 0;
+      for (const GateView& g : doc.gates) failed += g.passed ? 0 : 1;
+      out << "\n**Gates: "
+          << (failed ? std::to_string(failed) + " of " + std::to_string(doc.gates.size()) + " FAILED"
+                     : "all " + std::to_string(doc.gates.size()) + " passed")
+          << "**\n\n";
+      for (const GateView& g : doc.gates) {
+        const std::string line = gate_text(g);  // "PASS ..." or "FAIL ...": the word first, in bold
+        out << "- **" << line.substr(0, 4) << "**" << escape(line.substr(4)) << "\n";
+      }
     }
 
     std::string notes;
+    for (const TestView& t : doc.tests)
+      if (t.borderline())
+        notes += "- " + line_start(escape(t.label)) + " × " + escape(t.scenario.name) + ": " +
+                 escape(certainty_note(t)) + "\n";
     for (const TestView& t : doc.tests)
       if (t.status != "completed")
         notes += "- " + line_start(escape(t.label)) + " × " + escape(t.scenario.name) + ": " +
@@ -180,7 +203,8 @@ class MarkdownReporter final : public labour::sdk::Reporter {
   }
 
   std::string cell(const TestView& t) const {
-    std::string text = verdict_cell(t);
+    std::string text = verdict_cell_marked(t);
+    if (const std::string damage = damage_text(t); !damage.empty()) text += ", " + damage;
     if (t.verdict && t.repeat && t.repeat->count) {
       std::uint64_t seen = 0;
       for (const auto& [value, n] : t.repeat->verdicts)
@@ -191,7 +215,7 @@ class MarkdownReporter final : public labour::sdk::Reporter {
     return (emoji_ ? std::string(emoji_of(t)) + " " : std::string()) + escape(text);
   }
 
-  std::string legend(bool repeated) const {
+  std::string legend(bool repeated, bool borderline, bool damage) const {
     std::string s =
         "Legend: rows are servers, columns scenarios; each cell is what happened to the good requests "
         "while the server was made to misbehave, with the figure that decided it. ";
@@ -205,6 +229,10 @@ class MarkdownReporter final : public labour::sdk::Reporter {
            "down: the server died and nothing answered; inconclusive: the test could not judge.";
     s += " -: not run.";
     if (repeated) s += " [n/N]: n of N runs gave this verdict.";
+    if (borderline)
+      s += " ?: borderline, the evidence straddles a bound, so a rerun may give another verdict (listed "
+           "below).";
+    if (damage) s += " damage: the share of innocent requests that failed or were late in the fault phase.";
     return s + "\n";
   }
 

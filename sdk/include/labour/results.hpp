@@ -204,12 +204,32 @@ struct Latency {
   std::optional<double> p50_us, p90_us, p99_us, max_us;
 };
 
+// An interval of a figure at the verdict's confidence: a rerun's figure lands in it.
+struct Interval {
+  double low = 0, high = 0;
+};
+
+// The deciding (or straddling) figure's interval and the bound it was judged against.
+struct VerdictInterval {
+  std::string figure;  // its name in `figures`, e.g. "p99_ratio"
+  double low = 0, high = 0;
+  std::optional<double> bound;
+};
+
 // The verdict of a completed test. `value` is an open set: show unknown values as they are.
+// Fields after `figure` came later: documents without them read as before.
 struct VerdictView {
   std::string value;                   // robust, degraded, hung, down, inconclusive, ...
   std::optional<std::string> reason;   // one line naming what decided it
   std::optional<std::string> summary;  // the deciding figure, short: "p99 x132", "down at 0.2 s"
   std::optional<std::string> figure;   // its name in `figures`; absent when none decided
+  // "certain" or "borderline" (the evidence straddles a bound: an identical rerun may give
+  // another verdict); an open set; absent in older documents, which read as certain.
+  std::optional<std::string> certainty;
+  std::optional<double> confidence;         // the level of the intervals, e.g. 0.95
+  std::optional<VerdictInterval> interval;  // the deciding or straddling figure's interval
+
+  bool borderline() const { return certainty && *certainty == "borderline"; }
 };
 
 struct BehaviourView {
@@ -287,7 +307,8 @@ struct RepeatRun {
 };
 struct RepeatView {
   std::optional<std::uint64_t> count;
-  CountMap verdicts;  // verdict value -> runs
+  bool automatic = false;  // "auto": labour reran a borderline cell on its own
+  CountMap verdicts;       // verdict value -> runs
   NumberMap figures_min, figures_max;
   std::vector<RepeatRun> runs;
 };
@@ -332,8 +353,26 @@ struct TestView {
   std::vector<EventView> events;  // lifecycle events, in the order they fired
   std::optional<RepeatView> repeat;
   std::optional<std::uint64_t> machine;  // merged shards: 1-based index into Document::machines
+  // Each figure's interval at verdict.confidence, by name; a figure not measured has none.
+  std::vector<std::pair<std::string, Interval>> intervals;
 
   std::optional<double> figure(std::string_view name) const { return lookup(figures, name); }
+  std::optional<Interval> interval(std::string_view name) const {
+    for (const auto& [k, r] : intervals)
+      if (k == name) return r;
+    return std::nullopt;
+  }
+  // Certainty as a reader should take it: a verdict without one is certain.
+  bool borderline() const { return status == "completed" && verdict && verdict->borderline(); }
+};
+
+// One gate of `--fail-on` or a scenario's [thresholds], as checked against the document.
+struct GateView {
+  std::string expression;               // as written
+  std::optional<std::string> scenario;  // a scenario's own gate: the scenario it applies to
+  bool passed = true;
+  std::optional<std::uint64_t> checked;  // tests it applied to
+  std::vector<std::string> breaches;     // "label x scenario (value)"
 };
 
 struct Document {
@@ -345,6 +384,7 @@ struct Document {
   std::vector<std::string> machines;  // merged shards from different kinds of machine: each summarised
   std::vector<std::string> warnings;  // what a reader must know before trusting the figures
   std::vector<TestView> tests;
+  std::vector<GateView> gates;  // when the run had gates; in the order they were given
 };
 
 // ------------------------------------------------------------------ readers ----------
@@ -363,8 +403,37 @@ inline std::optional<VerdictView> read_verdict(const Json& parent, const std::st
   const Json* v = opt_object(parent, "verdict", path);
   if (!v) return std::nullopt;
   const std::string p = path + ".verdict";
-  return VerdictView{req_string(*v, "value", p), opt_string(*v, "reason", p), opt_string(*v, "summary", p),
-                     opt_string(*v, "figure", p)};
+  VerdictView out;
+  out.value = req_string(*v, "value", p);
+  out.reason = opt_string(*v, "reason", p);
+  out.summary = opt_string(*v, "summary", p);
+  out.figure = opt_string(*v, "figure", p);
+  out.certainty = opt_string(*v, "certainty", p);
+  out.confidence = opt_number(*v, "confidence", p);
+  if (const Json* i = opt_object(*v, "interval", p)) {
+    const std::string ip = p + ".interval";
+    const auto low = opt_number(*i, "low", ip), high = opt_number(*i, "high", ip);
+    if (!low || !high) malformed(ip, "has no low or high");
+    out.interval = VerdictInterval{opt_string(*i, "figure", ip).value_or(out.figure.value_or("")), *low,
+                                   *high, opt_number(*i, "bound", ip)};
+  }
+  return out;
+}
+
+// A test's "intervals": figure -> {low, high}.
+inline std::vector<std::pair<std::string, Interval>> read_intervals(const Json* obj,
+                                                                    const std::string& path) {
+  std::vector<std::pair<std::string, Interval>> out;
+  if (!obj) return out;
+  for (const auto& [k, v] : obj->items()) {
+    const std::string p = path + "." + k;
+    if (v.is_null()) continue;  // not measured
+    if (!v.is_object()) malformed(p, "is not an object");
+    const auto low = opt_number(v, "low", p), high = opt_number(v, "high", p);
+    if (!low || !high) malformed(p, "has no low or high");
+    out.emplace_back(k, Interval{*low, *high});
+  }
+  return out;
 }
 
 inline bool opt_bool(const Json& obj, const char* key, const std::string& path) {
@@ -452,6 +521,7 @@ inline MonitorView read_monitor(const Json& m, const std::string& path) {
 inline RepeatView read_repeat(const Json& r, const std::string& path) {
   RepeatView v;
   v.count = opt_count(r, "count", path);
+  v.automatic = opt_bool(r, "auto", path);
   v.verdicts = count_map(opt_object(r, "verdicts", path), path + ".verdicts");
   v.figures_min = number_map(opt_object(r, "figures_min", path), path + ".figures_min");
   v.figures_max = number_map(opt_object(r, "figures_max", path), path + ".figures_max");
@@ -573,6 +643,22 @@ inline TestView read_test(const Json& t, const std::string& path) {
       v.events.push_back(read_event((*events)[i], at(path + ".events", i)));
   if (const Json* repeat = opt_object(t, "repeat", path)) v.repeat = read_repeat(*repeat, path + ".repeat");
   v.machine = opt_count(t, "machine", path);
+  v.intervals = read_intervals(opt_object(t, "intervals", path), path + ".intervals");
+  return v;
+}
+
+inline GateView read_gate(const Json& g, const std::string& path) {
+  if (!g.is_object()) malformed(path, "is not an object");
+  GateView v;
+  v.expression = req_string(g, "expression", path);
+  v.scenario = opt_string(g, "scenario", path);
+  if (find(g, "passed")) v.passed = opt_bool(g, "passed", path);
+  v.checked = opt_count(g, "checked", path);
+  if (const Json* breaches = opt_array(g, "breaches", path))
+    for (std::size_t i = 0; i < breaches->size(); ++i) {
+      if (!(*breaches)[i].is_string()) malformed(at(path + ".breaches", i), "is not a string");
+      v.breaches.push_back((*breaches)[i].get<std::string>());
+    }
   return v;
 }
 
@@ -701,6 +787,8 @@ inline Document read_document(std::string_view text, TextFor text_for = TextFor:
   if (!tests) malformed("tests", "is missing");
   if (!tests->is_array()) malformed("tests", "is not an array");
   for (std::size_t i = 0; i < tests->size(); ++i) d.tests.push_back(read_test((*tests)[i], at("tests", i)));
+  if (const Json* gates = opt_array(doc, "gates", ""))
+    for (std::size_t i = 0; i < gates->size(); ++i) d.gates.push_back(read_gate((*gates)[i], at("gates", i)));
   return d;
 }
 
@@ -793,6 +881,57 @@ inline std::string verdict_cell(const TestView& t) {
   if (summary.empty() || summary == value) return value;
   if (summary.rfind(value + " ", 0) == 0) return summary;
   return value + " " + summary;
+}
+
+// The scorecard's cell with a borderline verdict marked: "degraded? p99 x11". The "?" says
+// that the evidence straddles a bound, so an identical rerun may give another verdict.
+inline std::string verdict_cell_marked(const TestView& t) {
+  std::string cell = verdict_cell(t);
+  if (t.borderline() && cell.rfind(t.verdict->value, 0) == 0) cell.insert(t.verdict->value.size(), "?");
+  return cell;
+}
+
+// The verdict's interval: "p99_ratio 3.1..14.2 (bound 10) at 95 %", or "" without one.
+inline std::string interval_text(const VerdictView& v) {
+  if (!v.interval) return "";
+  const VerdictInterval& i = *v.interval;
+  std::string s = (i.figure.empty() ? std::string() : i.figure + " ") + plain(i.low) + ".." + plain(i.high);
+  if (i.bound) s += " (bound " + plain(*i.bound) + ")";
+  if (v.confidence) s += " at " + plain(*v.confidence * 100) + " %";
+  return s;
+}
+
+// Why a verdict is borderline, in one line; "" for a certain one (or one without certainty).
+// "borderline: the evidence straddles a bound (p99_ratio 3.1..14.2 (bound 10) at 95 %); a
+// rerun may give another verdict"
+inline std::string certainty_note(const TestView& t) {
+  if (!t.borderline()) return "";
+  const std::string interval = interval_text(*t.verdict);
+  return "borderline: the evidence straddles a bound" + (interval.empty() ? "" : " (" + interval + ")") +
+         "; a rerun may give another verdict";
+}
+
+// The size of a degraded test's damage, to rank it among the degraded: "damage 12.5 %" (the
+// share of the fault phase's innocent requests that failed or were late), "" otherwise.
+inline std::string damage_text(const TestView& t) {
+  if (t.status != "completed" || !t.verdict || t.verdict->value != "degraded") return "";
+  const auto pct = t.figure("damage_pct");
+  if (!pct) return "";
+  return "damage " + fixed(*pct, *pct < 1 ? 2 : *pct < 100 ? 1 : 0) + " %";
+}
+
+// A gate as labour prints it: "PASS innocent_failure_pct<1 (12 tests)", "FAIL p99_ratio<5
+// [scenario Leak]: 2 of 12 tests: a x Leak (11.2), b x Leak (13)".
+inline std::string gate_text(const GateView& g) {
+  const std::string scope = g.scenario ? " [scenario " + *g.scenario + "]" : "";
+  const std::string tests =
+      g.checked ? std::to_string(*g.checked) + (*g.checked == 1 ? " test" : " tests") : std::string();
+  if (g.passed) return "PASS " + g.expression + scope + (tests.empty() ? "" : " (" + tests + ")");
+  std::string list;
+  for (std::size_t i = 0; i < g.breaches.size() && i < 5; ++i) list += (i ? ", " : "") + g.breaches[i];
+  if (g.breaches.size() > 5) list += ", ...";
+  const std::string breached = std::to_string(g.breaches.size()) + (g.checked ? " of " + tests : " tests");
+  return "FAIL " + g.expression + scope + ": " + breached + (list.empty() ? "" : ": " + list);
 }
 
 // Labour's cell: "0.0% 812/s", or "Failed 45.0%" when the document's labour_verdict says so.
@@ -908,9 +1047,11 @@ inline std::string figure_text(const TestView& t, const std::string& name, std::
   return s;
 }
 
-// "3 runs: degraded 2, robust 1"
+// "3 runs: degraded 2, robust 1"; "3 runs (auto: rerun while borderline): ..." when labour
+// reran the cell because its verdict was borderline
 inline std::string repeat_summary(const RepeatView& r) {
   std::string s = (r.count ? std::to_string(*r.count) : std::string("several")) + " runs";
+  if (r.automatic) s += " (auto: rerun while borderline)";
   for (std::size_t i = 0; i < r.verdicts.size(); ++i)
     s += (i ? ", " : ": ") + r.verdicts[i].first + " " + std::to_string(r.verdicts[i].second);
   return s;
