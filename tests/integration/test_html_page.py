@@ -102,7 +102,10 @@ def test_matrix_page_in_chromium(tmp_path, no_leftovers):
     by_row = {dom.cells[i]["text"]: dom.cells[i + 1:i + 3] for i in range(0, len(dom.cells), 3)}
     for (label, scenario), verdict in verdicts.items():
         cell = by_row[label][0 if scenario == "Plain" else 1]
-        assert cell["class"] == f"v-{verdict}", (label, scenario, cell)
+        test = doc["tests"][next(i for i, t in enumerate(doc["tests"])
+                                 if (t["label"], t["scenario"]["name"]) == (label, scenario))]
+        marked = ["borderline"] if test["verdict"]["certainty"] == "borderline" else []
+        assert cell["class"].split() == [f"v-{verdict}"] + marked, (label, scenario, cell)
         assert cell["text"].startswith(verdict), cell
         index = next(i for i, t in enumerate(doc["tests"]) if (t["label"], t["scenario"]["name"]) == (label, scenario))
         assert cell["href"] == f"#test-{index}"
@@ -127,9 +130,12 @@ def test_matrix_page_in_chromium(tmp_path, no_leftovers):
     shutil.copy(shot, build_dir / "report-screenshot.png")  # the README's picture comes from here
 
     # A probe added to a copy of the page: how much wider than the window the page is, and
-    # what the tooltip shows when the pointer rests on the middle of the first chart.
+    # what the tooltip shows when the pointer rests on the middle of the first chart's fault
+    # phase (the chart also spans the idle pause after the load, where nothing is answered).
+    fault = next(p for p in doc["tests"][0]["phases"] if p["name"] == "fault")
     probe = tmp_path / "probe.html"
-    probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    probe.write_text(page.read_text().replace(
+        "</body>", PROBE.replace("FAULT_MID", str(fault["start_s"] + fault["duration_s"] / 2)) + "</body>"))
     dom = Dom()
     dom.feed(chromium(tmp_path, probe, 1280, 900, "--dump-dom"))
     hover = json.loads(dom.body["data-tooltip"])
@@ -180,7 +186,9 @@ def test_lifecycle_events_and_unsupported_cells_in_chromium(tmp_path, no_leftove
     dom.feed(chromium(tmp_path, page, 1280, 900, "--dump-dom"))
     by_row = {dom.cells[i]["text"]: dom.cells[i + 1] for i in range(0, len(dom.cells), 2)}
     assert by_row["wsgiref"]["class"] == "v-unsupported" and by_row["wsgiref"]["text"].strip() == "unsupported", by_row
-    assert by_row["gunicorn"]["class"] == f"v-{verdicts['gunicorn']}", by_row
+    gunicorn = next(t for t in doc["tests"] if t["label"] == "gunicorn")
+    marked = ["borderline"] if gunicorn["verdict"]["certainty"] == "borderline" else []
+    assert by_row["gunicorn"]["class"].split() == [f"v-{verdicts['gunicorn']}"] + marked, by_row
     assert len(dom.canvases) == 1 and dom.canvases[0].get("data-rendered") == "9", dom.canvases  # none unsupported
     text = " ".join(dom.text)
     assert "Lifecycle events" in text and event["detail"] in text, event
@@ -247,7 +255,8 @@ window.addEventListener('load', function () {
   report('data-charts', String(canvases.length));
   report('data-chart-width', String(canvases.length ? canvases[0].getBoundingClientRect().width : 0));
   var canvas = document.getElementById('chart-0'), box = canvas.getBoundingClientRect();
-  canvas.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + box.width / 2,
+  var x = Chart.getChart(canvas).scales.x.getPixelForValue(FAULT_MID);
+  canvas.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + x,
                                                     clientY: box.top + box.height * 0.3, bubbles: true}));
   setTimeout(function () {
     var tip = Chart.getChart(canvas).tooltip;

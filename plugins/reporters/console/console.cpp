@@ -278,8 +278,10 @@ class ConsoleReporter final : public labour::sdk::Reporter {
   std::string scorecard(const Document& doc, const Style& style) const {
     const bool repeated = std::any_of(doc.tests.begin(), doc.tests.end(),
                                       [](const TestView& t) { return t.repeat.has_value(); });
+    const bool borderline =
+        std::any_of(doc.tests.begin(), doc.tests.end(), [](const TestView& t) { return t.borderline(); });
     const Table table = grid(doc, [](const TestView& t) {
-      std::string text = verdict_cell(t);
+      std::string text = verdict_cell_marked(t);
       if (t.verdict && t.repeat && t.repeat->count) {
         std::uint64_t seen = 0;
         for (const auto& [value, n] : t.repeat->verdicts)
@@ -290,8 +292,10 @@ class ConsoleReporter final : public labour::sdk::Reporter {
       return Cell(text, t.status == "completed" && t.verdict ? verdict_tone(t.verdict->value)
                                                              : status_tone(t.status));
     });
-    const std::string title = std::string("verdicts: servers x scenarios") +
-                              (repeated ? "; [n/N]: n of N runs gave this verdict" : "");
+    const std::string title =
+        std::string("verdicts: servers x scenarios") +
+        (repeated ? "; [n/N]: n of N runs gave this verdict" : "") +
+        (borderline ? "; ?: borderline, an identical run may give another verdict" : "");
     std::string s = paint(wrap(title, "", "  ", width_), 0, "verdicts:", Tone::Bold, style);
     s += table.render("  ", width_, style);
     for (const TestView& t : doc.tests)
@@ -338,9 +342,11 @@ class ConsoleReporter final : public labour::sdk::Reporter {
     if (t.error) s += wrap(t.error.value_or(""), in + "error: ", more, width_);
     if (t.verdict) {
       const std::string reason = t.verdict->reason ? ": " + *t.verdict->reason : "";
-      const std::string cell = verdict_cell(t), prefix = in + "verdict: ";
+      const std::string cell = verdict_cell_marked(t), prefix = in + "verdict: ";
       s += paint(wrap(cell + reason, prefix, more, width_), prefix.size(), cell,
                  verdict_tone(t.verdict->value), style);
+      if (const std::string note = certainty_note(t); !note.empty()) s += wrap(note, more, more, width_);
+      if (const std::string damage = damage_text(t); !damage.empty()) s += wrap(damage, more, more, width_);
     }
     if (t.repeat) s += wrap(repeat_summary(*t.repeat), in + "repeated: ", more, width_);
     if (!t.server_options.empty()) {
