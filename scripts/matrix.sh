@@ -8,4 +8,4 @@ scripts/setup-debian.sh all
 cmake --preset default >/dev/null
 cmake --build --preset default -j"$(nproc)"
 build/bin/labour doctor
-exec build/bin/labour matrix --servers all --scenarios all --out "${LABOUR_OUT:-out/matrix-$(date +%Y%m%d-%H%M%S)}" "$@"
+exec build/bin/labour matrix --servers all --scenarios all --repeat auto --repeat-budget 60s --out "${LABOUR_OUT:-out/matrix-$(date +%Y%m%d-%H%M%S)}" "$@"

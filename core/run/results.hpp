@@ -148,10 +148,11 @@ struct Summary {
   std::map<std::string, std::uint64_t> innocent_failures;  // fault phase, outcome key -> count
   std::vector<engine::TimelineBucket> timeline;            // all phases on one axis
   std::uint32_t bucket_ms = 100;
-  bool labour_failed = false;                 // Labour's 2010 rule: more than 10 % unexpected
-  std::vector<EventResult> events;            // Measurements::events, in order
-  double confidence = 0.95;                   // the scenario's, of every interval
-  std::map<std::string, Interval> intervals;  // by figure name: innocent_failure_pct, p50_ratio, p99_ratio
+  bool labour_failed = false;                    // Labour's 2010 rule: more than 10 % unexpected
+  std::vector<EventResult> events;               // Measurements::events, in order
+  double silence_bound_s = kSilentOutageFloorS;  // the shortest silence that is an outage
+  double confidence = 0.95;                      // the scenario's, of every interval
+  std::map<std::string, Interval> intervals;     // by figure name: innocent_failure_pct, p50_ratio, p99_ratio
 };
 
 // The innocent behaviours of one phase, added up.

@@ -497,6 +497,9 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
     }
   for (const auto& st : statistics)
     if (!decider && st.crossed()) decider = &st;
+  // A borderline one waits: a fact found below (a failed recovery, a silence, a resource past
+  // its bound) makes the verdict degraded for certain.
+  std::optional<VerdictResult> borderline_damage;
   if (decider) {
     const std::string figure = decider->figure;
     VerdictResult v;
@@ -525,7 +528,8 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
     if (v.borderline)
       v.reason += "; borderline: " + interval_text(v.interval->range, s.confidence) + " around the bound " +
                   fixed(decider->bound, decider->bound >= 10 ? 0 : 1);
-    return v;
+    if (!v.borderline) return v;
+    borderline_damage = std::move(v);
   }
   if (th.min_throughput_pct > 0 && f.throughput_retained_pct &&
       *f.throughput_retained_pct < th.min_throughput_pct)
@@ -547,50 +551,60 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
                    fixed(*f.recovery_failed, 0) + " failed after", "recovery_failed");
   }
   for (const Outage& o : s.outages)
-    if (o.silent)
-      return verdict(Verdict::Degraded,
-                     "no innocent request was answered for " + fixed(o.end_s - o.start_s, 1) + " s (from " +
-                         fixed(o.start_s, 1) + " s)" + back,
-                     "silent " + fixed(o.end_s - o.start_s, 1) + " s", "longest_outage_s");
+    if (o.silent) {
+      const double lasted = o.end_s - o.start_s;
+      VerdictResult v = verdict(Verdict::Degraded,
+                                "no innocent request was answered for " + fixed(lasted, 1) + " s (from " +
+                                    fixed(o.start_s, 1) + " s)" + back,
+                                "silent " + fixed(lasted, 1) + " s", "longest_outage_s");
+      // Measured to the timeline's bucket: a silence within a bucket of its bound may not be
+      // one in an identical run.
+      const double bucket_s = s.bucket_ms / 1000.0;
+      v.interval =
+          JudgedInterval{"longest_outage_s", {lasted - bucket_s, lasted + bucket_s}, s.silence_bound_s};
+      v.borderline = v.interval->range.straddles(s.silence_bound_s);
+      if (v.borderline)
+        v.reason += "; borderline: measured to " + fixed(bucket_s, 1) + " s around the bound " +
+                    fixed(s.silence_bound_s, 1) + " s";
+      if (!v.borderline) return v;
+      if (!borderline_damage) borderline_damage = std::move(v);
+      break;
+    }
   // What the server consumed or left behind: past a bound it is not robust, whatever innocent
   // requests saw.
   struct Resource {
     std::optional<double> value;
     double bound;
     const char* figure;
-    std::string what;  // the reason, given the value
+    std::string summary;  // for the scorecard: "RSS +554 MiB"
+    std::string detail;   // the rest of the reason
   };
   const double fault_s = fault ? fault->duration_s : 0;
-  auto growth = [&](const char* what, double v, const char* unit) {
-    return what + std::string(" +") + fixed(v, 0) + unit + " over a " + fixed(fault_s, 1) + " s fault phase";
-  };
+  const std::string over = " over a " + fixed(fault_s, 1) + " s fault phase (bound ";
   const Resource resources[] = {
       {f.rss_growth_mib, th.max_rss_growth_mib, "rss_growth_mib",
-       growth("RSS", f.rss_growth_mib.value_or(0), " MiB") + " (bound " + fixed(th.max_rss_growth_mib, 0) +
-           " MiB)"},
-      {f.fds_growth, th.max_fds_growth, "fds_growth",
-       growth("open descriptors", f.fds_growth.value_or(0), "") + " (bound " + fixed(th.max_fds_growth, 0) +
-           ")"},
+       "RSS +" + fixed(f.rss_growth_mib.value_or(0), 0) + " MiB",
+       over + fixed(th.max_rss_growth_mib, 0) + " MiB)"},
+      {f.fds_growth, th.max_fds_growth, "fds_growth", "descriptors +" + fixed(f.fds_growth.value_or(0), 0),
+       over + fixed(th.max_fds_growth, 0) + ")"},
       {f.threads_growth, th.max_threads_growth, "threads_growth",
-       growth("threads", f.threads_growth.value_or(0), "") + " (bound " + fixed(th.max_threads_growth, 0) +
-           ")"},
+       "threads +" + fixed(f.threads_growth.value_or(0), 0), over + fixed(th.max_threads_growth, 0) + ")"},
       {f.busy_after_pct, th.max_busy_after_pct, "busy_after_pct",
-       "still burning " + fixed(f.busy_after_pct.value_or(0), 0) +
-           " % of a core with no request in flight (bound " + fixed(th.max_busy_after_pct, 0) + " %)"},
-      {f.respawns, th.max_respawns, "respawns",
-       fixed(f.respawns.value_or(0), 0) + " workers respawned (bound " + fixed(th.max_respawns, 0) + ")"},
+       "busy " + fixed(f.busy_after_pct.value_or(0), 0) + "% after",
+       ": still burning that much of a core with no request in flight (bound " +
+           fixed(th.max_busy_after_pct, 0) + " %)"},
+      {f.respawns, th.max_respawns, "respawns", fixed(f.respawns.value_or(0), 0) + " respawns",
+       " of workers (bound " + fixed(th.max_respawns, 0) + ")"},
       {f.processes_left, th.max_processes_left, "processes_left",
-       fixed(f.processes_left.value_or(0), 0) + " processes left behind after the server stopped (bound " +
-           fixed(th.max_processes_left, 0) + ")"},
-      {f.stop_sigkill, th.allow_sigkill_stop ? 1.0 : 0.0, "stop_sigkill",
-       "it did not stop on SIGINT or SIGTERM: labour needed SIGKILL"},
+       fixed(f.processes_left.value_or(0), 0) + " processes left",
+       " behind after the server stopped (bound " + fixed(th.max_processes_left, 0) + ")"},
+      {f.stop_sigkill, th.allow_sigkill_stop ? 1.0 : 0.0, "stop_sigkill", "stop needed SIGKILL",
+       ": it did not end on SIGINT or SIGTERM"},
   };
   for (const auto& r : resources)
-    if (r.value && *r.value > r.bound) {
-      const auto space = r.what.find(" (");
-      return verdict(Verdict::Degraded, r.what + back,
-                     r.what.substr(0, space == std::string::npos ? r.what.size() : space), r.figure);
-    }
+    if (r.value && *r.value > r.bound)
+      return verdict(Verdict::Degraded, r.summary + r.detail + back, r.summary, r.figure);
+  if (borderline_damage) return *borderline_damage;
   // No damage seen, but the attack was not all there: that proves nothing.
   for (std::size_t b = 0; b < m.behaviours.size() && fault; ++b) {
     const auto wanted = m.behaviours[b].connections;
@@ -720,6 +734,7 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
   if (base && base->responses > 0 && baseline->duration_s > 0)
     interval_s = std::max(interval_s, baseline->duration_s / static_cast<double>(base->responses));
   const double silence_bound = std::max(kSilentOutageFloorS, 4 * interval_s);
+  s.silence_bound_s = silence_bound;
   for (const auto* phase : {fault, recovery})
     if (phase)
       for (const Outage& o :

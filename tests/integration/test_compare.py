@@ -51,11 +51,13 @@ def test_compare_shows_the_verdict_a_server_option_changed_and_exits_non_zero(tm
                   "--report", f"markdown:{tmp_path}/compare.md", timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert "gunicorn x Sleepy: robust -> degraded (worse)  REGRESSION" in proc.stdout, proc.stdout
-    assert "p99_ratio" in proc.stdout
+    # What moved beyond the noise: the p99 ratio when its intervals are apart, or the silence
+    # one sync worker imposes (a few slow answers give the p99 a wide interval).
+    assert "p99_ratio" in proc.stdout or "longest_outage_s" in proc.stdout, proc.stdout
     doc = json.loads(report.read_text())
     sleepy = next(c for c in doc["cells"] if c["scenario"] == "Sleepy")
     assert sleepy["regression"] and sleepy["verdict_change"] == "worse"
-    assert any(f["name"] == "p99_ratio" and f["worse"] for f in sleepy["figures"])
+    assert any(f["name"] in ("p99_ratio", "longest_outage_s") and f["worse"] for f in sleepy["figures"])
     assert doc["regressions"] >= 1
     assert "robust → degraded **regression**" in (tmp_path / "compare.md").read_text()
 

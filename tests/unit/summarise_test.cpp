@@ -236,7 +236,7 @@ const std::vector<Row>& rows() {
          sc.thresholds.max_fds_growth = 50;
          m.monitor.samples = {{0, 1, 4, 100 << 20, 0, 10}, {3.5, 1, 4, 100 << 20, 1, 70}};
        },
-       Verdict::Degraded, "fds_growth", "open descriptors +60"},
+       Verdict::Degraded, "fds_growth", "descriptors +60 over a 2.0 s fault phase (bound 50)"},
       {"threads grew past their bound",
        [](Measurements& m, scenario::Scenario&) {
          m.monitor.samples = {{0, 1, 4, 100 << 20, 0, 10}, {3.5, 1, 304, 100 << 20, 1, 10}};
@@ -248,7 +248,7 @@ const std::vector<Row>& rows() {
          m.monitor.samples = {
              {0, 1, 4, 100 << 20, 0, 10}, {3.2, 1, 4, 100 << 20, 1, 10}, {3.45, 1, 4, 100 << 20, 1.2, 10}};
        },
-       Verdict::Degraded, "busy_after_pct", "still burning 80 % of a core"},
+       Verdict::Degraded, "busy_after_pct", "busy 80% after: still burning that much of a core"},
       {"a respawn storm",
        [](Measurements& m, scenario::Scenario& sc) {
          sc.thresholds.max_respawns = 2;
@@ -256,12 +256,12 @@ const std::vector<Row>& rows() {
            m.monitor.exits.push_back({2.0, 50 + i, false, true, "killed by SIGKILL"});
          m.monitor.workers_joined = 3;
        },
-       Verdict::Degraded, "respawns", "3 workers respawned (bound 2)"},
+       Verdict::Degraded, "respawns", "3 respawns of workers (bound 2)"},
       {"processes left behind", [](Measurements& m, scenario::Scenario&) { m.stop.orphans_killed = 2; },
-       Verdict::Degraded, "processes_left", "2 processes left behind"},
+       Verdict::Degraded, "processes_left", "2 processes left behind after the server stopped (bound 0)"},
       {"a stop that needed SIGKILL",
        [](Measurements& m, scenario::Scenario&) { m.stop.signal_needed = "SIGKILL"; }, Verdict::Degraded,
-       "stop_sigkill", "labour needed SIGKILL"},
+       "stop_sigkill", "stop needed SIGKILL: it did not end on SIGINT or SIGTERM"},
       {"a stop that needed SIGKILL, where the scenario allows it",
        [](Measurements& m, scenario::Scenario& sc) {
          sc.thresholds.allow_sigkill_stop = true;
@@ -371,6 +371,15 @@ TEST_CASE("silence is an outage only past its bound, and at the open model's pac
   CHECK(s.outages[0].start_s == Approx(1.5));
   CHECK(s.outages[0].end_s == Approx(3.0));
   CHECK(s.figures.longest_outage_s.value_or(0) == Approx(1.5));
+  CHECK_FALSE(s.verdict.borderline);  // 1.5 s, measured to 0.1 s: past the 1 s bound for sure
+  // Exactly at the bound, to a bucket: degraded, but an identical run may not see it.
+  for (std::size_t i = 15; i < 20; ++i) fault.timeline[i].completed[kInnocent] = 1;
+  s = run::summarise(m, sc);
+  CHECK(s.verdict.value == Verdict::Degraded);
+  CHECK(s.verdict.borderline);
+  REQUIRE(s.verdict.interval);
+  CHECK(s.verdict.interval->figure == "longest_outage_s");
+  for (std::size_t i = 15; i < 20; ++i) fault.timeline[i].completed[kInnocent] = 0;
   // At 0.25 requests per second, four intervals are 16 s: the same silence is the pace.
   sc.rate = 0.25;
   s = run::summarise(m, sc);
@@ -415,6 +424,19 @@ TEST_CASE("a verdict is borderline exactly when a deciding figure's interval str
       CHECK(s.verdict.interval->figure == "innocent_failure_pct");
     }
     (s.verdict.borderline ? borderline : certain)++;
+  }
+  // A borderline statistic beside a certain fact: the fact decides, for certain.
+  {
+    Measurements m = healthy();
+    auto& fault = phase(m, Phase::Fault) = load({1, 2, 49, 0, 20});
+    fault.behaviours[kInnocent].latency.record(100000);
+    ++fault.behaviours[kInnocent].sent;
+    ++fault.behaviours[kInnocent].expected;
+    m.stop.signal_needed = "SIGKILL";
+    const run::Summary s = run::summarise(m, scenario::Scenario{});
+    CHECK(s.verdict.value == Verdict::Degraded);
+    CHECK(s.verdict.figure == "stop_sigkill");
+    CHECK_FALSE(s.verdict.borderline);
   }
   // Both kinds were seen: the sweep crossed the bounds.
   CHECK(borderline > 0);
