@@ -37,8 +37,9 @@ def test_exit_process_1_gunicorn_replaces_the_worker_wsgiref_is_gone(tmp_path, n
     assert test["verdict"]["value"] != "down"
 
     test, b = run(tmp_path, "wsgiref", "ExitProcess", "code = 1", **CRASH)
-    assert b["expected"] == 1, b  # the first request ended the server; the rest were refused
-    assert b["outcomes"].get("connect_refused", 0) == 3, b
+    # The first request ended the server; the rest were refused (or reset, when one connected
+    # while the dying process's listening socket was still open).
+    assert b["expected"] >= 1 and b["expected"] + b["outcomes"].get("connect_refused", 0) == 4, b
     assert test["supervision"]["exit"] == "exit status 1"
     assert not still_running_at_the_stop(test)
     assert test["verdict"]["value"] == "down"
@@ -75,7 +76,9 @@ def test_abort_gunicorn_replaces_the_worker_waitress_dies_of_it(tmp_path, no_lef
     assert test["verdict"]["value"] != "down"
 
     test, b = run(tmp_path, "waitress", "Abort", **CRASH)
-    assert b["expected"] == 1 and b["outcomes"].get("connect_refused", 0) == 3, b
+    # The first abort kills it; the next is refused, or reset when it connected while the dying
+    # process's listening socket was still open (the kernel had queued it): both are its death.
+    assert b["expected"] >= 1 and b["expected"] + b["outcomes"].get("connect_refused", 0) == 4, b
     assert test["supervision"]["exit"] == "killed by SIGABRT", test["supervision"]
     assert test["verdict"]["value"] == "down"
 

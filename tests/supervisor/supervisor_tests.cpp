@@ -581,6 +581,9 @@ TEST_CASE("the watchdog kills a server whose host was SIGKILLed") {
   // A dying process loses its environment a moment before it turns into a zombie.
   CHECK(eventually([&] { return !alive(server_pid); }, 5s));
   CHECK(eventually([&] { return !alive(watchdog); }, 5s));  // the watchdog exits too
+  // "Not alive" may be a zombie still being handed to us (the subreaper) by its dead parent:
+  // stop() finds the group gone only once it can reap them, so give the kernel that moment.
+  std::this_thread::sleep_for(200ms);
 
   auto report = host.stop();
   CHECK(report.signal_needed == "");
