@@ -139,7 +139,7 @@ void RunFlags::finish() {
     if (!repeat_auto)
       throw UsageError(what + ": only means something with --repeat auto (add it, or drop this)");
     repeat_budget_s = static_cast<double>(parse_duration(repeat_budget, what).count()) / 1000.0;
-    if (repeat_budget_s <= 0) throw UsageError(what + ": must be more than 0 (e.g. 5m)");
+    if (*repeat_budget_s <= 0) throw UsageError(what + ": must be more than 0 (e.g. 5m)");
   }
   settings.ready_timeout = std::chrono::milliseconds(static_cast<long>(ready_timeout_s * 1000));
   if (!monitor_interval.empty()) {

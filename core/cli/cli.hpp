@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,12 @@ struct RunFlags {
   std::string server_cpus, client_cpus;
   bool no_pin = false;
   bool no_keepalive = false;
-  bool no_innocent = false;   // --no-innocent: a scenario may lack an innocent behaviour
-  std::string repeat_text;    // --repeat N or auto
-  std::uint32_t repeat = 1;   // runs of each cell, each on a fresh server
-  bool repeat_auto = false;   // rerun borderline cells until they settle
-  std::string repeat_budget;  // --repeat-budget: rerunning allowed to auto, the whole matrix
-  double repeat_budget_s = 300;
+  bool no_innocent = false;               // --no-innocent: a scenario may lack an innocent behaviour
+  std::string repeat_text;                // --repeat N or auto
+  std::uint32_t repeat = 1;               // runs of each cell, each on a fresh server
+  bool repeat_auto = false;               // rerun borderline cells until they settle
+  std::string repeat_budget;              // --repeat-budget: rerunning allowed to auto, the whole matrix
+  std::optional<double> repeat_budget_s;  // given: the matrix's default otherwise
   run::Settings settings;
   double ready_timeout_s = 30;
   void add_to(CLI::App& cmd);

@@ -64,7 +64,7 @@ int run_cells(Context& ctx, RunFlags& flags, MatrixArgs& args) {
   args.request.overrides = flags.overrides;
   args.request.repeat = flags.repeat;
   args.request.repeat_auto = flags.repeat_auto;
-  args.request.repeat_budget_s = flags.repeat_budget_s;
+  if (flags.repeat_budget_s) args.request.repeat_budget_s = *flags.repeat_budget_s;
   args.request.fail_on = flags.fail_on;
   args.request.allow_no_innocent = flags.no_innocent;
   if (args.shard_given) {

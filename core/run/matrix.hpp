@@ -19,18 +19,22 @@
 
 namespace labour::run {
 
+// --repeat auto: a borderline cell is run again, on a fresh server, until a run is certain,
+// kAutoRepeatMaxRuns runs, or the matrix's rerun budget (shared by every cell) is spent.
+inline constexpr std::uint32_t kAutoRepeatMaxRuns = 5;
+inline constexpr double kAutoRepeatBudgetS = 300;  // --repeat-budget's default
 struct MatrixRequest {
   std::vector<std::string> servers;    // specs: NAME[:opt=val,...]
   std::vector<std::string> scenarios;  // built-in names or TOML files
   scenario::Overrides overrides;
-  std::uint32_t repeat = 1;          // runs of each cell, each on a fresh server
-  bool repeat_auto = false;          // --repeat auto: rerun a borderline cell until it settles
-  double repeat_budget_s = 300;      // ... within this much rerunning, the whole matrix together
-  bool single = false;               // `labour run`: an unavailable server is the user's error
-  Shard shard;                       // the part of the matrix this process runs
-  std::uint32_t jobs = 1;            // cells run side by side
-  std::vector<std::string> fail_on;  // --fail-on gates, over every test
-  bool allow_no_innocent = false;    // --no-innocent: a scenario may lack an innocent behaviour
+  std::uint32_t repeat = 1;                     // runs of each cell, each on a fresh server
+  bool repeat_auto = false;                     // --repeat auto: rerun a borderline cell until it settles
+  double repeat_budget_s = kAutoRepeatBudgetS;  // ... within this much rerunning, all cells together
+  bool single = false;                          // `labour run`: an unavailable server is the user's error
+  Shard shard;                                  // the part of the matrix this process runs
+  std::uint32_t jobs = 1;                       // cells run side by side
+  std::vector<std::string> fail_on;             // --fail-on gates, over every test
+  bool allow_no_innocent = false;               // --no-innocent: a scenario may lack an innocent behaviour
 };
 
 // One server x scenario of the plan, in the matrix's order (servers, then scenarios).
@@ -46,7 +50,7 @@ struct MatrixPlan {
   std::vector<PlannedCell> cells;  // every cell of the whole matrix, whatever the shard
   std::uint32_t repeat = 1;
   bool repeat_auto = false;
-  double repeat_budget_s = 300;
+  double repeat_budget_s = kAutoRepeatBudgetS;
   bool single = false;
   Shard shard;
   std::uint32_t jobs = 1;
@@ -94,9 +98,7 @@ struct MatrixOutcome {
 MatrixOutcome execute_matrix(const MatrixPlan& plan, const Settings& settings, const std::string& out_dir,
                              bool resume, const std::atomic<bool>& stop, bool quiet = false);
 
-// --repeat auto: a borderline cell is run again, on a fresh server, until a run is certain,
-// kAutoRepeatMaxRuns runs, or the matrix's rerun budget (shared by every cell) is spent.
-inline constexpr std::uint32_t kAutoRepeatMaxRuns = 5;
+// What --repeat auto may still spend on reruns, shared by the cells running side by side.
 struct AutoRepeat {
   std::atomic<double> budget_s;  // rerunning left to the whole matrix
 };

@@ -136,11 +136,12 @@ struct Statistic {
   }
 };
 
-// "(interval 0.4..14 at 95 %)" for a borderline reason.
-std::string interval_text(const Interval& r, double confidence) {
+// "interval 0.4..14 at 95 % around the bound 10", for a borderline reason.
+std::string interval_text(const Interval& r, double bound, double confidence) {
   auto short_number = [](double v) { return fixed(v, v >= 10 ? 0 : v >= 1 ? 1 : 2); };
   return "interval " + short_number(r.low) + ".." + short_number(r.high) + " at " +
-         fixed(confidence * 100, confidence * 100 == std::floor(confidence * 100) ? 0 : 1) + " %";
+         fixed(confidence * 100, confidence * 100 == std::floor(confidence * 100) ? 0 : 1) +
+         " % around the bound " + fixed(bound, bound >= 10 ? 0 : 1);
 }
 
 // Runs of buckets in which innocent requests failed, by send time; buckets in which no
@@ -526,8 +527,7 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
     v.interval = decider->judged();
     v.borderline = decider->borderline();
     if (v.borderline)
-      v.reason += "; borderline: " + interval_text(v.interval->range, s.confidence) + " around the bound " +
-                  fixed(decider->bound, decider->bound >= 10 ? 0 : 1);
+      v.reason += "; borderline: " + interval_text(v.interval->range, decider->bound, s.confidence);
     if (!v.borderline) return v;
     borderline_damage = std::move(v);
   }
@@ -632,8 +632,8 @@ VerdictResult decide(const Measurements& m, const scenario::Scenario& sc, const 
     if (st.borderline()) {
       v.borderline = true;
       v.interval = st.judged();
-      v.reason += "; borderline: " + std::string(st.figure) + " " + interval_text(*st.range, s.confidence) +
-                  " around the bound " + fixed(st.bound, st.bound >= 10 ? 0 : 1);
+      v.reason +=
+          "; borderline: " + std::string(st.figure) + " " + interval_text(*st.range, st.bound, s.confidence);
       break;
     }
   return v;
@@ -674,7 +674,8 @@ Summary summarise(const Measurements& m, const scenario::Scenario& sc) {
     };
     f.p50_ratio = ratio(f.fault_p50_ms, f.baseline_p50_ms);
     f.p99_ratio = ratio(f.fault_p99_ms, f.baseline_p99_ms);
-    // Where an identical rerun would find each decision's figure.
+    // Each decision's figure with its interval (run/confidence): for the failure rate, where an
+    // identical run would find it; for a latency ratio, where the true one lies.
     s.confidence = sc.thresholds.confidence;
     if (in.sent > 0)
       s.intervals["innocent_failure_pct"] = rate_interval(in.unexpected, in.sent, s.confidence);
